@@ -1,0 +1,215 @@
+using System.Buffers;
+using System.Globalization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ModelRouter.Configuration;
+using ModelRouter.Routing;
+using ModelRouter.Serialization;
+using ModelRouter.Storage;
+
+namespace ModelRouter.AspNetCore;
+
+/// <summary>The HTTP adapter over <see cref="IModelRouter"/>: reads the body once, writes the answer or the OpenAI error envelope.</summary>
+internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, IOptionsMonitor<ModelRouterOptions> options, ILogger<ChatCompletionsEndpoint> logger)
+{
+    private static readonly byte[] s_dataPrefix = "data: "u8.ToArray();
+    private static readonly byte[] s_eventEnd = "\n\n"u8.ToArray();
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var cancellationToken = context.RequestAborted;
+        var slug = context.Request.RouteValues["slug"] as string ?? "";
+        byte[]? body = null;
+        try
+        {
+            var settings = options.CurrentValue;
+            var (buffer, length) = await ReadBodyAsync(context.Request, settings.MaxRequestBodyBytes, cancellationToken).ConfigureAwait(false);
+            body = buffer;
+            var request = new ModelRouterRequest(slug, buffer.AsMemory(0, length)) { AppKey = ReadBearer(context.Request) };
+            var response = await router.RouteAsync(request, cancellationToken).ConfigureAwait(false);
+            await using (response.ConfigureAwait(false))
+            {
+                var headers = context.Response.Headers;
+                headers[ModelRouterDefaults.VendorHeader] = response.Vendor;
+                headers[ModelRouterDefaults.AttemptsHeader] = response.Attempts.ToString(CultureInfo.InvariantCulture);
+                context.Response.StatusCode = StatusCodes.Status200OK;
+                context.Response.ContentType = response.ContentType;
+                if (!response.IsStreaming)
+                {
+                    context.Response.ContentLength = response.Content.Length;
+                    await context.Response.Body.WriteAsync(response.Content, cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+
+                await StreamAsync(context, response, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (ModelRouterException ex) when (!context.Response.HasStarted)
+        {
+            await WriteErrorAsync(context, ex).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The client went away; there is no one to answer.
+        }
+        catch (ModelRouterConfigurationException ex) when (!context.Response.HasStarted)
+        {
+            LogNotConfigured(logger, ex);
+            await WriteErrorAsync(context, new ModelRouterException(ModelRouterErrorKind.NoAvailableVendor, "The router has no valid configuration yet.")).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!context.Response.HasStarted && ex is not OperationCanceledException)
+        {
+            LogUnexpected(logger, slug, ex);
+            await WriteErrorAsync(context, new ModelRouterException(ModelRouterErrorKind.AllVendorsFailed, "The router failed unexpectedly.") { StatusCode = 500, ErrorType = "server_error", ErrorCode = "internal_error" }).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (body is not null)
+            {
+                ArrayPool<byte>.Shared.Return(body);
+            }
+        }
+    }
+
+    public static Task MethodNotAllowedAsync(HttpContext context)
+    {
+        context.Response.Headers.Allow = HttpMethods.Post;
+        return WriteErrorAsync(context, new ModelRouterException(ModelRouterErrorKind.MethodNotAllowed, $"Method {context.Request.Method} is not allowed here; use POST."));
+    }
+
+    private async Task StreamAsync(HttpContext context, ModelRouterResponse response, CancellationToken cancellationToken)
+    {
+        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        context.Response.Headers.CacheControl = "no-cache";
+        context.Response.Headers["X-Accel-Buffering"] = "no";
+        var output = context.Response.Body;
+        try
+        {
+            while (true)
+            {
+                var chunk = await response.ReadStreamChunkAsync(cancellationToken).ConfigureAwait(false);
+                if (chunk.IsEmpty)
+                {
+                    return;
+                }
+
+                await output.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
+                await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (ModelRouterException ex)
+        {
+            // The status line is gone: tell the client in-band that the answer is incomplete, then end the response.
+            LogStreamInterrupted(logger, response.Vendor, response.RouterSlug, ex.ErrorCode ?? ex.Kind.ToString());
+            await output.WriteAsync(s_eventEnd, cancellationToken).ConfigureAwait(false);
+            await output.WriteAsync(s_dataPrefix, cancellationToken).ConfigureAwait(false);
+            await output.WriteAsync(OpenAIErrorEnvelope.ToUtf8Bytes(ex), cancellationToken).ConfigureAwait(false);
+            await output.WriteAsync(s_eventEnd, cancellationToken).ConfigureAwait(false);
+            await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task WriteErrorAsync(HttpContext context, ModelRouterException error)
+    {
+        var response = context.Response;
+        response.StatusCode = error.StatusCode;
+        response.ContentType = "application/json";
+        if (error.RetryAfter is { } retryAfter)
+        {
+            response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (error.Vendor is not null)
+        {
+            response.Headers[ModelRouterDefaults.VendorHeader] = error.Vendor;
+        }
+
+        if (error.Attempts > 0)
+        {
+            response.Headers[ModelRouterDefaults.AttemptsHeader] = error.Attempts.ToString(CultureInfo.InvariantCulture);
+        }
+
+        var payload = OpenAIErrorEnvelope.ToUtf8Bytes(error);
+        response.ContentLength = payload.Length;
+        try
+        {
+            await response.Body.WriteAsync(payload, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The client went away while we answered.
+        }
+    }
+
+    private static string? ReadBearer(HttpRequest request)
+    {
+        var value = request.Headers.Authorization.ToString();
+        const string scheme = "Bearer ";
+        return value.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) ? value[scheme.Length..].Trim() : null;
+    }
+
+    /// <summary>Reads the body once into a pooled buffer, refusing more than <paramref name="limit"/> bytes.</summary>
+    private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
+    {
+        var declared = request.ContentLength;
+        if (declared > limit)
+        {
+            throw TooLarge(limit);
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(declared is > 0 ? (int)declared.Value : 16 * 1024);
+        var length = 0;
+        try
+        {
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    if (length > limit)
+                    {
+                        throw TooLarge(limit);
+                    }
+
+                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, limit + 1));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                var read = await request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                length += read;
+                if (length > limit)
+                {
+                    throw TooLarge(limit);
+                }
+            }
+
+            return (buffer, length);
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+    }
+
+    private static ModelRouterException TooLarge(int limit)
+        => new(ModelRouterErrorKind.RequestTooLarge, $"The request body is larger than the {limit} byte limit.");
+
+    [LoggerMessage(EventId = 4001, EventName = "UnexpectedEndpointError", Level = LogLevel.Error, Message = "Router {RouterSlug} failed unexpectedly.")]
+    private static partial void LogUnexpected(ILogger logger, string routerSlug, Exception error);
+
+    [LoggerMessage(EventId = 4002, EventName = "RouterNotConfigured", Level = LogLevel.Error, Message = "A request arrived while the router has no valid configuration.")]
+    private static partial void LogNotConfigured(ILogger logger, Exception error);
+
+    [LoggerMessage(EventId = 4003, EventName = "StreamInterrupted", Level = LogLevel.Warning,
+        Message = "The stream from vendor {Vendor} for router {RouterSlug} broke after it started ({Reason}); the client was sent an error event.")]
+    private static partial void LogStreamInterrupted(ILogger logger, string vendor, string routerSlug, string reason);
+}

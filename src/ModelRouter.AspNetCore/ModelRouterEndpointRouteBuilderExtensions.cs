@@ -1,0 +1,47 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using ModelRouter;
+using ModelRouter.AspNetCore;
+using ModelRouter.Routing;
+
+namespace Microsoft.AspNetCore.Builder;
+
+/// <summary>Maps the ModelRouter endpoints.</summary>
+public static class ModelRouterEndpointRouteBuilderExtensions
+{
+    private static readonly string[] s_otherMethods = [HttpMethods.Get, HttpMethods.Put, HttpMethods.Delete, HttpMethods.Patch, HttpMethods.Head];
+
+    /// <summary>
+    /// Serves every router at <c>POST {prefix}/{slug}/v1/chat/completions</c> (OpenAI-compatible, streaming included).
+    /// </summary>
+    /// <param name="endpoints">The endpoint route builder.</param>
+    /// <param name="prefix">The path prefix. The default is <c>/router</c>.</param>
+    /// <returns>A builder for conventions such as <c>RequireAuthorization()</c> or <c>RequireRateLimiting()</c>.</returns>
+    /// <exception cref="InvalidOperationException"><c>AddModelRouter</c> was not called on the service collection.</exception>
+    public static IEndpointConventionBuilder MapModelRouter(this IEndpointRouteBuilder endpoints, string prefix = "/router")
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentNullException.ThrowIfNull(prefix);
+        if (endpoints.ServiceProvider.GetService<ModelRouterMarker>() is null)
+        {
+            throw new InvalidOperationException(
+                "ModelRouter services are not registered. Call builder.Services.AddModelRouter(...) before app.MapModelRouter().");
+        }
+
+        var handler = ActivatorUtilities.CreateInstance<ChatCompletionsEndpoint>(endpoints.ServiceProvider);
+        var group = endpoints.MapGroup(prefix.TrimEnd('/') + "/{slug}/v1");
+        group.MapPost("/chat/completions", handler.HandleAsync).WithDisplayName("ModelRouter chat completions");
+        group.MapMethods("/chat/completions", s_otherMethods, ChatCompletionsEndpoint.MethodNotAllowedAsync)
+            .WithDisplayName("ModelRouter chat completions (wrong method)");
+        return new ModelRouterConventionBuilder(group);
+    }
+
+    /// <summary>Wraps the route group so hosts can add conventions while the group itself stays ours to change.</summary>
+    private sealed class ModelRouterConventionBuilder(IEndpointConventionBuilder inner) : IEndpointConventionBuilder
+    {
+        public void Add(Action<EndpointBuilder> convention) => inner.Add(convention);
+
+        public void Finally(Action<EndpointBuilder> finallyConvention) => inner.Finally(finallyConvention);
+    }
+}

@@ -1,0 +1,229 @@
+using ModelRouter.Matching;
+using ModelRouter.Selection;
+using ModelRouter.Upstream;
+
+namespace ModelRouter.Configuration;
+
+/// <summary>Checks a whole configuration and returns every problem, each naming its path and the fix.</summary>
+/// <remarks>Public so that custom stores can validate data before they save it.</remarks>
+public interface IRouterConfigValidator
+{
+    /// <summary>Validates a configuration.</summary>
+    /// <returns>Every problem found; empty when the configuration is valid.</returns>
+    IReadOnlyList<string> Validate(ModelRouterConfig config);
+}
+
+/// <summary>The default validator: slugs, names, globs, algorithms, weights, references, URLs and timeouts.</summary>
+public sealed class RouterConfigValidator : IRouterConfigValidator
+{
+    private readonly HashSet<string> _selectors;
+    private readonly HashSet<string> _providers;
+
+    /// <summary>Creates a validator that knows the registered selectors and provider adapters.</summary>
+    public RouterConfigValidator(IEnumerable<IVendorSelector> selectors, IEnumerable<IProviderAdapter> adapters)
+    {
+        ArgumentNullException.ThrowIfNull(selectors);
+        ArgumentNullException.ThrowIfNull(adapters);
+        _selectors = new HashSet<string>(selectors.Select(s => s.Name), StringComparer.Ordinal);
+        _providers = new HashSet<string>(adapters.Select(a => a.ProviderKind), StringComparer.OrdinalIgnoreCase);
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> Validate(ModelRouterConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var errors = new List<string>();
+        var llmIds = ValidateLlms(config, errors);
+        var slugs = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < config.Routers.Count; i++)
+        {
+            var router = config.Routers[i];
+            var path = string.IsNullOrEmpty(router.Slug) ? $"routers[{i}]" : $"router '{router.Slug}'";
+            if (!IsValidSlug(router.Slug))
+            {
+                errors.Add($"{path}: slug must be 1 to 64 characters of a-z, 0-9 and '-' (got '{router.Slug}')");
+            }
+            else if (!slugs.Add(router.Slug))
+            {
+                errors.Add($"{path}: slug is used by another router; slugs must be unique");
+            }
+
+            ValidatePools(router, path, llmIds, errors);
+        }
+
+        ValidateApps(config, slugs, errors);
+        return errors;
+    }
+
+    /// <summary>Tells whether a slug is URL-safe: 1 to 64 characters of <c>[a-z0-9-]</c>.</summary>
+    public static bool IsValidSlug(string? slug)
+        => !string.IsNullOrEmpty(slug) && slug.Length <= 64 && slug.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-');
+
+    private HashSet<string> ValidateLlms(ModelRouterConfig config, List<string> errors)
+    {
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        var idsIgnoreCase = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < config.Llms.Count; i++)
+        {
+            var llm = config.Llms[i];
+            var path = string.IsNullOrEmpty(llm.Id) ? $"llms[{i}]" : $"llm '{llm.Id}'";
+            if (string.IsNullOrWhiteSpace(llm.Id))
+            {
+                errors.Add($"{path}: id is required");
+            }
+            else if (!idsIgnoreCase.Add(llm.Id))
+            {
+                errors.Add($"{path}: id is used by another LLM; ids must be unique");
+            }
+            else
+            {
+                ids.Add(llm.Id);
+            }
+
+            if (!_providers.Contains(llm.Provider ?? ""))
+            {
+                errors.Add($"{path}: provider '{llm.Provider}' is not registered; use one of: {string.Join(", ", _providers.Order(StringComparer.Ordinal))}");
+            }
+
+            if (!Uri.TryCreate(llm.BaseUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            {
+                errors.Add($"{path}: baseUrl must be an absolute http or https URL (got '{llm.BaseUrl}')");
+            }
+            else if (!string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment) || !string.IsNullOrEmpty(uri.UserInfo))
+            {
+                errors.Add($"{path}: baseUrl must not carry a query, fragment or credentials; put keys in apiKey or headers");
+            }
+
+            if (!(llm.TimeoutSeconds > 0))
+            {
+                errors.Add($"{path}: timeoutSeconds must be greater than 0 (got {llm.TimeoutSeconds})");
+            }
+
+            if (!(llm.StreamIdleTimeoutSeconds > 0))
+            {
+                errors.Add($"{path}: streamIdleTimeoutSeconds must be greater than 0 (got {llm.StreamIdleTimeoutSeconds})");
+            }
+
+            if (llm.DefaultMaxTokens is <= 0)
+            {
+                errors.Add($"{path}: defaultMaxTokens must be at least 1 (got {llm.DefaultMaxTokens})");
+            }
+
+            foreach (var header in llm.Headers)
+            {
+                if (string.IsNullOrWhiteSpace(header.Name) || header.Name.Any(c => c <= ' ' || c == ':' || c > '~'))
+                {
+                    errors.Add($"{path}: header name '{header.Name}' is not a valid HTTP header name");
+                }
+            }
+        }
+
+        return ids;
+    }
+
+    private void ValidatePools(RouterConfig router, string routerPath, HashSet<string> llmIds, List<string> errors)
+    {
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var p = 0; p < router.Pools.Count; p++)
+        {
+            var pool = router.Pools[p];
+            var path = string.IsNullOrEmpty(pool.Name) ? $"{routerPath}: pools[{p}]" : $"{routerPath}: pool '{pool.Name}'";
+            if (string.IsNullOrWhiteSpace(pool.Name))
+            {
+                errors.Add($"{path}: name is required");
+            }
+            else if (!names.Add(pool.Name))
+            {
+                errors.Add($"{path}: name is used by another pool of this router; pool names must be unique within a router");
+            }
+
+            if (!GlobPattern.TryParse(pool.ModelPattern, out _, out var globError))
+            {
+                errors.Add($"{path}: modelPattern '{pool.ModelPattern}' is not a valid glob: {globError}");
+            }
+
+            if (!_selectors.Contains(pool.Algorithm ?? ""))
+            {
+                errors.Add($"{path}: algorithm '{pool.Algorithm}' is not a registered selector; use one of: {string.Join(", ", _selectors.Order(StringComparer.Ordinal))}");
+            }
+
+            if (pool.MaxAttempts is < 1)
+            {
+                errors.Add($"{path}: maxAttempts must be at least 1, or left out to try every vendor once (got {pool.MaxAttempts})");
+            }
+
+            for (var v = 0; v < pool.Vendors.Count; v++)
+            {
+                var vendor = pool.Vendors[v];
+                var vendorPath = string.IsNullOrEmpty(vendor.Llm) ? $"{path}: vendors[{v}]" : $"{path}: vendor '{vendor.Llm}'";
+                if (string.IsNullOrWhiteSpace(vendor.Llm))
+                {
+                    errors.Add($"{vendorPath}: llm is required; name the id of a configured LLM");
+                }
+                else if (!llmIds.Contains(vendor.Llm))
+                {
+                    errors.Add($"{vendorPath}: llm '{vendor.Llm}' is not configured; add it to llms or fix the id");
+                }
+
+                if (vendor.Weight < 0)
+                {
+                    errors.Add($"{vendorPath}: weight must be 0 or more (got {vendor.Weight}); 0 takes no traffic");
+                }
+
+                var sources = new HashSet<string>(StringComparer.Ordinal);
+                for (var m = 0; m < vendor.ModelMappings.Count; m++)
+                {
+                    var mapping = vendor.ModelMappings[m];
+                    if (string.IsNullOrEmpty(mapping.Source) || string.IsNullOrEmpty(mapping.Target))
+                    {
+                        errors.Add($"{vendorPath}: modelMappings[{m}]: source and target are both required");
+                    }
+                    else if (!sources.Add(mapping.Source))
+                    {
+                        errors.Add($"{vendorPath}: modelMappings[{m}]: source '{mapping.Source}' is mapped twice");
+                    }
+                }
+            }
+        }
+    }
+
+    private static void ValidateApps(ModelRouterConfig config, HashSet<string> slugs, List<string> errors)
+    {
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < config.Apps.Count; i++)
+        {
+            var app = config.Apps[i];
+            var path = string.IsNullOrEmpty(app.Name) ? $"apps[{i}]" : $"app '{app.Name}'";
+            if (string.IsNullOrWhiteSpace(app.Name))
+            {
+                errors.Add($"{path}: name is required");
+            }
+            else if (!names.Add(app.Name))
+            {
+                errors.Add($"{path}: name is used by another app; app names must be unique");
+            }
+
+            if (string.IsNullOrWhiteSpace(app.ApiKey))
+            {
+                errors.Add($"{path}: apiKey is required");
+            }
+            else if (app.ApiKey.Length < 8)
+            {
+                errors.Add($"{path}: apiKey must be at least 8 characters");
+            }
+            else if (!keys.Add(app.ApiKey))
+            {
+                errors.Add($"{path}: apiKey is the same as another app's; give every app its own key");
+            }
+
+            foreach (var slug in app.Routers)
+            {
+                if (slug != "*" && !slugs.Contains(slug))
+                {
+                    errors.Add($"{path}: router '{slug}' is not configured; fix the slug or use '*' for every router");
+                }
+            }
+        }
+    }
+}

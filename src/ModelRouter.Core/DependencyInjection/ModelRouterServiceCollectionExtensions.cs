@@ -1,0 +1,110 @@
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ModelRouter;
+using ModelRouter.Configuration;
+using ModelRouter.Matching;
+using ModelRouter.Routing;
+using ModelRouter.Selection;
+using ModelRouter.Storage;
+using ModelRouter.Upstream;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers ModelRouter in a service collection.</summary>
+public static class ModelRouterServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds ModelRouter with LLMs, routers, apps and host settings read from a configuration section (usually
+    /// <c>ModelRouter</c>), reloading when the configuration changes.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="configuration"/> is <see langword="null"/>.</exception>
+    public static IModelRouterBuilder AddModelRouter(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddSingleton<IConfigureOptions<ModelRouterOptions>>(new ConfigureNamedOptions<ModelRouterOptions>(
+            Options.Options.DefaultName, o => ConfigurationReader.BindOptions(configuration, o)));
+        services.AddSingleton<IOptionsChangeTokenSource<ModelRouterOptions>>(new ConfigurationChangeTokenSource<ModelRouterOptions>(configuration));
+        services.TryAddSingleton<IRouterStore>(new ConfigurationRouterStore(configuration));
+        return AddCore(services);
+    }
+
+    /// <summary>Adds ModelRouter configured from code: host settings and, through <see cref="ModelRouterOptions"/>, LLMs, routers and apps.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> is <see langword="null"/>.</exception>
+    public static IModelRouterBuilder AddModelRouter(this IServiceCollection services, Action<ModelRouterOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        if (configure is not null)
+        {
+            services.Configure(configure);
+        }
+
+        services.TryAddSingleton<IRouterStore>(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<ModelRouterOptions>>().Value;
+            return new InMemoryRouterStore(new ModelRouterConfig { Llms = [.. o.Llms], Routers = [.. o.Routers], Apps = [.. o.Apps] });
+        });
+        return AddCore(services);
+    }
+
+    private static ModelRouterBuilder AddCore(IServiceCollection services)
+    {
+        services.AddOptions<ModelRouterOptions>().Validate(
+            o => o.MaxRequestBodyBytes > 0 && o.MaxResponseBodyBytes > 0 && o.MaxJsonDepth is > 0 and <= 1024,
+            "ModelRouter: maxRequestBodyBytes and maxResponseBodyBytes must be above 0, maxJsonDepth between 1 and 1024.");
+        services.AddLogging();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IPoolMatcher, GlobPoolMatcher>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IVendorSelector, RoundRobinVendorSelector>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IVendorSelector, WeightedVendorSelector>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, OpenAIProviderAdapter>());
+        services.TryAddSingleton<IRouterConfigValidator, RouterConfigValidator>();
+        services.TryAddSingleton(sp => new RoutingSnapshotCompiler(sp.GetServices<IVendorSelector>(), sp.GetServices<IProviderAdapter>()));
+        services.TryAddSingleton(sp => new RoutingSnapshotProvider(
+            sp.GetRequiredService<IRouterStore>(),
+            sp.GetRequiredService<IRouterConfigValidator>(),
+            sp.GetRequiredService<RoutingSnapshotCompiler>(),
+            sp.GetServices<IRouterConfigChangeListener>(),
+            sp.GetRequiredService<ILogger<RoutingSnapshotProvider>>()));
+        services.TryAddSingleton<IModelRouter, DefaultModelRouter>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ModelRouterStartup>());
+
+        if (!services.Any(d => d.ServiceType == typeof(ModelRouterMarker)))
+        {
+            services.AddSingleton<ModelRouterMarker>();
+            services.AddHttpClient(ModelRouterDefaults.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+                .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+                {
+                    AllowAutoRedirect = false,
+                    UseCookies = false,
+                    AutomaticDecompression = DecompressionMethods.None,
+                    ConnectTimeout = TimeSpan.FromSeconds(10),
+                    PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                    EnableMultipleHttp2Connections = true,
+                })
+                .RemoveAllLoggers();
+        }
+
+        return new ModelRouterBuilder(services);
+    }
+
+    private sealed class ModelRouterBuilder(IServiceCollection services) : IModelRouterBuilder
+    {
+        public IServiceCollection Services { get; } = services;
+    }
+}
+
+/// <summary>Marks that <c>AddModelRouter</c> ran; other packages check for it.</summary>
+internal sealed class ModelRouterMarker;
+
+/// <summary>Loads and validates the configuration when the host starts, so that an invalid one fails the start with every problem.</summary>
+internal sealed class ModelRouterStartup(RoutingSnapshotProvider provider) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => provider.InitializeAsync(cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,36 @@
+using Microsoft.Extensions.Logging;
+
+namespace ModelRouter.Diagnostics;
+
+/// <summary>Source-generated log messages. Ids: 1xxx configuration, 2xxx routing, 3xxx upstream.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 1001, EventName = "ConfigurationApplied", Level = LogLevel.Information,
+        Message = "ModelRouter configuration revision {Revision} applied: {RouterCount} routers, {LlmCount} LLMs, {AppCount} apps.")]
+    public static partial void ConfigurationApplied(ILogger logger, string revision, int routerCount, int llmCount, int appCount);
+
+    [LoggerMessage(EventId = 1002, EventName = "ConfigurationRejected", Level = LogLevel.Error,
+        Message = "ModelRouter configuration revision {Revision} was rejected; the last good configuration stays in use. Problems: {Errors}")]
+    public static partial void ConfigurationRejected(ILogger logger, string revision, string errors);
+
+    [LoggerMessage(EventId = 1003, EventName = "ConfigurationLoadFailed", Level = LogLevel.Error,
+        Message = "ModelRouter could not load its configuration; the last good configuration stays in use.")]
+    public static partial void ConfigurationLoadFailed(ILogger logger, Exception error);
+
+    [LoggerMessage(EventId = 2001, EventName = "VendorSelected", Level = LogLevel.Debug,
+        Message = "Router {RouterSlug} pool {Pool}: attempt {Attempt} goes to vendor {Vendor} as model {Model}.")]
+    public static partial void VendorSelected(ILogger logger, string routerSlug, string pool, int attempt, string vendor, string model);
+
+    [LoggerMessage(EventId = 3001, EventName = "VendorFailedOver", Level = LogLevel.Warning,
+        Message = "Vendor {Vendor} failed for router {RouterSlug} pool {Pool} ({Reason}); trying the next vendor.")]
+    public static partial void VendorFailedOver(ILogger logger, string vendor, string routerSlug, string pool, string reason);
+
+    [LoggerMessage(EventId = 3002, EventName = "AllVendorsFailed", Level = LogLevel.Error,
+        Message = "Every vendor tried for router {RouterSlug} pool {Pool} failed ({Attempts} attempts); the last: {Vendor} ({Reason}).")]
+    public static partial void AllVendorsFailed(ILogger logger, string routerSlug, string pool, int attempts, string vendor, string reason);
+
+    [LoggerMessage(EventId = 3003, EventName = "VendorCredentialsRejected", Level = LogLevel.Warning,
+        Message = "LLM {Vendor} rejected the router's credentials with status {StatusCode}; check its apiKey.")]
+    public static partial void VendorCredentialsRejected(ILogger logger, string vendor, int statusCode);
+
+}

@@ -1,0 +1,222 @@
+using System.Net;
+using System.Text.Json;
+using ModelRouter.Routing;
+
+namespace ModelRouter.Forwarding;
+
+/// <summary>
+/// A client's chat completion body, read once: its bytes, the requested model and the stream flag. The body is
+/// validated in full without building a document, and forwarded with only the <c>model</c> value replaced.
+/// </summary>
+public sealed class ChatRequestBody
+{
+    private readonly int _modelTokenStart;
+    private readonly int _modelTokenLength;
+
+    private ChatRequestBody(ReadOnlyMemory<byte> utf8Json, string model, bool stream, bool includeUsage, int modelTokenStart, int modelTokenLength)
+    {
+        Utf8Json = utf8Json;
+        Model = model;
+        Stream = stream;
+        IncludeUsage = includeUsage;
+        _modelTokenStart = modelTokenStart;
+        _modelTokenLength = modelTokenLength;
+    }
+
+    /// <summary>Gets the body as the client sent it.</summary>
+    public ReadOnlyMemory<byte> Utf8Json { get; }
+
+    /// <summary>Gets the requested model.</summary>
+    public string Model { get; }
+
+    /// <summary>Gets a value indicating whether the client asked for a stream (<c>"stream": true</c>).</summary>
+    public bool Stream { get; }
+
+    /// <summary>Gets a value indicating whether the client asked for usage in the stream (<c>stream_options.include_usage</c>).</summary>
+    public bool IncludeUsage { get; }
+
+    /// <summary>Reads and validates a chat completion body.</summary>
+    /// <param name="utf8Json">The body. It is not copied: keep it alive while the request is in flight.</param>
+    /// <param name="maxDepth">The deepest nesting accepted.</param>
+    /// <exception cref="ModelRouterException">The body is not a JSON object with a non-empty string <c>model</c> (status 400).</exception>
+    public static ChatRequestBody Parse(ReadOnlyMemory<byte> utf8Json, int maxDepth = 64)
+    {
+        var reader = new Utf8JsonReader(utf8Json.Span, new JsonReaderOptions { MaxDepth = maxDepth, CommentHandling = JsonCommentHandling.Disallow });
+        string? model = null;
+        int modelStart = 0, modelLength = 0;
+        bool stream = false, includeUsage = false, sawModel = false;
+        try
+        {
+            if (!reader.Read())
+            {
+                throw Invalid("The request body is empty; send a JSON object with a 'model' field.", null);
+            }
+
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw Invalid("The request body must be a JSON object.", null);
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("model"u8))
+                {
+                    reader.Read();
+                    sawModel = true;
+                    if (reader.TokenType != JsonTokenType.String)
+                    {
+                        throw Invalid("'model' must be a string.", "model");
+                    }
+
+                    model = reader.GetString();
+                    modelStart = (int)reader.TokenStartIndex;
+                    modelLength = (int)reader.BytesConsumed - modelStart;
+                }
+                else if (reader.ValueTextEquals("stream"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType is not (JsonTokenType.True or JsonTokenType.False or JsonTokenType.Null))
+                    {
+                        throw Invalid("'stream' must be a boolean.", "stream");
+                    }
+
+                    stream = reader.TokenType == JsonTokenType.True;
+                }
+                else if (reader.ValueTextEquals("stream_options"u8))
+                {
+                    reader.Read();
+                    includeUsage = ReadIncludeUsage(ref reader);
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+
+            if (reader.TokenType != JsonTokenType.EndObject)
+            {
+                throw Invalid("The request body is not valid JSON.", null);
+            }
+
+            // Anything after the object (other than white space) is malformed.
+            if (reader.Read())
+            {
+                throw Invalid("The request body has content after its JSON object.", null);
+            }
+        }
+        catch (JsonException ex)
+        {
+            var detail = ex.Message.Contains("depth", StringComparison.OrdinalIgnoreCase)
+                ? $"The request body nests deeper than {maxDepth} levels."
+                : $"The request body is not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}).";
+            throw Invalid(detail, null);
+        }
+
+        if (!sawModel)
+        {
+            throw Invalid("The request body has no 'model' field.", "model");
+        }
+
+        if (string.IsNullOrEmpty(model))
+        {
+            throw Invalid("'model' must not be empty.", "model");
+        }
+
+        return new ChatRequestBody(utf8Json, model, stream, includeUsage, modelStart, modelLength);
+    }
+
+    /// <summary>Creates the content to send upstream, with <c>model</c> replaced when <paramref name="modelJson"/> is not empty.</summary>
+    /// <param name="modelJson">The new model as a quoted JSON string in UTF-8 (see <see cref="EncodeModel(string)"/>), or empty to keep the body as is.</param>
+    /// <remarks>No copy of the body is made: the content writes the bytes before and after the model value around the new value.</remarks>
+    public HttpContent CreateContent(ReadOnlyMemory<byte> modelJson)
+        => modelJson.IsEmpty
+            ? new ReadOnlyMemoryContent(Utf8Json) { Headers = { ContentType = ModelRewritingContent.JsonContentType } }
+            : new ModelRewritingContent(Utf8Json, _modelTokenStart, _modelTokenLength, modelJson);
+
+    /// <summary>Returns the body with <c>model</c> replaced, as one new array.</summary>
+    /// <param name="modelJson">The new model as a quoted JSON string in UTF-8 (see <see cref="EncodeModel(string)"/>).</param>
+    public byte[] RewriteModel(ReadOnlySpan<byte> modelJson)
+    {
+        var body = Utf8Json.Span;
+        var result = new byte[body.Length - _modelTokenLength + modelJson.Length];
+        body[.._modelTokenStart].CopyTo(result);
+        modelJson.CopyTo(result.AsSpan(_modelTokenStart));
+        body[(_modelTokenStart + _modelTokenLength)..].CopyTo(result.AsSpan(_modelTokenStart + modelJson.Length));
+        return result;
+    }
+
+    /// <summary>Encodes a model name as a quoted JSON string in UTF-8, the form <see cref="CreateContent"/> takes.</summary>
+    public static byte[] EncodeModel(string model)
+    {
+        var encoded = JsonEncodedText.Encode(model).EncodedUtf8Bytes;
+        var result = new byte[encoded.Length + 2];
+        result[0] = (byte)'"';
+        encoded.CopyTo(result.AsSpan(1));
+        result[^1] = (byte)'"';
+        return result;
+    }
+
+    private static bool ReadIncludeUsage(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return false;
+        }
+
+        var include = false;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isIncludeUsage = reader.ValueTextEquals("include_usage"u8);
+            reader.Read();
+            if (isIncludeUsage && reader.TokenType == JsonTokenType.True)
+            {
+                include = true;
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        return include;
+    }
+
+    private static ModelRouterException Invalid(string message, string? param)
+        => new(ModelRouterErrorKind.InvalidRequest, message) { Param = param };
+
+    private sealed class ModelRewritingContent : HttpContent
+    {
+        internal static readonly System.Net.Http.Headers.MediaTypeHeaderValue JsonContentType = new("application/json");
+        private readonly ReadOnlyMemory<byte> _body;
+        private readonly int _tokenStart;
+        private readonly int _tokenLength;
+        private readonly ReadOnlyMemory<byte> _model;
+
+        public ModelRewritingContent(ReadOnlyMemory<byte> body, int tokenStart, int tokenLength, ReadOnlyMemory<byte> model)
+        {
+            _body = body;
+            _tokenStart = tokenStart;
+            _tokenLength = tokenLength;
+            _model = model;
+            Headers.ContentType = JsonContentType;
+        }
+
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+            => SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+        {
+            await stream.WriteAsync(_body[.._tokenStart], cancellationToken).ConfigureAwait(false);
+            await stream.WriteAsync(_model, cancellationToken).ConfigureAwait(false);
+            await stream.WriteAsync(_body[(_tokenStart + _tokenLength)..], cancellationToken).ConfigureAwait(false);
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = _body.Length - _tokenLength + _model.Length;
+            return true;
+        }
+    }
+}

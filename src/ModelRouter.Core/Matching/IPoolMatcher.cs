@@ -1,0 +1,33 @@
+using ModelRouter.Routing;
+
+namespace ModelRouter.Matching;
+
+/// <summary>Finds the pool of a router that handles a requested model.</summary>
+/// <remarks>Implementations must be thread-safe and should not allocate per call: they sit on every request's path.</remarks>
+public interface IPoolMatcher
+{
+    /// <summary>Returns the pool that handles <paramref name="model"/>, or <see langword="null"/> when none matches.</summary>
+    /// <param name="router">The compiled router; its <see cref="RouterSnapshot.Pools"/> are sorted by descending priority.</param>
+    /// <param name="model">The model name the client requested.</param>
+    PoolSnapshot? Match(RouterSnapshot router, string model);
+}
+
+/// <summary>The default matcher: the first pool, by descending priority then configuration order, whose glob matches.</summary>
+public sealed class GlobPoolMatcher : IPoolMatcher
+{
+    /// <inheritdoc/>
+    public PoolSnapshot? Match(RouterSnapshot router, string model)
+    {
+        ArgumentNullException.ThrowIfNull(router);
+        ArgumentNullException.ThrowIfNull(model);
+        foreach (var pool in router.Pools)
+        {
+            if (pool.Pattern.IsMatch(model))
+            {
+                return pool;
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,359 @@
+using System.Net.Http.Headers;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ModelRouter.Configuration;
+using ModelRouter.Diagnostics;
+using ModelRouter.Forwarding;
+using ModelRouter.Matching;
+using ModelRouter.Selection;
+using ModelRouter.Upstream;
+
+namespace ModelRouter.Routing;
+
+/// <summary>The routing pipeline behind <see cref="IModelRouter"/>: the endpoint and in-process callers share it.</summary>
+internal sealed class DefaultModelRouter(
+    RoutingSnapshotProvider snapshots,
+    IPoolMatcher matcher,
+    IHttpClientFactory httpClientFactory,
+    IOptionsMonitor<ModelRouterOptions> options,
+    TimeProvider timeProvider,
+    ILogger<DefaultModelRouter> logger) : IModelRouter
+{
+    public async ValueTask<ModelRouterResponse> RouteAsync(ModelRouterRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        cancellationToken.ThrowIfCancellationRequested();
+        var settings = options.CurrentValue;
+        var snapshot = await snapshots.GetSnapshotAsync(cancellationToken).ConfigureAwait(false);
+
+        AppConfig? app = null;
+        if (settings.RequireAppKey)
+        {
+            if (string.IsNullOrEmpty(request.AppKey))
+            {
+                throw new ModelRouterException(ModelRouterErrorKind.Unauthorized, "No app key was sent. Send 'Authorization: Bearer <app key>'.");
+            }
+
+            app = snapshot.Apps.Find(request.AppKey)
+                ?? throw new ModelRouterException(ModelRouterErrorKind.Unauthorized, "The app key is not valid.");
+        }
+
+        var slug = request.RouterSlug;
+        if (!snapshot.TryGetRouter(slug, out var router) || !router.Config.Active || !router.IsServedIn(settings.Namespace))
+        {
+            throw new ModelRouterException(ModelRouterErrorKind.RouterNotFound, $"No active router '{Shorten(slug)}' is served here.");
+        }
+
+        if (app is not null && !Allows(app, slug))
+        {
+            throw new ModelRouterException(ModelRouterErrorKind.Forbidden, $"The app '{app.Name}' may not call router '{slug}'.");
+        }
+
+        if (request.Body.Length > settings.MaxRequestBodyBytes)
+        {
+            throw new ModelRouterException(ModelRouterErrorKind.RequestTooLarge, $"The request body is larger than the {settings.MaxRequestBodyBytes} byte limit.");
+        }
+
+        var body = ChatRequestBody.Parse(request.Body, settings.MaxJsonDepth);
+        var pool = matcher.Match(router, body.Model)
+            ?? throw new ModelRouterException(ModelRouterErrorKind.ModelNotFound, $"No pool of router '{slug}' matches model '{Shorten(body.Model)}'.") { Param = "model" };
+
+        return await ForwardAsync(pool, body, settings, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask<ModelRouterResponse> ForwardAsync(PoolSnapshot pool, ChatRequestBody body, ModelRouterOptions settings, CancellationToken cancellationToken)
+    {
+        var client = httpClientFactory.CreateClient(ModelRouterDefaults.HttpClientName);
+        var tried = default(VendorSet);
+        var attempts = 0;
+        var failures = new FailureSummary();
+        while (attempts < pool.MaxAttempts)
+        {
+            var vendor = pool.Selector.SelectVendor(pool, new VendorCandidates(tried));
+            if (vendor is null)
+            {
+                break;
+            }
+
+            tried.Add(vendor.PoolIndex);
+            attempts++;
+            var attempt = await TryVendorAsync(client, pool, vendor, body, attempts, settings, cancellationToken).ConfigureAwait(false);
+            if (attempt.Response is not null)
+            {
+                return attempt.Response;
+            }
+
+            var failure = attempt.Failure!;
+            failures.Add(failure);
+            if (failure.Outcome == UpstreamOutcome.CredentialFailure)
+            {
+                Log.VendorCredentialsRejected(logger, vendor.Llm.Id, failure.StatusCode);
+            }
+
+            if (attempts < pool.MaxAttempts)
+            {
+                Log.VendorFailedOver(logger, vendor.Llm.Id, pool.RouterSlug, pool.Name, failure.Reason);
+            }
+            else
+            {
+                Log.AllVendorsFailed(logger, pool.RouterSlug, pool.Name, attempts, vendor.Llm.Id, failure.Reason);
+            }
+        }
+
+        if (attempts == 0)
+        {
+            throw new ModelRouterException(ModelRouterErrorKind.NoAvailableVendor, $"Pool '{pool.Name}' of router '{pool.RouterSlug}' has no active vendor.");
+        }
+
+        throw failures.ToException(pool, attempts);
+    }
+
+    private async ValueTask<AttemptResult> TryVendorAsync(
+        HttpClient client, PoolSnapshot pool, VendorSnapshot vendor, ChatRequestBody body, int attempt, ModelRouterOptions settings, CancellationToken cancellationToken)
+    {
+        var llm = vendor.Llm;
+        var targetJson = vendor.MapModelJson(body.Model);
+        var target = targetJson.IsEmpty ? body.Model : vendor.MapModel(body.Model);
+        if (logger.IsEnabled(LogLevel.Debug))
+        {
+            Log.VendorSelected(logger, pool.RouterSlug, pool.Name, attempt, llm.Id, target);
+        }
+
+        var context = new ProviderRequestContext(llm, body, target, targetJson, settings.MaxResponseBodyBytes);
+        var resources = new AttemptResources(timeProvider, cancellationToken);
+        var handedOver = false;
+        try
+        {
+            resources.Timeout.CancelAfter(llm.HeadersTimeout);
+            HttpResponseMessage response;
+            try
+            {
+                using var message = llm.Adapter.CreateRequest(context);
+                response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, resources.Timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                return AttemptResult.Failed(vendor, UpstreamOutcome.VendorFailure, 0, $"no response headers within {llm.HeadersTimeout.TotalSeconds:0.###} s", isTimeout: true);
+            }
+            catch (HttpRequestException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                return AttemptResult.Failed(vendor, UpstreamOutcome.VendorFailure, 0, $"connection failed: {ex.HttpRequestError}");
+            }
+
+            resources.Response = response;
+            var status = (int)response.StatusCode;
+            var outcome = UpstreamOutcomeClassifier.Classify(status);
+            switch (outcome)
+            {
+                case UpstreamOutcome.Success:
+                    break;
+                case UpstreamOutcome.ClientError:
+                    resources.Timeout.CancelAfter(llm.StreamIdleTimeout);
+                    var error = await llm.Adapter.ReadErrorAsync(response, context, resources.Timeout.Token).ConfigureAwait(false);
+                    throw new ModelRouterException(ModelRouterErrorKind.UpstreamRejected, error.Message)
+                    {
+                        StatusCode = status,
+                        ErrorType = error.Type,
+                        ErrorCode = error.Code,
+                        Param = error.Param,
+                        Vendor = llm.Id,
+                        Attempts = attempt,
+                    };
+                default:
+                    return AttemptResult.Failed(vendor, outcome, status, $"status {status}", retryAfter: UpstreamHttp.GetRetryAfter(response, timeProvider.GetUtcNow()));
+            }
+
+            resources.Timeout.CancelAfter(llm.StreamIdleTimeout);
+            if (body.Stream && IsEventStream(response.Content.Headers.ContentType))
+            {
+                var stream = new IdleTimeoutEventStream(llm.Adapter.OpenStream(response, context), resources, llm.StreamIdleTimeout);
+                ReadOnlyMemory<byte> first;
+                try
+                {
+                    // Read the first chunk before answering: until a byte reaches the client, another vendor may still take over.
+                    first = await stream.ReadFirstAsync().ConfigureAwait(false);
+                }
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is InvalidUpstreamResponseException or HttpRequestException or IOException or OperationCanceledException)
+                {
+                    await stream.DisposeAsync().ConfigureAwait(false);
+                    return AttemptResult.Failed(vendor, UpstreamOutcome.VendorFailure, status, ex is OperationCanceledException ? "the stream sent nothing in time" : "the stream broke before its first event", isTimeout: ex is OperationCanceledException);
+                }
+
+                handedOver = true;
+                return AttemptResult.Succeeded(new ModelRouterResponse(vendor, pool, target, attempt, stream, first, resources));
+            }
+
+            ReadOnlyMemory<byte> content;
+            try
+            {
+                content = await llm.Adapter.ReadResponseAsync(response, context, resources.Timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is InvalidUpstreamResponseException or HttpRequestException or IOException or OperationCanceledException)
+            {
+                return AttemptResult.Failed(vendor, UpstreamOutcome.VendorFailure, status, ex is OperationCanceledException ? "the response body did not arrive in time" : "the response was not valid", isTimeout: ex is OperationCanceledException);
+            }
+
+            return AttemptResult.Succeeded(new ModelRouterResponse(vendor, pool, target, attempt, content));
+        }
+        finally
+        {
+            if (!handedOver)
+            {
+                await resources.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static bool IsEventStream(MediaTypeHeaderValue? contentType)
+        => string.Equals(contentType?.MediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase);
+
+    private static bool Allows(AppConfig app, string slug)
+    {
+        foreach (var allowed in app.Routers)
+        {
+            if (allowed == "*" || string.Equals(allowed, slug, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string Shorten(string text) => text.Length <= 128 ? text : string.Concat(text.AsSpan(0, 128), "…");
+
+    /// <summary>What one attempt came to: a response, or a failure to fail over from.</summary>
+    private readonly record struct AttemptResult(ModelRouterResponse? Response, AttemptFailure? Failure)
+    {
+        public static AttemptResult Succeeded(ModelRouterResponse response) => new(response, null);
+
+        public static AttemptResult Failed(VendorSnapshot vendor, UpstreamOutcome outcome, int statusCode, string reason, bool isTimeout = false, TimeSpan? retryAfter = null)
+            => new(null, new AttemptFailure(vendor.Llm.Id, outcome, statusCode, reason, isTimeout, retryAfter));
+    }
+
+    private sealed record AttemptFailure(string Vendor, UpstreamOutcome Outcome, int StatusCode, string Reason, bool IsTimeout, TimeSpan? RetryAfter);
+
+    /// <summary>Sums up the failed attempts into the one error the caller gets.</summary>
+    private sealed class FailureSummary
+    {
+        private int _count;
+        private int _rateLimited;
+        private TimeSpan? _earliestRetry;
+        private AttemptFailure? _last;
+
+        public void Add(AttemptFailure failure)
+        {
+            _count++;
+            _last = failure;
+            if (failure.Outcome == UpstreamOutcome.RateLimited)
+            {
+                _rateLimited++;
+            }
+
+            if (failure.RetryAfter is { } wait && (_earliestRetry is null || wait < _earliestRetry))
+            {
+                _earliestRetry = wait;
+            }
+        }
+
+        public ModelRouterException ToException(PoolSnapshot pool, int attempts)
+        {
+            var last = _last!;
+            var where = $"pool '{pool.Name}' of router '{pool.RouterSlug}'";
+            if (_rateLimited == _count)
+            {
+                return new ModelRouterException(ModelRouterErrorKind.RateLimited, $"Every vendor of {where} is rate limited; retry later.")
+                {
+                    RetryAfter = _earliestRetry ?? TimeSpan.FromSeconds(1),
+                    Vendor = last.Vendor,
+                    Attempts = attempts,
+                };
+            }
+
+            if (last.IsTimeout)
+            {
+                return new ModelRouterException(ModelRouterErrorKind.UpstreamTimeout, $"Every vendor of {where} failed; the last one timed out ({last.Reason}).")
+                {
+                    Vendor = last.Vendor,
+                    Attempts = attempts,
+                };
+            }
+
+            return new ModelRouterException(ModelRouterErrorKind.AllVendorsFailed, $"Every vendor of {where} failed ({attempts} tried); the last: {last.Reason}.")
+            {
+                Vendor = last.Vendor,
+                Attempts = attempts,
+            };
+        }
+    }
+}
+
+/// <summary>The response and the timeout of one attempt, disposed together when the caller is done.</summary>
+internal sealed class AttemptResources : IAsyncDisposable
+{
+    private readonly CancellationTokenRegistration _callerRegistration;
+
+    public AttemptResources(TimeProvider timeProvider, CancellationToken callerToken)
+    {
+        Timeout = new CancellationTokenSource(System.Threading.Timeout.InfiniteTimeSpan, timeProvider);
+        CallerToken = callerToken;
+        if (callerToken.CanBeCanceled)
+        {
+            _callerRegistration = callerToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), Timeout);
+        }
+    }
+
+    /// <summary>Gets the source that cancels the upstream call: on the caller's cancellation, or when a timeout runs out.</summary>
+    public CancellationTokenSource Timeout { get; }
+
+    public CancellationToken CallerToken { get; }
+
+    public HttpResponseMessage? Response { get; set; }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _callerRegistration.DisposeAsync().ConfigureAwait(false);
+        Response?.Dispose();
+        Timeout.Dispose();
+    }
+}
+
+/// <summary>Bounds a stream by idle time between chunks (never by a total deadline) and turns breaks into router errors.</summary>
+internal sealed class IdleTimeoutEventStream(ChatEventReader inner, AttemptResources resources, TimeSpan idleTimeout) : ChatEventReader
+{
+    public ValueTask<ReadOnlyMemory<byte>> ReadFirstAsync() => inner.ReadAsync(resources.Timeout.Token);
+
+    public override async ValueTask<ReadOnlyMemory<byte>> ReadAsync(CancellationToken cancellationToken)
+    {
+        var timeout = resources.Timeout;
+        using var registration = cancellationToken.CanBeCanceled && cancellationToken != resources.CallerToken
+            ? cancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), timeout)
+            : default;
+        try
+        {
+            timeout.CancelAfter(idleTimeout);
+            return await inner.ReadAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested || resources.CallerToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(cancellationToken.IsCancellationRequested ? cancellationToken : resources.CallerToken);
+        }
+        catch (OperationCanceledException ex)
+        {
+            throw new ModelRouterException(
+                ModelRouterErrorKind.UpstreamTimeout,
+                $"The vendor sent nothing for {idleTimeout.TotalSeconds:0.###} s; the answer is incomplete.",
+                ex);
+        }
+        catch (Exception ex) when (ex is InvalidUpstreamResponseException or HttpRequestException or IOException)
+        {
+            throw new ModelRouterException(ModelRouterErrorKind.StreamInterrupted, "The vendor's stream broke before it was complete; the answer is incomplete.", ex);
+        }
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await inner.DisposeAsync().ConfigureAwait(false);
+        await base.DisposeAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,149 @@
+using System.Net.ServerSentEvents;
+using ModelRouter.Upstream;
+
+namespace ModelRouter.Routing;
+
+/// <summary>A vendor's successful answer in OpenAI's shape: a JSON body, or a stream of server-sent events.</summary>
+/// <remarks>Not thread-safe. Dispose it to release the upstream connection; for a stream that also cancels the upstream call.</remarks>
+public sealed class ModelRouterResponse : IAsyncDisposable
+{
+    private readonly ChatEventReader? _stream;
+    private readonly IAsyncDisposable? _owner;
+    private ReadOnlyMemory<byte> _pending;
+    private bool _disposed;
+
+    internal ModelRouterResponse(VendorSnapshot vendor, PoolSnapshot pool, string model, int attempts, ReadOnlyMemory<byte> content)
+    {
+        Vendor = vendor.Llm.Id;
+        Pool = pool.Name;
+        RouterSlug = pool.RouterSlug;
+        Model = model;
+        Attempts = attempts;
+        Content = content;
+    }
+
+    internal ModelRouterResponse(VendorSnapshot vendor, PoolSnapshot pool, string model, int attempts, ChatEventReader stream, ReadOnlyMemory<byte> firstChunk, IAsyncDisposable owner)
+        : this(vendor, pool, model, attempts, ReadOnlyMemory<byte>.Empty)
+    {
+        _stream = stream;
+        _pending = firstChunk;
+        _owner = owner;
+    }
+
+    /// <summary>Gets the id of the LLM that served the request.</summary>
+    public string Vendor { get; }
+
+    /// <summary>Gets the name of the pool that handled the request.</summary>
+    public string Pool { get; }
+
+    /// <summary>Gets the slug of the router.</summary>
+    public string RouterSlug { get; }
+
+    /// <summary>Gets the model name sent to the vendor, after mapping.</summary>
+    public string Model { get; }
+
+    /// <summary>Gets how many vendors were tried, this one included.</summary>
+    public int Attempts { get; }
+
+    /// <summary>Gets a value indicating whether the answer is a stream of server-sent events.</summary>
+    public bool IsStreaming => _stream is not null;
+
+    /// <summary>Gets the content type of the answer.</summary>
+    public string ContentType => IsStreaming ? "text/event-stream" : "application/json";
+
+    /// <summary>Gets the OpenAI <c>chat.completion</c> JSON body; empty for streams.</summary>
+    public ReadOnlyMemory<byte> Content { get; }
+
+    /// <summary>Reads the next chunk of server-sent event bytes; empty when the stream is complete.</summary>
+    /// <remarks>The memory is valid until the next call. Write and flush each chunk to pass events through as they arrive.</remarks>
+    /// <exception cref="ModelRouterException">The stream was cut or failed after it started (<see cref="ModelRouterErrorKind.StreamInterrupted"/> or <see cref="ModelRouterErrorKind.UpstreamTimeout"/>).</exception>
+    /// <exception cref="InvalidOperationException">The answer is not a stream.</exception>
+    public async ValueTask<ReadOnlyMemory<byte>> ReadStreamChunkAsync(CancellationToken cancellationToken = default)
+    {
+        var stream = _stream ?? throw new InvalidOperationException("The answer is not a stream; read Content instead.");
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (!_pending.IsEmpty)
+        {
+            var pending = _pending;
+            _pending = ReadOnlyMemory<byte>.Empty;
+            return pending;
+        }
+
+        return await stream.ReadAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads the stream as parsed server-sent events (<c>data:</c> payloads of <c>chat.completion.chunk</c>, then <c>[DONE]</c>).</summary>
+    public IAsyncEnumerable<SseItem<string>> ReadEventsAsync(CancellationToken cancellationToken = default)
+    {
+        _ = _stream ?? throw new InvalidOperationException("The answer is not a stream; read Content instead.");
+        return SseParser.Create(new ChunkStream(this)).EnumerateAsync(cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        if (_stream is not null)
+        {
+            await _stream.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_owner is not null)
+        {
+            await _owner.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A read-only stream over the chunks, for <see cref="SseParser"/>.</summary>
+    private sealed class ChunkStream(ModelRouterResponse response) : Stream
+    {
+        private ReadOnlyMemory<byte> _current;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (_current.IsEmpty)
+            {
+                _current = await response.ReadStreamChunkAsync(cancellationToken).ConfigureAwait(false);
+                if (_current.IsEmpty)
+                {
+                    return 0;
+                }
+            }
+
+            var count = Math.Min(buffer.Length, _current.Length);
+            _current[..count].CopyTo(buffer);
+            _current = _current[count..];
+            return count;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+            => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}

@@ -1,0 +1,38 @@
+using System.Collections.Frozen;
+using ModelRouter.Configuration;
+using ModelRouter.Matching;
+using ModelRouter.Selection;
+using ModelRouter.Upstream;
+
+namespace ModelRouter.Routing;
+
+/// <summary>Turns a validated configuration into a <see cref="RoutingSnapshot"/>: globs parsed, pools sorted, references resolved.</summary>
+internal sealed class RoutingSnapshotCompiler(IEnumerable<IVendorSelector> selectors, IEnumerable<IProviderAdapter> adapters)
+{
+    private readonly FrozenDictionary<string, IVendorSelector> _selectors = selectors
+        .GroupBy(s => s.Name, StringComparer.Ordinal)
+        .ToFrozenDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
+
+    private readonly FrozenDictionary<string, IProviderAdapter> _adapters = adapters
+        .GroupBy(a => a.ProviderKind, StringComparer.OrdinalIgnoreCase)
+        .ToFrozenDictionary(g => g.Key, g => g.Last(), StringComparer.OrdinalIgnoreCase);
+
+    public RoutingSnapshot Compile(ModelRouterConfig config)
+    {
+        var llms = config.Llms.ToDictionary(l => l.Id, l => new LlmSnapshot(l, _adapters[l.Provider]), StringComparer.Ordinal);
+        var routers = config.Routers.ToFrozenDictionary(
+            r => r.Slug,
+            r => new RouterSnapshot(r, [.. r.Pools
+                .Select((pool, index) => (pool, index))
+                .OrderByDescending(p => p.pool.Priority)
+                .ThenBy(p => p.index)
+                .Select(p => new PoolSnapshot(
+                    r,
+                    p.pool,
+                    GlobPattern.Parse(p.pool.ModelPattern),
+                    _selectors[p.pool.Algorithm],
+                    [.. p.pool.Vendors.Select(v => new VendorSnapshot(v, llms[v.Llm]))]))]),
+            StringComparer.Ordinal);
+        return new RoutingSnapshot(config, routers, new AppKeyIndex(config.Apps));
+    }
+}

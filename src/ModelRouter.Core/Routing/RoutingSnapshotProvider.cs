@@ -1,0 +1,200 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Primitives;
+using ModelRouter.Configuration;
+using ModelRouter.Diagnostics;
+using ModelRouter.Storage;
+
+namespace ModelRouter.Routing;
+
+/// <summary>Hears about configuration changes: applied revisions and rejected ones.</summary>
+public interface IRouterConfigChangeListener
+{
+    /// <summary>Called after a revision was validated, compiled and swapped in.</summary>
+    void ConfigurationApplied(ModelRouterConfig config);
+
+    /// <summary>Called when a revision could not be used; the last good one stays in use.</summary>
+    void ConfigurationRejected(IReadOnlyList<string> errors);
+}
+
+/// <summary>
+/// Loads configuration from the <see cref="IRouterStore"/>, validates and compiles it, and swaps the result in
+/// atomically. A request reads <see cref="Current"/> once and keeps that snapshot to its end.
+/// </summary>
+public sealed class RoutingSnapshotProvider : IDisposable
+{
+    private readonly IRouterStore _store;
+    private readonly IRouterConfigValidator _validator;
+    private readonly RoutingSnapshotCompiler _compiler;
+    private readonly IRouterConfigChangeListener[] _listeners;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private RoutingSnapshot? _current;
+    private IDisposable? _changeSubscription;
+    private bool _disposed;
+
+    internal RoutingSnapshotProvider(
+        IRouterStore store,
+        IRouterConfigValidator validator,
+        RoutingSnapshotCompiler compiler,
+        IEnumerable<IRouterConfigChangeListener> listeners,
+        ILogger<RoutingSnapshotProvider> logger)
+    {
+        _store = store;
+        _validator = validator;
+        _compiler = compiler;
+        _listeners = [.. listeners];
+        _logger = logger;
+    }
+
+    /// <summary>Gets the snapshot in use, or <see langword="null"/> before the first load.</summary>
+    public RoutingSnapshot? Current => Volatile.Read(ref _current);
+
+    /// <summary>Returns the snapshot in use, loading the first one if needed.</summary>
+    /// <exception cref="ModelRouterConfigurationException">The first configuration is invalid.</exception>
+    public ValueTask<RoutingSnapshot> GetSnapshotAsync(CancellationToken cancellationToken = default)
+    {
+        var current = Volatile.Read(ref _current);
+        return current is not null ? new(current) : new(InitializeAsync(cancellationToken));
+    }
+
+    /// <summary>Loads the first configuration and starts listening for changes. Throws with every problem when it is invalid.</summary>
+    /// <exception cref="ModelRouterConfigurationException">The configuration is invalid.</exception>
+    public async Task<RoutingSnapshot> InitializeAsync(CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_current is { } existing)
+            {
+                return existing;
+            }
+
+            // Subscribe before reading, so that a change made while we read is not missed.
+            var token = _store.GetChangeToken();
+            var config = await _store.GetConfigAsync(cancellationToken).ConfigureAwait(false);
+            var snapshot = CompileOrThrow(config);
+            Apply(snapshot);
+            Subscribe(token);
+            return snapshot;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Reads the store again and applies its configuration if it changed and is valid.</summary>
+    /// <returns><see langword="true"/> when a new revision was applied.</returns>
+    public async Task<bool> ReloadAsync(CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ModelRouterConfig config;
+            try
+            {
+                config = await _store.GetConfigAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                Log.ConfigurationLoadFailed(_logger, ex);
+                Notify(ex is ModelRouterConfigurationException invalid ? invalid.Errors : ["the configuration could not be loaded"]);
+                return false;
+            }
+
+            if (_current is { } current && current.Revision == config.Revision && !string.IsNullOrEmpty(config.Revision))
+            {
+                return false;
+            }
+
+            try
+            {
+                Apply(CompileOrThrow(config));
+                return true;
+            }
+            catch (ModelRouterConfigurationException ex)
+            {
+                Log.ConfigurationRejected(_logger, config.Revision, string.Join("; ", ex.Errors));
+                Notify(ex.Errors);
+                return false;
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _disposed = true;
+        _changeSubscription?.Dispose();
+        _gate.Dispose();
+    }
+
+    private RoutingSnapshot CompileOrThrow(ModelRouterConfig config)
+    {
+        var errors = _validator.Validate(config);
+        if (errors.Count > 0)
+        {
+            throw new ModelRouterConfigurationException(errors);
+        }
+
+        return _compiler.Compile(config);
+    }
+
+    private void Apply(RoutingSnapshot snapshot)
+    {
+        Volatile.Write(ref _current, snapshot);
+        var config = snapshot.Config;
+        Log.ConfigurationApplied(_logger, config.Revision, config.Routers.Count, config.Llms.Count, config.Apps.Count);
+        foreach (var listener in _listeners)
+        {
+            listener.ConfigurationApplied(config);
+        }
+    }
+
+    private void Notify(IReadOnlyList<string> errors)
+    {
+        foreach (var listener in _listeners)
+        {
+            listener.ConfigurationRejected(errors);
+        }
+    }
+
+    private void Subscribe(IChangeToken first)
+    {
+        var isFirst = true;
+        _changeSubscription = ChangeToken.OnChange(
+            () =>
+            {
+                if (isFirst)
+                {
+                    isFirst = false;
+                    return first;
+                }
+
+                return _store.GetChangeToken();
+            },
+            () =>
+            {
+                if (!_disposed)
+                {
+                    _ = ReloadInBackgroundAsync();
+                }
+            });
+    }
+
+    private async Task ReloadInBackgroundAsync()
+    {
+        try
+        {
+            await ReloadAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Shutting down.
+        }
+    }
+}

@@ -1,0 +1,226 @@
+using System.Collections.Frozen;
+using ModelRouter.Configuration;
+using ModelRouter.Matching;
+using ModelRouter.Selection;
+using ModelRouter.Upstream;
+
+namespace ModelRouter.Routing;
+
+/// <summary>The compiled, immutable form of one configuration revision that requests read.</summary>
+/// <remarks>A request reads the current snapshot once at its start and keeps it to its end.</remarks>
+public sealed class RoutingSnapshot
+{
+    internal RoutingSnapshot(ModelRouterConfig config, FrozenDictionary<string, RouterSnapshot> routers, AppKeyIndex apps)
+    {
+        Config = config;
+        Routers = routers;
+        Apps = apps;
+    }
+
+    /// <summary>Gets the configuration this snapshot was compiled from.</summary>
+    public ModelRouterConfig Config { get; }
+
+    /// <summary>Gets the revision of <see cref="Config"/>.</summary>
+    public string Revision => Config.Revision;
+
+    /// <summary>Gets the compiled routers keyed by slug.</summary>
+    public FrozenDictionary<string, RouterSnapshot> Routers { get; }
+
+    internal AppKeyIndex Apps { get; }
+
+    /// <summary>Finds a router by slug.</summary>
+    public bool TryGetRouter(string slug, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out RouterSnapshot? router)
+        => Routers.TryGetValue(slug, out router);
+}
+
+/// <summary>A compiled router.</summary>
+public sealed class RouterSnapshot
+{
+    internal RouterSnapshot(RouterConfig config, PoolSnapshot[] pools)
+    {
+        Config = config;
+        Pools = pools;
+    }
+
+    /// <summary>Gets the router's configuration.</summary>
+    public RouterConfig Config { get; }
+
+    /// <summary>Gets the router's slug.</summary>
+    public string Slug => Config.Slug;
+
+    /// <summary>Gets the pools sorted by descending priority, equal priorities in configuration order.</summary>
+    public IReadOnlyList<PoolSnapshot> Pools { get; }
+
+    /// <summary>Tells whether an instance of namespace <paramref name="instanceNamespace"/> serves this router.</summary>
+    public bool IsServedIn(string instanceNamespace)
+    {
+        var namespaces = Config.Namespaces;
+        if (namespaces.Count == 0)
+        {
+            return true;
+        }
+
+        foreach (var ns in namespaces)
+        {
+            if (string.Equals(ns, instanceNamespace, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
+
+/// <summary>A compiled pool: its glob, its selector and its vendors.</summary>
+public sealed class PoolSnapshot
+{
+    private object? _selectorState;
+
+    internal PoolSnapshot(RouterConfig router, PoolConfig config, GlobPattern pattern, IVendorSelector selector, VendorSnapshot[] vendors)
+    {
+        RouterSlug = router.Slug;
+        Config = config;
+        Pattern = pattern;
+        Selector = selector;
+        Vendors = vendors;
+        AvailableVendors = [.. vendors.Where(v => v.Config.Active && v.Config.Weight > 0)];
+        for (var i = 0; i < AvailableVendors.Count; i++)
+        {
+            ((VendorSnapshot)AvailableVendors[i]).PoolIndex = i;
+        }
+
+        MaxAttempts = Math.Max(1, Math.Min(config.MaxAttempts ?? int.MaxValue, AvailableVendors.Count));
+    }
+
+    /// <summary>Gets the slug of the router this pool belongs to.</summary>
+    public string RouterSlug { get; }
+
+    /// <summary>Gets the pool's configuration.</summary>
+    public PoolConfig Config { get; }
+
+    /// <summary>Gets the pool's name.</summary>
+    public string Name => Config.Name;
+
+    /// <summary>Gets the compiled model pattern.</summary>
+    public GlobPattern Pattern { get; }
+
+    /// <summary>Gets the selector named by <see cref="PoolConfig.Algorithm"/>.</summary>
+    public IVendorSelector Selector { get; }
+
+    /// <summary>Gets every vendor in configuration order, including inactive ones.</summary>
+    public IReadOnlyList<VendorSnapshot> Vendors { get; }
+
+    /// <summary>Gets the vendors that may take traffic (active, weight above 0), in configuration order.</summary>
+    /// <remarks><see cref="VendorSnapshot.PoolIndex"/> is the position in this list.</remarks>
+    public IReadOnlyList<VendorSnapshot> AvailableVendors { get; }
+
+    /// <summary>Gets the most vendors tried for one request.</summary>
+    public int MaxAttempts { get; }
+
+    /// <summary>Returns the selector state attached to this pool, creating it on first use.</summary>
+    /// <remarks>The state lives as long as the compiled pool: a configuration reload starts it afresh.</remarks>
+    public T GetOrAddSelectorState<T>(Func<PoolSnapshot, T> factory)
+        where T : class
+    {
+        if (Volatile.Read(ref _selectorState) is T state)
+        {
+            return state;
+        }
+
+        ArgumentNullException.ThrowIfNull(factory);
+        var created = factory(this);
+        return Interlocked.CompareExchange(ref _selectorState, created, null) as T ?? created;
+    }
+}
+
+/// <summary>A compiled vendor of a pool.</summary>
+public sealed class VendorSnapshot
+{
+    private readonly (string Source, string Target, byte[] Json)[] _mappings;
+
+    internal VendorSnapshot(VendorConfig config, LlmSnapshot llm)
+    {
+        Config = config;
+        Llm = llm;
+        _mappings = [.. config.ModelMappings.Select(m => (m.Source, m.Target, Forwarding.ChatRequestBody.EncodeModel(m.Target)))];
+        PoolIndex = -1;
+    }
+
+    /// <summary>Gets the vendor's configuration.</summary>
+    public VendorConfig Config { get; }
+
+    /// <summary>Gets the LLM this vendor sends requests to.</summary>
+    public LlmSnapshot Llm { get; }
+
+    /// <summary>Gets the vendor's position in <see cref="PoolSnapshot.AvailableVendors"/>, or -1 when it takes no traffic.</summary>
+    public int PoolIndex { get; internal set; }
+
+    /// <summary>Gets the vendor's weight.</summary>
+    public int Weight => Config.Weight;
+
+    /// <summary>Returns the model name to send to this vendor for <paramref name="requestedModel"/>.</summary>
+    public string MapModel(string requestedModel)
+    {
+        foreach (var mapping in _mappings)
+        {
+            if (string.Equals(mapping.Source, requestedModel, StringComparison.Ordinal))
+            {
+                return mapping.Target;
+            }
+        }
+
+        return requestedModel;
+    }
+
+    /// <summary>Returns the mapped model for <paramref name="requestedModel"/> as a quoted JSON string, or empty when no mapping applies.</summary>
+    public ReadOnlyMemory<byte> MapModelJson(string requestedModel)
+    {
+        foreach (var mapping in _mappings)
+        {
+            if (string.Equals(mapping.Source, requestedModel, StringComparison.Ordinal))
+            {
+                return mapping.Json;
+            }
+        }
+
+        return ReadOnlyMemory<byte>.Empty;
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => Llm.Id;
+}
+
+/// <summary>A compiled LLM: its configuration, endpoint and protocol adapter.</summary>
+public sealed class LlmSnapshot
+{
+    internal LlmSnapshot(LlmConfig config, IProviderAdapter adapter)
+    {
+        Config = config;
+        Adapter = adapter;
+        BaseUri = new Uri(config.BaseUrl.EndsWith('/') ? config.BaseUrl : config.BaseUrl + "/", UriKind.Absolute);
+        HeadersTimeout = TimeSpan.FromSeconds(config.TimeoutSeconds);
+        StreamIdleTimeout = TimeSpan.FromSeconds(config.StreamIdleTimeoutSeconds);
+    }
+
+    /// <summary>Gets the LLM's configuration.</summary>
+    public LlmConfig Config { get; }
+
+    /// <summary>Gets the LLM's identifier.</summary>
+    public string Id => Config.Id;
+
+    /// <summary>Gets the base URL, always ending in <c>/</c>.</summary>
+    public Uri BaseUri { get; }
+
+    /// <summary>Gets the adapter that speaks this LLM's protocol.</summary>
+    public IProviderAdapter Adapter { get; }
+
+    /// <summary>Gets the longest wait for response headers of one attempt.</summary>
+    public TimeSpan HeadersTimeout { get; }
+
+    /// <summary>Gets the longest silence allowed between two chunks of a stream.</summary>
+    public TimeSpan StreamIdleTimeout { get; }
+
+    /// <inheritdoc/>
+    public override string ToString() => Id;
+}

@@ -1,0 +1,74 @@
+using ModelRouter.Routing;
+
+namespace ModelRouter.Selection;
+
+/// <summary>Picks the next vendor of a pool. Registered by <see cref="Name"/>, which pools name in their <c>algorithm</c>.</summary>
+/// <remarks>
+/// Implementations must be thread-safe and cheap: they run on every request. Keep per-pool state with
+/// <see cref="PoolSnapshot.GetOrAddSelectorState{T}(Func{PoolSnapshot, T})"/> so that a reload starts it afresh.
+/// </remarks>
+public interface IVendorSelector
+{
+    /// <summary>Gets the algorithm name pools use to pick this selector, for example <c>round_robin</c>.</summary>
+    string Name { get; }
+
+    /// <summary>Picks a vendor among the eligible vendors of a pool.</summary>
+    /// <param name="pool">The pool.</param>
+    /// <param name="candidates">Which of <see cref="PoolSnapshot.AvailableVendors"/> may be picked for this attempt.</param>
+    /// <returns>The vendor, or <see langword="null"/> when no candidate is eligible.</returns>
+    VendorSnapshot? SelectVendor(PoolSnapshot pool, VendorCandidates candidates);
+}
+
+/// <summary>The names of the built-in vendor selectors.</summary>
+public static class VendorSelectors
+{
+    /// <summary>Each available vendor in turn, in configuration order.</summary>
+    public const string RoundRobin = "round_robin";
+
+    /// <summary>Smooth weighted round-robin: over every sum of weights picks, each vendor gets exactly its weight, spread out.</summary>
+    public const string Weighted = "weighted";
+}
+
+/// <summary>Which vendors of a pool may be picked for the current attempt.</summary>
+/// <remarks>A vendor is excluded when it was already tried for this request or is cooling down.</remarks>
+public readonly struct VendorCandidates
+{
+    private readonly VendorSet _excluded;
+
+    /// <summary>Creates the candidate set of a pool with the vendors in <paramref name="excluded"/> left out.</summary>
+    public VendorCandidates(VendorSet excluded) => _excluded = excluded;
+
+    /// <summary>Tells whether the vendor at <paramref name="poolIndex"/> in <see cref="PoolSnapshot.AvailableVendors"/> may be picked.</summary>
+    public bool IsEligible(int poolIndex) => !_excluded.Contains(poolIndex);
+
+    /// <summary>Gets a value indicating whether every vendor may be picked.</summary>
+    public bool AllEligible => _excluded.IsEmpty;
+}
+
+/// <summary>A small set of vendor positions in a pool; no allocation up to 64 vendors.</summary>
+public struct VendorSet
+{
+    private ulong _low;
+    private HashSet<int>? _high;
+
+    /// <summary>Gets a value indicating whether the set is empty.</summary>
+    public readonly bool IsEmpty => _low == 0 && (_high is null || _high.Count == 0);
+
+    /// <summary>Adds a position.</summary>
+    public void Add(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        if (index < 64)
+        {
+            _low |= 1UL << index;
+        }
+        else
+        {
+            (_high ??= []).Add(index);
+        }
+    }
+
+    /// <summary>Tells whether the set holds <paramref name="index"/>.</summary>
+    public readonly bool Contains(int index)
+        => index < 64 ? (_low & (1UL << index)) != 0 : _high is not null && _high.Contains(index);
+}

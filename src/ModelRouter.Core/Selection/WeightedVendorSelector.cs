@@ -1,0 +1,61 @@
+using ModelRouter.Routing;
+
+namespace ModelRouter.Selection;
+
+/// <summary>
+/// <c>weighted</c>: smooth weighted round-robin. Deterministic: over every sum(weights) consecutive picks among the
+/// same eligible vendors, each gets exactly its weight, interleaved rather than bunched (weights 3:1 give A A B A, not A A A B).
+/// </summary>
+/// <remarks>Each pick holds a per-pool lock for a few dozen instructions.</remarks>
+public sealed class WeightedVendorSelector : IVendorSelector
+{
+    /// <inheritdoc/>
+    public string Name => VendorSelectors.Weighted;
+
+    /// <inheritdoc/>
+    public VendorSnapshot? SelectVendor(PoolSnapshot pool, VendorCandidates candidates)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        var vendors = pool.AvailableVendors;
+        if (vendors.Count == 0)
+        {
+            return null;
+        }
+
+        var state = pool.GetOrAddSelectorState(static p => new State(p.AvailableVendors.Count));
+        lock (state)
+        {
+            var best = -1;
+            long total = 0;
+            var current = state.Current;
+            for (var i = 0; i < current.Length; i++)
+            {
+                if (!candidates.IsEligible(i))
+                {
+                    continue;
+                }
+
+                var weight = vendors[i].Weight;
+                current[i] += weight;
+                total += weight;
+                if (best < 0 || current[i] > current[best])
+                {
+                    best = i;
+                }
+            }
+
+            if (best < 0)
+            {
+                return null;
+            }
+
+            current[best] -= total;
+            return vendors[best];
+        }
+    }
+
+    private sealed class State(int count)
+    {
+        public long[] Current { get; } = new long[count];
+    }
+}

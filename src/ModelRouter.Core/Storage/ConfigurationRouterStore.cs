@@ -1,0 +1,193 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Primitives;
+using ModelRouter.Configuration;
+
+namespace ModelRouter.Storage;
+
+/// <summary>
+/// Reads LLMs, routers and apps from a configuration section (arrays <c>llms</c>, <c>routers</c>, <c>apps</c>; keys
+/// case-insensitive) and signals a change whenever the configuration reloads, for example when <c>appsettings.json</c> is saved.
+/// </summary>
+public sealed class ConfigurationRouterStore : IRouterStore
+{
+    private readonly IConfiguration _section;
+
+    /// <summary>Creates a store over a configuration section, usually <c>ModelRouter</c>.</summary>
+    public ConfigurationRouterStore(IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        _section = section;
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<ModelRouterConfig> GetConfigAsync(CancellationToken cancellationToken = default)
+        => new(ConfigurationReader.ReadConfig(_section));
+
+    /// <inheritdoc/>
+    public IChangeToken GetChangeToken() => _section.GetReloadToken();
+}
+
+/// <summary>Maps configuration sections onto the config records by hand: trimming-safe, and every conversion problem is reported.</summary>
+internal static class ConfigurationReader
+{
+    public static void BindOptions(IConfiguration section, ModelRouterOptions options)
+    {
+        var errors = new List<string>();
+        options.Namespace = section["namespace"] ?? options.Namespace;
+        options.RequireAppKey = ReadBool(section, "requireAppKey", options.RequireAppKey, "ModelRouter", errors);
+        options.MaxRequestBodyBytes = ReadInt(section, "maxRequestBodyBytes", options.MaxRequestBodyBytes, "ModelRouter", errors);
+        options.MaxResponseBodyBytes = ReadInt(section, "maxResponseBodyBytes", options.MaxResponseBodyBytes, "ModelRouter", errors);
+        options.MaxJsonDepth = ReadInt(section, "maxJsonDepth", options.MaxJsonDepth, "ModelRouter", errors);
+        if (errors.Count > 0)
+        {
+            throw new ModelRouterConfigurationException(errors);
+        }
+    }
+
+    public static ModelRouterConfig ReadConfig(IConfiguration section)
+    {
+        var errors = new List<string>();
+        var llms = section.GetSection("llms").GetChildren().Select((s, i) => ReadLlm(s, $"llms[{i}]", errors)).ToArray();
+        var routers = section.GetSection("routers").GetChildren().Select((s, i) => ReadRouter(s, $"routers[{i}]", errors)).ToArray();
+        var apps = section.GetSection("apps").GetChildren().Select((s, i) => new AppConfig
+        {
+            Name = s["name"] ?? "",
+            ApiKey = s["apiKey"] ?? "",
+            Routers = ReadStrings(s.GetSection("routers")),
+        }).ToArray();
+        if (errors.Count > 0)
+        {
+            throw new ModelRouterConfigurationException(errors);
+        }
+
+        var config = new ModelRouterConfig { Llms = llms, Routers = routers, Apps = apps };
+        return config with { Revision = ComputeRevision(section) };
+    }
+
+    private static LlmConfig ReadLlm(IConfigurationSection s, string path, List<string> errors)
+    {
+        var defaults = new LlmConfig();
+        return new LlmConfig
+        {
+            Id = s["id"] ?? "",
+            Provider = s["provider"] ?? defaults.Provider,
+            BaseUrl = s["baseUrl"] ?? "",
+            ApiKey = s["apiKey"],
+            ApiVersion = s["apiVersion"],
+            Headers = s.GetSection("headers").GetChildren()
+                .Select(h => h.Value is not null && h["name"] is null
+                    ? new HeaderConfig { Name = h.Key, Value = h.Value }
+                    : new HeaderConfig { Name = h["name"] ?? "", Value = h["value"] ?? "" })
+                .ToArray(),
+            TimeoutSeconds = ReadDouble(s, "timeoutSeconds", defaults.TimeoutSeconds, path, errors),
+            StreamIdleTimeoutSeconds = ReadDouble(s, "streamIdleTimeoutSeconds", defaults.StreamIdleTimeoutSeconds, path, errors),
+            DefaultMaxTokens = s["defaultMaxTokens"] is null ? null : ReadInt(s, "defaultMaxTokens", 0, path, errors),
+        };
+    }
+
+    private static RouterConfig ReadRouter(IConfigurationSection s, string path, List<string> errors) => new()
+    {
+        Slug = s["slug"] ?? "",
+        Name = s["name"] ?? "",
+        Description = s["description"] ?? "",
+        Active = ReadBool(s, "active", true, path, errors),
+        Namespaces = ReadStrings(s.GetSection("namespaces")),
+        Pools = s.GetSection("pools").GetChildren().Select((p, i) => ReadPool(p, $"{path}.pools[{i}]", errors)).ToArray(),
+    };
+
+    private static PoolConfig ReadPool(IConfigurationSection s, string path, List<string> errors)
+    {
+        var defaults = new PoolConfig();
+        return new PoolConfig
+        {
+            Name = s["name"] ?? "",
+            ModelPattern = s["modelPattern"] ?? defaults.ModelPattern,
+            Algorithm = s["algorithm"] ?? defaults.Algorithm,
+            Priority = ReadInt(s, "priority", 0, path, errors),
+            MaxAttempts = s["maxAttempts"] is null ? null : ReadInt(s, "maxAttempts", 0, path, errors),
+            Vendors = s.GetSection("vendors").GetChildren().Select((v, i) => new VendorConfig
+            {
+                Llm = v["llm"] ?? "",
+                Weight = ReadInt(v, "weight", 1, $"{path}.vendors[{i}]", errors),
+                Active = ReadBool(v, "active", true, $"{path}.vendors[{i}]", errors),
+                ModelMappings = v.GetSection("modelMappings").GetChildren()
+                    .Select(m => new ModelMappingConfig { Source = m["source"] ?? "", Target = m["target"] ?? "" })
+                    .ToArray(),
+            }).ToArray(),
+        };
+    }
+
+    private static string[] ReadStrings(IConfigurationSection s)
+        => s.Value is { Length: > 0 } single
+            ? [single]
+            : [.. s.GetChildren().Select(c => c.Value).OfType<string>()];
+
+    private static bool ReadBool(IConfiguration s, string key, bool fallback, string path, List<string> errors)
+    {
+        var text = s[key];
+        if (string.IsNullOrEmpty(text))
+        {
+            return fallback;
+        }
+
+        if (bool.TryParse(text, out var value))
+        {
+            return value;
+        }
+
+        errors.Add($"{path}: '{key}' must be true or false, not '{text}'");
+        return fallback;
+    }
+
+    private static int ReadInt(IConfiguration s, string key, int fallback, string path, List<string> errors)
+    {
+        var text = s[key];
+        if (string.IsNullOrEmpty(text))
+        {
+            return fallback;
+        }
+
+        if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
+        {
+            return value;
+        }
+
+        errors.Add($"{path}: '{key}' must be a whole number, not '{text}'");
+        return fallback;
+    }
+
+    private static double ReadDouble(IConfiguration s, string key, double fallback, string path, List<string> errors)
+    {
+        var text = s[key];
+        if (string.IsNullOrEmpty(text))
+        {
+            return fallback;
+        }
+
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+        {
+            return value;
+        }
+
+        errors.Add($"{path}: '{key}' must be a number, not '{text}'");
+        return fallback;
+    }
+
+    // The revision is a digest of every key and value under the section, so an unchanged reload is recognised as such.
+    private static string ComputeRevision(IConfiguration section)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var pair in section.AsEnumerable(makePathsRelative: true).OrderBy(p => p.Key, StringComparer.OrdinalIgnoreCase))
+        {
+            hash.AppendData(Encoding.UTF8.GetBytes(pair.Key.ToUpperInvariant()));
+            hash.AppendData([0]);
+            hash.AppendData(Encoding.UTF8.GetBytes(pair.Value ?? ""));
+            hash.AppendData([0]);
+        }
+
+        return Convert.ToHexStringLower(hash.GetHashAndReset())[..16];
+    }
+}

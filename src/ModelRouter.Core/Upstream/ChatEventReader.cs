@@ -1,0 +1,20 @@
+namespace ModelRouter.Upstream;
+
+/// <summary>
+/// A vendor's streamed answer as OpenAI server-sent event bytes, read chunk by chunk. Each chunk is written to the
+/// client and flushed before the next is read, so events pass through as they arrive.
+/// </summary>
+public abstract class ChatEventReader : IAsyncDisposable
+{
+    /// <summary>Reads the next chunk of SSE bytes; empty when the stream ended cleanly.</summary>
+    /// <remarks>The memory is valid until the next call. A stream that ends without its terminator throws.</remarks>
+    /// <exception cref="InvalidUpstreamResponseException">The vendor ended or broke the stream before it was complete.</exception>
+    public abstract ValueTask<ReadOnlyMemory<byte>> ReadAsync(CancellationToken cancellationToken);
+
+    /// <inheritdoc/>
+    public virtual ValueTask DisposeAsync()
+    {
+        GC.SuppressFinalize(this);
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,180 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Json;
+using ModelRouter.Configuration;
+
+namespace ModelRouter.Upstream;
+
+/// <summary>Helpers every provider adapter shares: bounded body reads, header plumbing, error summaries.</summary>
+public static class UpstreamHttp
+{
+    private const int MaxMessageLength = 1000;
+
+    /// <summary>Adds the LLM's configured extra headers to a request.</summary>
+    public static void AddConfiguredHeaders(HttpRequestMessage request, LlmConfig llm)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(llm);
+        foreach (var header in llm.Headers)
+        {
+            request.Headers.Remove(header.Name);
+            request.Headers.TryAddWithoutValidation(header.Name, header.Value);
+        }
+    }
+
+    /// <summary>Reads a response body up to <paramref name="maxBytes"/>.</summary>
+    /// <param name="response">The response.</param>
+    /// <param name="maxBytes">The most bytes read.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <param name="truncate">When <see langword="true"/>, a longer body is cut at the limit instead of failing.</param>
+    /// <exception cref="InvalidUpstreamResponseException">The body is longer than <paramref name="maxBytes"/> and <paramref name="truncate"/> is <see langword="false"/>.</exception>
+    public static async ValueTask<ReadOnlyMemory<byte>> ReadBodyAsync(HttpResponseMessage response, int maxBytes, CancellationToken cancellationToken, bool truncate = false)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        var declared = response.Content.Headers.ContentLength;
+        if (declared > maxBytes && !truncate)
+        {
+            throw new InvalidUpstreamResponseException($"The vendor's response is larger than the {maxBytes} byte limit.");
+        }
+
+        var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            var buffer = new byte[declared is > 0 and <= int.MaxValue ? (int)Math.Min(declared.Value, maxBytes) : Math.Min(8192, maxBytes)];
+            var length = 0;
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    if (length >= maxBytes)
+                    {
+                        if (truncate)
+                        {
+                            return buffer;
+                        }
+
+                        // One more byte tells a body of exactly the limit from a longer one.
+                        var probe = new byte[1];
+                        if (await stream.ReadAsync(probe, cancellationToken).ConfigureAwait(false) == 0)
+                        {
+                            return buffer;
+                        }
+
+                        throw new InvalidUpstreamResponseException($"The vendor's response is larger than the {maxBytes} byte limit.");
+                    }
+
+                    Array.Resize(ref buffer, (int)Math.Min((long)buffer.Length * 2, maxBytes));
+                }
+
+                var read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    return buffer.AsMemory(0, length);
+                }
+
+                length += read;
+            }
+        }
+    }
+
+    /// <summary>Tells whether <paramref name="utf8Json"/> is one well-formed JSON object.</summary>
+    public static bool IsJsonObject(ReadOnlySpan<byte> utf8Json)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { MaxDepth = 256 });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+
+            reader.Skip();
+            return !reader.Read();
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Summarises an OpenAI-shaped error body: its message, type, param and code, or a generic message when it has none.</summary>
+    public static UpstreamErrorInfo ParseOpenAIError(ReadOnlySpan<byte> body, int statusCode)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body.ToArray(), new JsonDocumentOptions { MaxDepth = 64 });
+            var root = document.RootElement;
+            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("error", out var error))
+            {
+                if (error.ValueKind == JsonValueKind.Object)
+                {
+                    return new UpstreamErrorInfo(
+                        Truncate(GetString(error, "message")) ?? GenericMessage(statusCode),
+                        GetString(error, "type") ?? DefaultType(statusCode),
+                        GetString(error, "param"),
+                        GetString(error, "code"));
+                }
+
+                if (error.ValueKind == JsonValueKind.String)
+                {
+                    return new UpstreamErrorInfo(Truncate(error.GetString()) ?? GenericMessage(statusCode), DefaultType(statusCode), null, null);
+                }
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return new UpstreamErrorInfo(GenericMessage(statusCode), DefaultType(statusCode), null, null);
+    }
+
+    /// <summary>Reads how long a vendor asked to wait: <c>retry-after-ms</c>, then <c>Retry-After</c> in seconds or as an HTTP date.</summary>
+    /// <returns>The delay, or <see langword="null"/> when the response gives none.</returns>
+    public static TimeSpan? GetRetryAfter(HttpResponseMessage response, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        if (response.Headers.TryGetValues("retry-after-ms", out var msValues)
+            && double.TryParse(msValues.FirstOrDefault(), NumberStyles.Float, CultureInfo.InvariantCulture, out var ms) && ms >= 0)
+        {
+            return TimeSpan.FromMilliseconds(ms);
+        }
+
+        var retryAfter = response.Headers.RetryAfter;
+        if (retryAfter?.Delta is { } delta)
+        {
+            return delta < TimeSpan.Zero ? TimeSpan.Zero : delta;
+        }
+
+        if (retryAfter?.Date is { } date)
+        {
+            var wait = date - now;
+            return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
+        }
+
+        return null;
+    }
+
+    /// <summary>The OpenAI error type for a status code.</summary>
+    public static string DefaultType(int statusCode) => statusCode switch
+    {
+        401 => "authentication_error",
+        403 => "permission_error",
+        404 => "not_found_error",
+        429 => "rate_limit_error",
+        >= 500 => "upstream_error",
+        _ => "invalid_request_error",
+    };
+
+    private static string GenericMessage(int statusCode) => $"The vendor rejected the request with status {statusCode}.";
+
+    private static string? GetString(JsonElement element, string name)
+        => element.TryGetProperty(name, out var value) ? value.ValueKind switch
+        {
+            JsonValueKind.String => value.GetString(),
+            JsonValueKind.Number => value.GetRawText(),
+            _ => null,
+        } : null;
+
+    private static string? Truncate(string? message)
+        => message is { Length: > MaxMessageLength } ? string.Concat(message.AsSpan(0, MaxMessageLength), "…") : message;
+}
