@@ -47,8 +47,10 @@ public sealed record OpenAIError
 internal sealed partial class ModelRouterJsonContext : JsonSerializerContext
 {
     /// <summary>Gets a context that writes apostrophes and angle brackets as they are: these bodies are API JSON, never HTML.</summary>
-    public static ModelRouterJsonContext Relaxed { get; } = new(new JsonSerializerOptions(Default.Options)
+    public static ModelRouterJsonContext Relaxed { get; } = new(new JsonSerializerOptions
     {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     });
 }
