@@ -23,6 +23,26 @@ public sealed class ModelRouterOptions
     /// <value>The default is 64.</value>
     public int MaxJsonDepth { get; set; } = 64;
 
+    /// <summary>Gets or sets how many failures in a row (with no success within <see cref="BreakerSamplingSeconds"/>) open a vendor's circuit breaker.</summary>
+    /// <value>The default is 3; at least 2.</value>
+    public int FailureThreshold { get; set; } = 3;
+
+    /// <summary>Gets or sets how long an open breaker, or a failed half-open trial, keeps a vendor out, in seconds.</summary>
+    /// <value>The default is 30.</value>
+    public double CooldownSeconds { get; set; } = 30;
+
+    /// <summary>Gets or sets the window the circuit breaker counts failures in, in seconds.</summary>
+    /// <value>The default is 60.</value>
+    public double BreakerSamplingSeconds { get; set; } = 60;
+
+    /// <summary>Gets or sets the longest cooldown a vendor's <c>Retry-After</c> can ask for, in seconds.</summary>
+    /// <value>The default is 60.</value>
+    public double MaxRetryAfterSeconds { get; set; } = 60;
+
+    /// <summary>Gets or sets how long a vendor that rejected the router's own credentials stays out, in seconds.</summary>
+    /// <value>The default is 300.</value>
+    public double CredentialCooldownSeconds { get; set; } = 300;
+
     /// <summary>Gets the LLMs, when configuring from code with <c>AddModelRouter(o =&gt; ...)</c>; ignored when a configuration section is bound.</summary>
     public IList<LlmConfig> Llms { get; } = [];
 

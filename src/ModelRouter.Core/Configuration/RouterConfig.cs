@@ -43,6 +43,13 @@ public sealed record PoolConfig
     /// <summary>Gets or sets the most vendors tried for one request; <see langword="null"/> tries every active vendor once.</summary>
     public int? MaxAttempts { get; init; }
 
+    /// <summary>
+    /// Gets or sets the upstream status codes that fail over to the next vendor, replacing the default list
+    /// (408, 429, 5xx, 529, and 401/402/403 as credential failures); other 4xx go back to the client as they are.
+    /// <see langword="null"/> keeps the default.
+    /// </summary>
+    public IReadOnlyList<int>? FailoverStatusCodes { get; init; }
+
     /// <summary>Gets or sets the vendors of this pool.</summary>
     public IReadOnlyList<VendorConfig> Vendors { get; init; } = [];
 }

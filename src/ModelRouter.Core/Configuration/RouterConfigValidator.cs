@@ -152,6 +152,14 @@ public sealed class RouterConfigValidator : IRouterConfigValidator
                 errors.Add($"{path}: maxAttempts must be at least 1, or left out to try every vendor once (got {pool.MaxAttempts})");
             }
 
+            foreach (var status in pool.FailoverStatusCodes ?? [])
+            {
+                if (status is < 400 or > 599)
+                {
+                    errors.Add($"{path}: failoverStatusCodes may only hold 4xx and 5xx statuses (got {status})");
+                }
+            }
+
             for (var v = 0; v < pool.Vendors.Count; v++)
             {
                 var vendor = pool.Vendors[v];

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ModelRouter;
 using ModelRouter.Configuration;
+using ModelRouter.Health;
 using ModelRouter.Matching;
 using ModelRouter.Routing;
 using ModelRouter.Selection;
@@ -55,7 +56,11 @@ public static class ModelRouterServiceCollectionExtensions
     {
         services.AddOptions<ModelRouterOptions>().Validate(
             o => o.MaxRequestBodyBytes > 0 && o.MaxResponseBodyBytes > 0 && o.MaxJsonDepth is > 0 and <= 1024,
-            "ModelRouter: maxRequestBodyBytes and maxResponseBodyBytes must be above 0, maxJsonDepth between 1 and 1024.");
+            "ModelRouter: maxRequestBodyBytes and maxResponseBodyBytes must be above 0, maxJsonDepth between 1 and 1024.")
+            .Validate(
+                o => o.FailureThreshold >= 2 && o.CooldownSeconds > 0 && o.BreakerSamplingSeconds >= 0.5 && o.MaxRetryAfterSeconds > 0 && o.CredentialCooldownSeconds > 0,
+                "ModelRouter: failureThreshold must be at least 2; cooldownSeconds, maxRetryAfterSeconds and credentialCooldownSeconds above 0; breakerSamplingSeconds at least 0.5.")
+            .ValidateOnStart();
         services.AddLogging();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IPoolMatcher, GlobPoolMatcher>();
@@ -63,7 +68,8 @@ public static class ModelRouterServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IVendorSelector, WeightedVendorSelector>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, OpenAIProviderAdapter>());
         services.TryAddSingleton<IRouterConfigValidator, RouterConfigValidator>();
-        services.TryAddSingleton(sp => new RoutingSnapshotCompiler(sp.GetServices<IVendorSelector>(), sp.GetServices<IProviderAdapter>()));
+        services.TryAddSingleton<VendorHealthRegistry>();
+        services.TryAddSingleton(sp => new RoutingSnapshotCompiler(sp.GetServices<IVendorSelector>(), sp.GetServices<IProviderAdapter>(), sp.GetRequiredService<VendorHealthRegistry>()));
         services.TryAddSingleton(sp => new RoutingSnapshotProvider(
             sp.GetRequiredService<IRouterStore>(),
             sp.GetRequiredService<IRouterConfigValidator>(),

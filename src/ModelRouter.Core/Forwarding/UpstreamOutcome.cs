@@ -22,6 +22,25 @@ public enum UpstreamOutcome
 /// <summary>Classifies upstream HTTP status codes into <see cref="UpstreamOutcome"/>.</summary>
 public static class UpstreamOutcomeClassifier
 {
+    /// <summary>Classifies a status code, honouring a pool's own list of statuses that fail over.</summary>
+    /// <param name="statusCode">The upstream status.</param>
+    /// <param name="failoverStatusCodes">The pool's override, or <see langword="null"/> for the default classification.</param>
+    public static UpstreamOutcome Classify(int statusCode, IReadOnlyList<int>? failoverStatusCodes)
+    {
+        if (failoverStatusCodes is null || statusCode is >= 200 and < 300)
+        {
+            return Classify(statusCode);
+        }
+
+        if (!failoverStatusCodes.Contains(statusCode))
+        {
+            return UpstreamOutcome.ClientError;
+        }
+
+        var outcome = Classify(statusCode);
+        return outcome == UpstreamOutcome.ClientError ? UpstreamOutcome.VendorFailure : outcome;
+    }
+
     /// <summary>Classifies a status code.</summary>
     public static UpstreamOutcome Classify(int statusCode) => statusCode switch
     {

@@ -1,8 +1,10 @@
 using System.Net.Http.Headers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Polly.CircuitBreaker;
 using ModelRouter.Configuration;
 using ModelRouter.Diagnostics;
+using ModelRouter.Health;
 using ModelRouter.Forwarding;
 using ModelRouter.Matching;
 using ModelRouter.Selection;
@@ -63,34 +65,89 @@ internal sealed class DefaultModelRouter(
 
     private async ValueTask<ModelRouterResponse> ForwardAsync(PoolSnapshot pool, ChatRequestBody body, ModelRouterOptions settings, CancellationToken cancellationToken)
     {
+        var vendors = pool.AvailableVendors;
+        if (vendors.Count == 0)
+        {
+            throw new ModelRouterException(ModelRouterErrorKind.NoAvailableVendor, $"Pool '{pool.Name}' of router '{pool.RouterSlug}' has no active vendor.");
+        }
+
         var client = httpClientFactory.CreateClient(ModelRouterDefaults.HttpClientName);
-        var tried = default(VendorSet);
-        var attempts = 0;
+        var now = timeProvider.GetUtcNow();
+        var excluded = default(VendorSet);
         var failures = new FailureSummary();
+
+        // Cooling vendors are left out before selection, so that selection stays fair among the rest.
+        for (var i = 0; i < vendors.Count; i++)
+        {
+            if (vendors[i].Llm.Health.IsCooling(now, out var until, out var reason))
+            {
+                excluded.Add(i);
+                failures.AddCooling(until - now, reason);
+            }
+        }
+
+        var attempts = 0;
         while (attempts < pool.MaxAttempts)
         {
-            var vendor = pool.Selector.SelectVendor(pool, new VendorCandidates(tried));
+            var vendor = pool.Selector.SelectVendor(pool, new VendorCandidates(excluded));
             if (vendor is null)
             {
                 break;
             }
 
-            tried.Add(vendor.PoolIndex);
+            excluded.Add(vendor.PoolIndex);
+            var health = vendor.Llm.Health;
+            if (!health.TryEnter(now, out var isTrial))
+            {
+                // Another request holds this vendor's half-open trial.
+                health.IsCooling(now, out var until, out var reason);
+                failures.AddCooling(until - now, reason);
+                continue;
+            }
+
             attempts++;
-            var attempt = await TryVendorAsync(client, pool, vendor, body, attempts, settings, cancellationToken).ConfigureAwait(false);
+            AttemptResult attempt;
+            try
+            {
+                attempt = await RunThroughBreakerAsync(client, pool, vendor, body, attempts, settings, cancellationToken).ConfigureAwait(false);
+            }
+            catch (BrokenCircuitException ex)
+            {
+                // The breaker is open or its half-open trial is taken: this vendor is out, and that was no attempt.
+                health.Abandon(isTrial);
+                attempts--;
+                failures.AddCooling(ex.RetryAfter ?? health.Settings.Cooldown, CooldownReason.CircuitOpen);
+                continue;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // The caller gave up: not the vendor's fault, nothing is counted.
+                health.Abandon(isTrial);
+                throw;
+            }
+            catch (ModelRouterException)
+            {
+                // The vendor answered, and the request itself was at fault: no failover, no penalty.
+                health.Complete(isTrial, healthy: true, null, CooldownReason.None);
+                throw;
+            }
+
             if (attempt.Response is not null)
             {
+                health.Complete(isTrial, healthy: true, null, CooldownReason.None);
                 return attempt.Response;
             }
 
             var failure = attempt.Failure!;
+            var (cooldown, cooldownReason) = CooldownFor(failure, health.Settings);
+            health.Complete(isTrial, healthy: false, cooldown, cooldownReason);
             failures.Add(failure);
             if (failure.Outcome == UpstreamOutcome.CredentialFailure)
             {
                 Log.VendorCredentialsRejected(logger, vendor.Llm.Id, failure.StatusCode);
             }
 
-            if (attempts < pool.MaxAttempts)
+            if (attempts < pool.MaxAttempts && excluded.Count < vendors.Count)
             {
                 Log.VendorFailedOver(logger, vendor.Llm.Id, pool.RouterSlug, pool.Name, failure.Reason);
             }
@@ -100,12 +157,39 @@ internal sealed class DefaultModelRouter(
             }
         }
 
-        if (attempts == 0)
+        throw failures.ToException(pool, attempts);
+    }
+
+    private async ValueTask<AttemptResult> RunThroughBreakerAsync(
+        HttpClient client, PoolSnapshot pool, VendorSnapshot vendor, ChatRequestBody body, int attempt, ModelRouterOptions settings, CancellationToken cancellationToken)
+    {
+        var state = new BreakerCall(this, client, pool, vendor, body, attempt, settings);
+        await vendor.Llm.Health.Breaker.ExecuteAsync(
+            static async (call, token) =>
+            {
+                call.Result = await call.Router.TryVendorAsync(call.Client, call.Pool, call.Vendor, call.Body, call.Attempt, call.Settings, token).ConfigureAwait(false);
+                return call.Result.Response is not null;
+            },
+            state,
+            cancellationToken).ConfigureAwait(false);
+        return state.Result;
+    }
+
+    /// <summary>A cooldown the failure asks for: <c>Retry-After</c> on 429/503/529 (capped), or rejected credentials.</summary>
+    private static (TimeSpan? Cooldown, CooldownReason Reason) CooldownFor(AttemptFailure failure, VendorHealthSettings settings)
+    {
+        if (failure.Outcome == UpstreamOutcome.CredentialFailure)
         {
-            throw new ModelRouterException(ModelRouterErrorKind.NoAvailableVendor, $"Pool '{pool.Name}' of router '{pool.RouterSlug}' has no active vendor.");
+            return (settings.CredentialCooldown, CooldownReason.CredentialsRejected);
         }
 
-        throw failures.ToException(pool, attempts);
+        if (failure.RetryAfter is { } wait && failure.StatusCode is 429 or 503 or 529)
+        {
+            var capped = wait > settings.MaxRetryAfter ? settings.MaxRetryAfter : wait;
+            return (capped, failure.StatusCode == 429 ? CooldownReason.RateLimited : CooldownReason.Unavailable);
+        }
+
+        return (null, CooldownReason.None);
     }
 
     private async ValueTask<AttemptResult> TryVendorAsync(
@@ -142,7 +226,7 @@ internal sealed class DefaultModelRouter(
 
             resources.Response = response;
             var status = (int)response.StatusCode;
-            var outcome = UpstreamOutcomeClassifier.Classify(status);
+            var outcome = UpstreamOutcomeClassifier.Classify(status, pool.Config.FailoverStatusCodes);
             switch (outcome)
             {
                 case UpstreamOutcome.Success:
@@ -233,57 +317,104 @@ internal sealed class DefaultModelRouter(
 
     private sealed record AttemptFailure(string Vendor, UpstreamOutcome Outcome, int StatusCode, string Reason, bool IsTimeout, TimeSpan? RetryAfter);
 
-    /// <summary>Sums up the failed attempts into the one error the caller gets.</summary>
+    /// <summary>The arguments of one attempt run through the vendor's breaker, and its result.</summary>
+    private sealed class BreakerCall(DefaultModelRouter router, HttpClient client, PoolSnapshot pool, VendorSnapshot vendor, ChatRequestBody body, int attempt, ModelRouterOptions settings)
+    {
+        public DefaultModelRouter Router { get; } = router;
+
+        public HttpClient Client { get; } = client;
+
+        public PoolSnapshot Pool { get; } = pool;
+
+        public VendorSnapshot Vendor { get; } = vendor;
+
+        public ChatRequestBody Body { get; } = body;
+
+        public int Attempt { get; } = attempt;
+
+        public ModelRouterOptions Settings { get; } = settings;
+
+        public AttemptResult Result { get; set; }
+    }
+
+    /// <summary>Sums up the failed attempts and the cooling vendors into the one error the caller gets.</summary>
     private sealed class FailureSummary
     {
-        private int _count;
+        private int _tried;
+        private int _cooling;
         private int _rateLimited;
-        private TimeSpan? _earliestRetry;
+        private TimeSpan? _earliestReturn;
         private AttemptFailure? _last;
 
         public void Add(AttemptFailure failure)
         {
-            _count++;
+            _tried++;
             _last = failure;
             if (failure.Outcome == UpstreamOutcome.RateLimited)
             {
                 _rateLimited++;
+                Earliest(failure.RetryAfter ?? TimeSpan.FromSeconds(1));
+            }
+            else if (failure.RetryAfter is { } wait && failure.StatusCode is 503 or 529)
+            {
+                Earliest(wait);
+            }
+        }
+
+        public void AddCooling(TimeSpan wait, CooldownReason reason)
+        {
+            _cooling++;
+            if (reason == CooldownReason.RateLimited)
+            {
+                _rateLimited++;
             }
 
-            if (failure.RetryAfter is { } wait && (_earliestRetry is null || wait < _earliestRetry))
-            {
-                _earliestRetry = wait;
-            }
+            Earliest(wait < TimeSpan.Zero ? TimeSpan.Zero : wait);
         }
 
         public ModelRouterException ToException(PoolSnapshot pool, int attempts)
         {
-            var last = _last!;
             var where = $"pool '{pool.Name}' of router '{pool.RouterSlug}'";
-            if (_rateLimited == _count)
+            if (_rateLimited > 0 && _rateLimited == _tried + _cooling)
             {
                 return new ModelRouterException(ModelRouterErrorKind.RateLimited, $"Every vendor of {where} is rate limited; retry later.")
                 {
-                    RetryAfter = _earliestRetry ?? TimeSpan.FromSeconds(1),
-                    Vendor = last.Vendor,
+                    RetryAfter = _earliestReturn ?? TimeSpan.FromSeconds(1),
+                    Vendor = _last?.Vendor,
                     Attempts = attempts,
                 };
             }
 
-            if (last.IsTimeout)
+            if (_last is null)
             {
-                return new ModelRouterException(ModelRouterErrorKind.UpstreamTimeout, $"Every vendor of {where} failed; the last one timed out ({last.Reason}).")
+                return new ModelRouterException(ModelRouterErrorKind.NoAvailableVendor, $"Every vendor of {where} is cooling down after failures; retry later.")
                 {
-                    Vendor = last.Vendor,
+                    RetryAfter = _earliestReturn ?? TimeSpan.FromSeconds(1),
+                };
+            }
+
+            if (_last.IsTimeout)
+            {
+                return new ModelRouterException(ModelRouterErrorKind.UpstreamTimeout, $"No vendor of {where} could answer; the last one timed out ({_last.Reason}).")
+                {
+                    Vendor = _last.Vendor,
                     Attempts = attempts,
                 };
             }
 
-            return new ModelRouterException(ModelRouterErrorKind.AllVendorsFailed, $"Every vendor of {where} failed ({attempts} tried); the last: {last.Reason}.")
+            return new ModelRouterException(ModelRouterErrorKind.AllVendorsFailed, $"No vendor of {where} could answer ({attempts} tried); the last: {_last.Reason}.")
             {
-                Vendor = last.Vendor,
+                Vendor = _last.Vendor,
                 Attempts = attempts,
             };
+        }
+
+        private void Earliest(TimeSpan wait)
+        {
+            if (_earliestReturn is null || wait < _earliestReturn)
+            {
+                _earliestReturn = wait;
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using ModelRouter.Configuration;
+using ModelRouter.Health;
 using ModelRouter.Matching;
 using ModelRouter.Selection;
 using ModelRouter.Upstream;
@@ -7,7 +8,7 @@ using ModelRouter.Upstream;
 namespace ModelRouter.Routing;
 
 /// <summary>Turns a validated configuration into a <see cref="RoutingSnapshot"/>: globs parsed, pools sorted, references resolved.</summary>
-internal sealed class RoutingSnapshotCompiler(IEnumerable<IVendorSelector> selectors, IEnumerable<IProviderAdapter> adapters)
+internal sealed class RoutingSnapshotCompiler(IEnumerable<IVendorSelector> selectors, IEnumerable<IProviderAdapter> adapters, VendorHealthRegistry health)
 {
     private readonly FrozenDictionary<string, IVendorSelector> _selectors = selectors
         .GroupBy(s => s.Name, StringComparer.Ordinal)
@@ -17,9 +18,10 @@ internal sealed class RoutingSnapshotCompiler(IEnumerable<IVendorSelector> selec
         .GroupBy(a => a.ProviderKind, StringComparer.OrdinalIgnoreCase)
         .ToFrozenDictionary(g => g.Key, g => g.Last(), StringComparer.OrdinalIgnoreCase);
 
-    public RoutingSnapshot Compile(ModelRouterConfig config)
+    public RoutingSnapshot Compile(ModelRouterConfig config, RoutingSnapshot? previous = null)
     {
-        var llms = config.Llms.ToDictionary(l => l.Id, l => new LlmSnapshot(l, _adapters[l.Provider]), StringComparer.Ordinal);
+        var llms = config.Llms.ToDictionary(l => l.Id, l => new LlmSnapshot(l, _adapters[l.Provider], health.GetOrCreate(l)), StringComparer.Ordinal);
+        health.Retain(llms.Keys);
         var routers = config.Routers.ToFrozenDictionary(
             r => r.Slug,
             r => new RouterSnapshot(r, [.. r.Pools
@@ -31,8 +33,27 @@ internal sealed class RoutingSnapshotCompiler(IEnumerable<IVendorSelector> selec
                     p.pool,
                     GlobPattern.Parse(p.pool.ModelPattern),
                     _selectors[p.pool.Algorithm],
-                    [.. p.pool.Vendors.Select(v => new VendorSnapshot(v, llms[v.Llm]))]))]),
+                    [.. p.pool.Vendors.Select(v => new VendorSnapshot(v, llms[v.Llm]))],
+                    FindPool(previous, r.Slug, p.pool.Name)))]),
             StringComparer.Ordinal);
         return new RoutingSnapshot(config, routers, new AppKeyIndex(config.Apps));
+    }
+
+    private static PoolSnapshot? FindPool(RoutingSnapshot? previous, string slug, string poolName)
+    {
+        if (previous is null || !previous.TryGetRouter(slug, out var router))
+        {
+            return null;
+        }
+
+        foreach (var pool in router.Pools)
+        {
+            if (string.Equals(pool.Name, poolName, StringComparison.OrdinalIgnoreCase))
+            {
+                return pool;
+            }
+        }
+
+        return null;
     }
 }

@@ -141,7 +141,7 @@ public sealed class RoutingSnapshotProvider : IDisposable
             throw new ModelRouterConfigurationException(errors);
         }
 
-        return _compiler.Compile(config);
+        return _compiler.Compile(config, Volatile.Read(ref _current));
     }
 
     private void Apply(RoutingSnapshot snapshot)

@@ -77,7 +77,7 @@ public sealed class PoolSnapshot
 {
     private object? _selectorState;
 
-    internal PoolSnapshot(RouterConfig router, PoolConfig config, GlobPattern pattern, IVendorSelector selector, VendorSnapshot[] vendors)
+    internal PoolSnapshot(RouterConfig router, PoolConfig config, GlobPattern pattern, IVendorSelector selector, VendorSnapshot[] vendors, PoolSnapshot? previous = null)
     {
         RouterSlug = router.Slug;
         Config = config;
@@ -91,6 +91,13 @@ public sealed class PoolSnapshot
         }
 
         MaxAttempts = Math.Max(1, Math.Min(config.MaxAttempts ?? int.MaxValue, AvailableVendors.Count));
+
+        // Selection state (a round-robin position, smooth-weighted counters) survives a reload when the pool's
+        // selectable vendors are unchanged; any change starts it afresh, so that state never points at the wrong vendor.
+        if (previous is not null && previous.Selector == selector && SameSelectableVendors(previous, this))
+        {
+            _selectorState = Volatile.Read(ref previous._selectorState);
+        }
     }
 
     /// <summary>Gets the slug of the router this pool belongs to.</summary>
@@ -117,6 +124,26 @@ public sealed class PoolSnapshot
 
     /// <summary>Gets the most vendors tried for one request.</summary>
     public int MaxAttempts { get; }
+
+    private static bool SameSelectableVendors(PoolSnapshot a, PoolSnapshot b)
+    {
+        if (a.AvailableVendors.Count != b.AvailableVendors.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < a.AvailableVendors.Count; i++)
+        {
+            var x = a.AvailableVendors[i];
+            var y = b.AvailableVendors[i];
+            if (x.Llm.Id != y.Llm.Id || x.Weight != y.Weight)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     /// <summary>Returns the selector state attached to this pool, creating it on first use.</summary>
     /// <remarks>The state lives as long as the compiled pool: a configuration reload starts it afresh.</remarks>
@@ -194,10 +221,11 @@ public sealed class VendorSnapshot
 /// <summary>A compiled LLM: its configuration, endpoint and protocol adapter.</summary>
 public sealed class LlmSnapshot
 {
-    internal LlmSnapshot(LlmConfig config, IProviderAdapter adapter)
+    internal LlmSnapshot(LlmConfig config, IProviderAdapter adapter, Health.VendorHealth health)
     {
         Config = config;
         Adapter = adapter;
+        Health = health;
         BaseUri = new Uri(config.BaseUrl.EndsWith('/') ? config.BaseUrl : config.BaseUrl + "/", UriKind.Absolute);
         HeadersTimeout = TimeSpan.FromSeconds(config.TimeoutSeconds);
         StreamIdleTimeout = TimeSpan.FromSeconds(config.StreamIdleTimeoutSeconds);
@@ -214,6 +242,8 @@ public sealed class LlmSnapshot
 
     /// <summary>Gets the adapter that speaks this LLM's protocol.</summary>
     public IProviderAdapter Adapter { get; }
+
+    internal Health.VendorHealth Health { get; }
 
     /// <summary>Gets the longest wait for response headers of one attempt.</summary>
     public TimeSpan HeadersTimeout { get; }

@@ -51,6 +51,9 @@ public struct VendorSet
     private ulong _low;
     private HashSet<int>? _high;
 
+    /// <summary>Gets how many positions the set holds.</summary>
+    public readonly int Count => System.Numerics.BitOperations.PopCount(_low) + (_high?.Count ?? 0);
+
     /// <summary>Gets a value indicating whether the set is empty.</summary>
     public readonly bool IsEmpty => _low == 0 && (_high is null || _high.Count == 0);
 

@@ -4,7 +4,8 @@ namespace ModelRouter.Selection;
 
 /// <summary>
 /// <c>round_robin</c>: the pool's available vendors in configuration order, in turn. When every vendor is eligible,
-/// N*k picks over k vendors give exactly N each, also under concurrency (one interlocked increment per pick).
+/// N*k picks over k vendors give exactly N each, also under concurrency (one interlocked increment per pick); while some
+/// vendors are out (tried or cooling), turns go evenly among the others.
 /// </summary>
 public sealed class RoundRobinVendorSelector : IVendorSelector
 {
@@ -23,18 +24,33 @@ public sealed class RoundRobinVendorSelector : IVendorSelector
         }
 
         var state = pool.GetOrAddSelectorState(static _ => new Counter());
-        var start = (int)((uint)(Interlocked.Increment(ref state.Value) - 1) % (uint)count);
+        var turn = (uint)(Interlocked.Increment(ref state.Value) - 1);
+        if (candidates.AllEligible)
+        {
+            return vendors[(int)(turn % (uint)count)];
+        }
+
+        // Some vendors are out (tried, or cooling): take turns among the rest, so the split stays even among them.
+        var eligible = 0;
         for (var i = 0; i < count; i++)
         {
-            var index = start + i;
-            if (index >= count)
+            if (candidates.IsEligible(i))
             {
-                index -= count;
+                eligible++;
             }
+        }
 
-            if (candidates.IsEligible(index))
+        if (eligible == 0)
+        {
+            return null;
+        }
+
+        var pick = (int)(turn % (uint)eligible);
+        for (var i = 0; i < count; i++)
+        {
+            if (candidates.IsEligible(i) && pick-- == 0)
             {
-                return vendors[index];
+                return vendors[i];
             }
         }
 

@@ -41,6 +41,11 @@ internal static class ConfigurationReader
         options.MaxRequestBodyBytes = ReadInt(section, "maxRequestBodyBytes", options.MaxRequestBodyBytes, "ModelRouter", errors);
         options.MaxResponseBodyBytes = ReadInt(section, "maxResponseBodyBytes", options.MaxResponseBodyBytes, "ModelRouter", errors);
         options.MaxJsonDepth = ReadInt(section, "maxJsonDepth", options.MaxJsonDepth, "ModelRouter", errors);
+        options.FailureThreshold = ReadInt(section, "failureThreshold", options.FailureThreshold, "ModelRouter", errors);
+        options.CooldownSeconds = ReadDouble(section, "cooldownSeconds", options.CooldownSeconds, "ModelRouter", errors);
+        options.BreakerSamplingSeconds = ReadDouble(section, "breakerSamplingSeconds", options.BreakerSamplingSeconds, "ModelRouter", errors);
+        options.MaxRetryAfterSeconds = ReadDouble(section, "maxRetryAfterSeconds", options.MaxRetryAfterSeconds, "ModelRouter", errors);
+        options.CredentialCooldownSeconds = ReadDouble(section, "credentialCooldownSeconds", options.CredentialCooldownSeconds, "ModelRouter", errors);
         if (errors.Count > 0)
         {
             throw new ModelRouterConfigurationException(errors);
@@ -108,6 +113,9 @@ internal static class ConfigurationReader
             Algorithm = s["algorithm"] ?? defaults.Algorithm,
             Priority = ReadInt(s, "priority", 0, path, errors),
             MaxAttempts = s["maxAttempts"] is null ? null : ReadInt(s, "maxAttempts", 0, path, errors),
+            FailoverStatusCodes = s.GetSection("failoverStatusCodes").Exists()
+                ? [.. s.GetSection("failoverStatusCodes").GetChildren().Select((c, i) => ReadInt(s.GetSection("failoverStatusCodes"), c.Key, 0, $"{path}.failoverStatusCodes[{i}]", errors))]
+                : null,
             Vendors = s.GetSection("vendors").GetChildren().Select((v, i) => new VendorConfig
             {
                 Llm = v["llm"] ?? "",

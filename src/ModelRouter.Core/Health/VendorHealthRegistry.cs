@@ -1,0 +1,54 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using ModelRouter.Configuration;
+
+namespace ModelRouter.Health;
+
+/// <summary>
+/// Hands out one <see cref="VendorHealth"/> per LLM and keeps it across configuration reloads while the LLM's endpoint,
+/// provider and key stay the same; a changed LLM (for example a rotated key) starts healthy.
+/// </summary>
+internal sealed class VendorHealthRegistry(IOptionsMonitor<ModelRouterOptions> options, TimeProvider timeProvider)
+{
+    private readonly ConcurrentDictionary<string, (string Fingerprint, VendorHealth Health)> _entries = new(StringComparer.Ordinal);
+
+    public VendorHealth GetOrCreate(LlmConfig llm)
+    {
+        var fingerprint = Fingerprint(llm);
+        var settings = Settings(options.CurrentValue);
+        var entry = _entries.AddOrUpdate(
+            llm.Id,
+            static (id, s) => (s.Fingerprint, new VendorHealth(id, s.Settings, s.Time)),
+            static (id, existing, s) => existing.Fingerprint == s.Fingerprint && existing.Health.Settings == s.Settings
+                ? existing
+                : (s.Fingerprint, new VendorHealth(id, s.Settings, s.Time)),
+            (Fingerprint: fingerprint, Settings: settings, Time: timeProvider));
+        return entry.Health;
+    }
+
+    /// <summary>Forgets LLMs that are no longer configured.</summary>
+    public void Retain(IEnumerable<string> llmIds)
+    {
+        var keep = llmIds.ToHashSet(StringComparer.Ordinal);
+        foreach (var id in _entries.Keys)
+        {
+            if (!keep.Contains(id))
+            {
+                _entries.TryRemove(id, out _);
+            }
+        }
+    }
+
+    private static VendorHealthSettings Settings(ModelRouterOptions o) => new(
+        Math.Max(2, o.FailureThreshold),
+        TimeSpan.FromSeconds(o.CooldownSeconds),
+        TimeSpan.FromSeconds(o.BreakerSamplingSeconds),
+        TimeSpan.FromSeconds(o.MaxRetryAfterSeconds),
+        TimeSpan.FromSeconds(o.CredentialCooldownSeconds));
+
+    private static string Fingerprint(LlmConfig llm)
+    {
+        var key = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(llm.ApiKey ?? ""));
+        return $"{llm.Provider}|{llm.BaseUrl}|{llm.ApiVersion}|{Convert.ToHexString(key)}";
+    }
+}
