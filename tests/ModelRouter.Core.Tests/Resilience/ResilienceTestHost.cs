@@ -1,0 +1,187 @@
+using System.Net;
+using System.Text;
+using System.Threading.Channels;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using ModelRouter.Configuration;
+using ModelRouter.Routing;
+
+namespace ModelRouter.Tests.Resilience;
+
+/// <summary>A router over MockHttp vendors with fake time, for the failover contract tests.</summary>
+internal sealed class ResilienceTestHost : IDisposable
+{
+    public const string UrlA = "http://127.0.0.1:5101/v1/chat/completions";
+    public const string UrlB = "http://127.0.0.1:5102/v1/chat/completions";
+    public const string UrlC = "http://127.0.0.1:5103/v1/chat/completions";
+
+    private readonly ServiceProvider _services;
+
+    public ResilienceTestHost(HttpMessageHandler vendors, int vendorCount = 2, Action<ModelRouterOptions>? configure = null, IReadOnlyList<int>? failoverStatusCodes = null)
+    {
+        Time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        Store = new Storage.InMemoryRouterStore(Config(vendorCount, failoverStatusCodes));
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(Time);
+        services.AddModelRouter(o =>
+            {
+                o.RequireAppKey = false;
+                configure?.Invoke(o);
+            })
+            .UseStore(Store)
+            .ConfigureHttpClient(b => b.ConfigurePrimaryHttpMessageHandler(() => vendors));
+        _services = services.BuildServiceProvider();
+        Router = _services.GetRequiredService<IModelRouter>();
+    }
+
+    public FakeTimeProvider Time { get; }
+
+    public IModelRouter Router { get; }
+
+    public Storage.InMemoryRouterStore Store { get; }
+
+    public RoutingSnapshotProvider Snapshots => _services.GetRequiredService<RoutingSnapshotProvider>();
+
+    public static ModelRouterConfig Config(int vendorCount, IReadOnlyList<int>? failoverStatusCodes = null, string keyA = "llm-key-a")
+    {
+        string[] ids = ["a", "b", "c"];
+        return new ModelRouterConfig
+        {
+            Llms = [.. ids.Take(vendorCount).Select((id, i) => new LlmConfig
+            {
+                Id = id,
+                BaseUrl = $"http://127.0.0.1:{5101 + i}/v1",
+                ApiKey = id == "a" ? keyA : $"llm-key-{id}",
+            })],
+            Routers =
+            [
+                new RouterConfig
+                {
+                    Slug = "prod",
+                    Pools =
+                    [
+                        new PoolConfig
+                        {
+                            Name = "all",
+                            ModelPattern = "*",
+                            FailoverStatusCodes = failoverStatusCodes,
+                            Vendors = [.. ids.Take(vendorCount).Select(id => new VendorConfig { Llm = id })],
+                        },
+                    ],
+                },
+            ],
+        };
+    }
+
+    public static byte[] Body(bool streaming) => Encoding.UTF8.GetBytes(
+        $$"""{"model":"gpt-4o","stream":{{(streaming ? "true" : "false")}},"messages":[{"role":"user","content":"hi"}]}""");
+
+    public static HttpResponseMessage Ok(bool streaming, string vendor) => streaming
+        ? new HttpResponseMessage(HttpStatusCode.OK)
+        {
+            Content = new StringContent(
+                $"data: {{\"choices\":[{{\"delta\":{{\"content\":\"{vendor}\"}}}}]}}\n\ndata: [DONE]\n\n", Encoding.UTF8, "text/event-stream"),
+        }
+        : new HttpResponseMessage(HttpStatusCode.OK)
+        {
+            Content = new StringContent($"{{\"object\":\"chat.completion\",\"vendor\":\"{vendor}\"}}", Encoding.UTF8, "application/json"),
+        };
+
+    public static HttpResponseMessage Status(HttpStatusCode status, Action<HttpResponseMessage>? configure = null)
+    {
+        var response = new HttpResponseMessage(status)
+        {
+            Content = new StringContent("""{"error":{"message":"vendor says no","type":"server_error"}}""", Encoding.UTF8, "application/json"),
+        };
+        configure?.Invoke(response);
+        return response;
+    }
+
+    /// <summary>Routes one request and reads the whole answer; returns the vendor that served it.</summary>
+    public async Task<string> SendAsync(bool streaming, CancellationToken cancellationToken = default)
+    {
+        await using var response = await Router.RouteAsync(new ModelRouterRequest("prod", Body(streaming)), cancellationToken);
+        if (response.IsStreaming)
+        {
+            while (!(await response.ReadStreamChunkAsync(cancellationToken)).IsEmpty)
+            {
+            }
+        }
+
+        return response.Vendor;
+    }
+
+    public void Dispose() => _services.Dispose();
+}
+
+/// <summary>A response body the test feeds chunk by chunk, to play slow or steady vendors.</summary>
+internal sealed class ScriptedStream : Stream
+{
+    private readonly Channel<byte[]?> _chunks = Channel.CreateUnbounded<byte[]?>();
+    private byte[] _current = [];
+    private int _offset;
+
+    public TaskCompletionSource FirstRead { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public void Write(string text) => _chunks.Writer.TryWrite(Encoding.UTF8.GetBytes(text));
+
+    public void End() => _chunks.Writer.TryComplete();
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        FirstRead.TrySetResult();
+        if (_offset >= _current.Length)
+        {
+            if (!await _chunks.Reader.WaitToReadAsync(cancellationToken) || !_chunks.Reader.TryRead(out var next) || next is null)
+            {
+                return 0;
+            }
+
+            _current = next;
+            _offset = 0;
+        }
+
+        var count = Math.Min(buffer.Length, _current.Length - _offset);
+        _current.AsMemory(_offset, count).CopyTo(buffer);
+        _offset += count;
+        return count;
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}
+
+/// <summary>
+/// Fake vendors by URL, answering with delegates that see the request's cancellation token and may stream slowly.
+/// (MockHttp buffers delegated responses and drops the token, which these timing-sensitive cases cannot use.)
+/// </summary>
+internal sealed class ScriptedVendors : HttpMessageHandler
+{
+    private readonly Dictionary<string, Func<HttpRequestMessage, CancellationToken, Task<HttpResponseMessage>>> _vendors = new(StringComparer.Ordinal);
+
+    public void When(string url, Func<HttpRequestMessage, CancellationToken, Task<HttpResponseMessage>> respond) => _vendors[url] = respond;
+
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        => _vendors.TryGetValue(request.RequestUri!.ToString(), out var respond)
+            ? respond(request, cancellationToken)
+            : throw new InvalidOperationException($"No fake vendor at {request.RequestUri}.");
+}
