@@ -107,7 +107,10 @@ public sealed class ChatRequestBody
         }
         catch (JsonException ex)
         {
-            var detail = ex.Message.Contains("depth", StringComparison.OrdinalIgnoreCase)
+            // Tell "too deep" from "truncated" by the reader's own depth, not by the wording of the exception (whose
+            // end-of-input message also speaks of depth). CurrentDepth does not count a container that was just opened.
+            var openContainers = reader.CurrentDepth + (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray ? 1 : 0);
+            var detail = openContainers >= maxDepth
                 ? $"The request body nests deeper than {maxDepth} levels."
                 : $"The request body is not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}).";
             throw Invalid(detail, null);

@@ -452,7 +452,12 @@ internal sealed class AttemptResources : IAsyncDisposable
 /// <summary>Bounds a stream by idle time between chunks (never by a total deadline) and turns breaks into router errors.</summary>
 internal sealed class IdleTimeoutEventStream(ChatEventReader inner, AttemptResources resources, TimeSpan idleTimeout) : ChatEventReader
 {
-    public ValueTask<ReadOnlyMemory<byte>> ReadFirstAsync() => inner.ReadAsync(resources.Timeout.Token);
+    public async ValueTask<ReadOnlyMemory<byte>> ReadFirstAsync()
+    {
+        var chunk = await inner.ReadAsync(resources.Timeout.Token).ConfigureAwait(false);
+        PauseIdleTimer();
+        return chunk;
+    }
 
     public override async ValueTask<ReadOnlyMemory<byte>> ReadAsync(CancellationToken cancellationToken)
     {
@@ -463,7 +468,9 @@ internal sealed class IdleTimeoutEventStream(ChatEventReader inner, AttemptResou
         try
         {
             timeout.CancelAfter(idleTimeout);
-            return await inner.ReadAsync(timeout.Token).ConfigureAwait(false);
+            var chunk = await inner.ReadAsync(timeout.Token).ConfigureAwait(false);
+            PauseIdleTimer();
+            return chunk;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested || resources.CallerToken.IsCancellationRequested)
         {
@@ -481,6 +488,10 @@ internal sealed class IdleTimeoutEventStream(ChatEventReader inner, AttemptResou
             throw new ModelRouterException(ModelRouterErrorKind.StreamInterrupted, "The vendor's stream broke before it was complete; the answer is incomplete.", ex);
         }
     }
+
+    // The idle timeout measures the vendor's silence only: while the caller holds a chunk (writing it to a slow
+    // client, say), no read is pending and the clock must not run, or a healthy stream is cut at the next read.
+    private void PauseIdleTimer() => resources.Timeout.CancelAfter(System.Threading.Timeout.InfiniteTimeSpan);
 
     public override async ValueTask DisposeAsync()
     {

@@ -30,7 +30,10 @@ public sealed class InMemoryRouterStore : IRouterStore
         do
         {
             old = Volatile.Read(ref _state);
-            next = new State(WithRevision(config, old.Number + 1), old.Number + 1, new CancellationTokenSource());
+            // A configuration read back from this store and edited still carries the current revision; keeping it
+            // would make the provider treat the change as "unchanged" and silently drop it.
+            var candidate = config.Revision == old.Config.Revision ? config with { Revision = "" } : config;
+            next = new State(WithRevision(candidate, old.Number + 1), old.Number + 1, new CancellationTokenSource());
         }
         while (Interlocked.CompareExchange(ref _state, next, old) != old);
 

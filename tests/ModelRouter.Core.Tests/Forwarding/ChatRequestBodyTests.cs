@@ -1,0 +1,208 @@
+using System.Text;
+using ModelRouter.Forwarding;
+using ModelRouter.Routing;
+
+namespace ModelRouter.Tests.Forwarding;
+
+public class ChatRequestBodyTests
+{
+    private static ChatRequestBody Parse(string json, int maxDepth = 64) => ChatRequestBody.Parse(Encoding.UTF8.GetBytes(json), maxDepth);
+
+    private static ModelRouterException ParseFails(string json, int maxDepth = 64)
+    {
+        var ex = Assert.Throws<ModelRouterException>(() => Parse(json, maxDepth))!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(ex.Kind, Is.EqualTo(ModelRouterErrorKind.InvalidRequest));
+            Assert.That(ex.StatusCode, Is.EqualTo(400));
+            Assert.That(ex.ErrorType, Is.EqualTo("invalid_request_error"));
+        });
+        return ex;
+    }
+
+    [Test]
+    public void Parse_ValidBody_ReadsModelAndStream()
+    {
+        var body = Parse("""{"messages":[{"role":"user","content":"x"}],"model":"meta-llama/llama-3.1-8b","stream":true,"stream_options":{"include_usage":true}}""");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(body.Model, Is.EqualTo("meta-llama/llama-3.1-8b"));
+            Assert.That(body.Stream, Is.True);
+            Assert.That(body.IncludeUsage, Is.True);
+        });
+    }
+
+    [TestCase("""{"model":"m"}""", false)]
+    [TestCase("""{"model":"m","stream":false}""", false)]
+    [TestCase("""{"model":"m","stream":null}""", false)]
+    [TestCase("""{"stream":true,"model":"m"}""", true)]
+    public void Parse_StreamFlag_IsRead(string json, bool expected) => Assert.That(Parse(json).Stream, Is.EqualTo(expected));
+
+    [Test]
+    public void Parse_EscapedModel_IsUnescaped()
+        => Assert.That(Parse("""{"model":"a\"b\\c\u00e9\/d"}""").Model, Is.EqualTo("a\"b\\cé/d"));
+
+    [Test]
+    public void Parse_ModelNestedInOtherFields_IsIgnored()
+        => Assert.That(Parse("""{"metadata":{"model":"inner"},"messages":[{"model":"msg"}],"model":"outer"}""").Model, Is.EqualTo("outer"));
+
+    [TestCase("{\"model\":", "not valid JSON")]
+    [TestCase("{\"model\":\"a\",}", "not valid JSON")]
+    [TestCase("{'model':'a'}", "not valid JSON")]
+    [TestCase("{\"model\":\"a\" /* c */}", "not valid JSON")]
+    [TestCase("{\"model\":\"a\"", "not valid JSON")]
+    [TestCase("not json", "not valid JSON")]
+    public void Parse_MalformedJson_IsInvalidRequest(string json, string message)
+        => Assert.That(ParseFails(json).Message, Does.Contain(message));
+
+    [TestCase("")]
+    [TestCase("   ")]
+    public void Parse_EmptyBody_IsInvalidRequest(string json)
+        => Assert.That(ParseFails(json).Message, Does.Contain("JSON").And.Contain("model").Or.Contain("not valid JSON"));
+
+    [TestCase("[]")]
+    [TestCase("\"gpt-4\"")]
+    [TestCase("42")]
+    [TestCase("null")]
+    [TestCase("[{\"model\":\"gpt-4\"}]")]
+    public void Parse_BodyNotAnObject_IsInvalidRequest(string json)
+        => Assert.That(ParseFails(json).Message, Does.Contain("must be a JSON object"));
+
+    [Test]
+    public void Parse_MissingModel_IsInvalidRequestNamingModel()
+    {
+        var ex = ParseFails("""{"messages":[]}""");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(ex.Message, Does.Contain("no 'model' field"));
+            Assert.That(ex.Param, Is.EqualTo("model"));
+        });
+    }
+
+    [TestCase("""{"model":42}""")]
+    [TestCase("""{"model":null}""")]
+    [TestCase("""{"model":true}""")]
+    [TestCase("""{"model":["gpt-4"]}""")]
+    [TestCase("""{"model":{"name":"gpt-4"}}""")]
+    public void Parse_NonStringModel_IsInvalidRequestNamingModel(string json)
+    {
+        var ex = ParseFails(json);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(ex.Message, Does.Contain("'model' must be a string"));
+            Assert.That(ex.Param, Is.EqualTo("model"));
+        });
+    }
+
+    [Test]
+    public void Parse_EmptyModel_IsInvalidRequestNamingModel()
+    {
+        var ex = ParseFails("""{"model":""}""");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(ex.Message, Does.Contain("must not be empty"));
+            Assert.That(ex.Param, Is.EqualTo("model"));
+        });
+    }
+
+    [TestCase("""{"model":"m","stream":"true"}""")]
+    [TestCase("""{"model":"m","stream":1}""")]
+    [TestCase("""{"model":"m","stream":{}}""")]
+    public void Parse_NonBooleanStream_IsInvalidRequestNamingStream(string json)
+    {
+        var ex = ParseFails(json);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(ex.Message, Does.Contain("'stream' must be a boolean"));
+            Assert.That(ex.Param, Is.EqualTo("stream"));
+        });
+    }
+
+    [TestCase("""{"model":"m"} x""")]
+    [TestCase("""{"model":"m"}{}""")]
+    [TestCase("""{"model":"m"}]""")]
+    public void Parse_TrailingContent_IsInvalidRequest(string json) => ParseFails(json);
+
+    [Test]
+    public void Parse_TrailingWhiteSpace_IsAccepted() => Assert.That(Parse("{\"model\":\"m\"} \r\n\t").Model, Is.EqualTo("m"));
+
+    [Test]
+    public void Parse_NestingAtTheLimit_IsAccepted()
+    {
+        // The object itself is one level; 63 arrays inside it make 64.
+        var json = "{\"model\":\"m\",\"x\":" + new string('[', 63) + new string(']', 63) + "}";
+
+        Assert.That(Parse(json, maxDepth: 64).Model, Is.EqualTo("m"));
+    }
+
+    [Test]
+    public void Parse_NestingDeeperThanTheLimit_IsInvalidRequestNamingTheLimit()
+    {
+        var json = "{\"model\":\"m\",\"x\":" + new string('[', 64) + new string(']', 64) + "}";
+
+        Assert.That(ParseFails(json, maxDepth: 64).Message, Does.Contain("deeper than 64"));
+    }
+
+    [Test]
+    public void Parse_HundredThousandNestedArraysInAField_IsInvalidRequest()
+    {
+        var json = "{\"model\":\"m\",\"x\":" + new string('[', 100_000) + new string(']', 100_000) + "}";
+
+        Assert.That(ParseFails(json).Message, Does.Contain("deeper than 64"));
+    }
+
+    [Test]
+    public void Parse_HundredThousandNestedArraysAtTheRoot_IsInvalidRequest()
+        => ParseFails(new string('[', 100_000) + new string(']', 100_000));
+
+    [Test]
+    public void Parse_HundredThousandNestedObjectsUnclosed_IsInvalidRequest()
+        => ParseFails("{\"model\":\"m\",\"x\":" + string.Concat(Enumerable.Repeat("{\"a\":", 100_000)));
+
+    [Test]
+    public void Parse_LargeFlatBody_IsAccepted()
+    {
+        var content = new string('x', 3_000_000);
+        var body = Parse($$"""{"messages":[{"role":"user","content":"{{content}}"}],"model":"m"}""");
+
+        Assert.That(body.Model, Is.EqualTo("m"));
+    }
+
+    [Test]
+    public void CreateContent_NoMapping_SendsTheBodyAsIs()
+    {
+        var json = """{ "model" : "gpt-4", "x": "\u00e9" }""";
+        var body = Parse(json);
+
+        var sent = body.CreateContent(ReadOnlyMemory<byte>.Empty).ReadAsByteArrayAsync().GetAwaiter().GetResult();
+
+        Assert.That(sent, Is.EqualTo(Encoding.UTF8.GetBytes(json)));
+    }
+
+    [TestCase("claude-3-opus")]
+    [TestCase("meta-llama/llama-3.1-8b")]
+    [TestCase("llama3.1:8b")]
+    [TestCase("quote\"d\\name")]
+    [TestCase("模型-é")]
+    public void RewriteModel_ReplacesOnlyTheModelValue(string target)
+    {
+        const string before = """{"tools":[{"type":"function"}], "model" : """;
+        const string after = """ , "z":"\u00e9\n"}""";
+        var body = Parse(before + "\"gpt-4\"" + after);
+
+        var rewritten = body.RewriteModel(ChatRequestBody.EncodeModel(target));
+        var streamed = body.CreateContent(ChatRequestBody.EncodeModel(target)).ReadAsByteArrayAsync().GetAwaiter().GetResult();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(streamed, Is.EqualTo(rewritten));
+            Assert.That(Parse(Encoding.UTF8.GetString(rewritten)).Model, Is.EqualTo(target));
+            Assert.That(Encoding.UTF8.GetString(rewritten), Does.StartWith(before).And.EndWith(after));
+        });
+    }
+}

@@ -1,0 +1,223 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using ModelRouter.Configuration;
+using ModelRouter.Routing;
+using ModelRouter.Storage;
+using ModelRouter.Tests.Support;
+using RichardSzalay.MockHttp;
+using static ModelRouter.Tests.Support.TestConfigs;
+
+namespace ModelRouter.Tests.Routing;
+
+public class RoutingSnapshotProviderTests
+{
+    private static ModelRouterConfig Invalid(ModelRouterConfig config)
+        => config with { Llms = [config.Llms[0] with { BaseUrl = "nowhere" }, .. config.Llms.Skip(1)], Routers = [config.Routers[0] with { Slug = "Bad!" }, config.Routers[1]] };
+
+    private static (RouterHarness Harness, RecordingListener Listener) Create(ModelRouterConfig config)
+    {
+        var listener = new RecordingListener();
+        var h = RouterHarness.Create(config, services: s => s.AddSingleton<IRouterConfigChangeListener>(listener));
+        return (h, listener);
+    }
+
+    [Test]
+    public async Task InitializeAsync_ValidConfiguration_AppliesItAndTellsListeners()
+    {
+        var (h, listener) = Create(OnePool("a"));
+        await using var scope = h;
+
+        var snapshot = await h.Services.GetRequiredService<RoutingSnapshotProvider>().InitializeAsync();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(snapshot.Revision, Is.EqualTo("1"));
+            Assert.That(snapshot.TryGetRouter("prod", out _), Is.True);
+            Assert.That(listener.Applied.Select(c => c.Revision), Is.EqualTo(new[] { "1" }));
+        });
+    }
+
+    [Test]
+    public async Task InitializeAsync_InvalidConfiguration_ThrowsWithEveryError()
+    {
+        var (h, _) = Create(Invalid(OnePool("a")));
+        await using var scope = h;
+        var provider = h.Services.GetRequiredService<RoutingSnapshotProvider>();
+
+        var ex = Assert.ThrowsAsync<ModelRouterConfigurationException>(() => provider.InitializeAsync())!;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(ex.Errors, Has.Count.EqualTo(3));
+            Assert.That(ex.Errors, Has.One.Contains("app 'team-a': router 'prod' is not configured"));
+            Assert.That(ex.Errors, Has.One.Contains("llm 'a': baseUrl"));
+            Assert.That(ex.Errors, Has.One.Contains("router 'Bad!': slug"));
+            Assert.That(ex.Message, Does.Contain("llm 'a': baseUrl").And.Contain("router 'Bad!': slug"));
+            Assert.That(provider.Current, Is.Null);
+        });
+    }
+
+    [Test]
+    public async Task HostedStartup_InvalidConfiguration_FailsTheStartWithEveryError()
+    {
+        var (h, _) = Create(Invalid(OnePool("a")));
+        await using var scope = h;
+        var startup = h.Services.GetServices<IHostedService>().Single();
+
+        var ex = Assert.ThrowsAsync<ModelRouterConfigurationException>(() => startup.StartAsync(CancellationToken.None))!;
+
+        Assert.That(ex.Errors, Has.Count.EqualTo(3));
+    }
+
+    [Test]
+    public async Task Update_ValidConfiguration_ChangesRouting()
+    {
+        var (h, listener) = Create(OnePool("a", "b"));
+        await using var scope = h;
+        h.Http.When(HttpMethod.Post, ChatUrl("a")).Respond(_ => Bodies.Success(false));
+        h.Http.When(HttpMethod.Post, ChatUrl("b")).Respond(_ => Bodies.Success(false));
+        await using (var before = await h.RouteAsync(Bodies.Chat("m")))
+        {
+            Assert.That(before.Vendor, Is.EqualTo("a"));
+        }
+
+        h.Store.Update(OnePool("b"));
+        await listener.WaitForAppliedAsync(count: 2);
+
+        await using var after1 = await h.RouteAsync(Bodies.Chat("m"));
+        await using var after2 = await h.RouteAsync(Bodies.Chat("m"));
+        Assert.Multiple(() =>
+        {
+            Assert.That((after1.Vendor, after2.Vendor), Is.EqualTo(("b", "b")));
+            Assert.That(h.Services.GetRequiredService<RoutingSnapshotProvider>().Current!.Revision, Is.EqualTo("2"));
+        });
+    }
+
+    [Test]
+    public async Task Update_InvalidConfiguration_KeepsTheLastGoodOneAndTellsListeners()
+    {
+        var (h, listener) = Create(OnePool("a"));
+        await using var scope = h;
+        h.Http.When(HttpMethod.Post, ChatUrl("a")).Respond(_ => Bodies.Success(false));
+        var provider = h.Services.GetRequiredService<RoutingSnapshotProvider>();
+        await provider.InitializeAsync();
+
+        h.Store.Update(Invalid(OnePool("b")));
+        var errors = await listener.WaitForRejectedAsync();
+
+        await using var response = await h.RouteAsync(Bodies.Chat("m"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(errors, Has.Count.EqualTo(3));
+            Assert.That(errors, Has.One.Contains("llm 'b': baseUrl"));
+            Assert.That(response.Vendor, Is.EqualTo("a"));
+            Assert.That(provider.Current!.Revision, Is.EqualTo("1"));
+            Assert.That(h.Logs.GetSnapshot(), Has.Some.Matches<Microsoft.Extensions.Logging.Testing.FakeLogRecord>(r => r.Message.Contains("rejected", StringComparison.Ordinal)));
+        });
+    }
+
+    [Test]
+    public async Task Update_ValidAfterInvalid_IsApplied()
+    {
+        var (h, listener) = Create(OnePool("a"));
+        await using var scope = h;
+        var provider = h.Services.GetRequiredService<RoutingSnapshotProvider>();
+        await provider.InitializeAsync();
+
+        h.Store.Update(Invalid(OnePool("a")));
+        await listener.WaitForRejectedAsync();
+        h.Store.Update(OnePool("c"));
+        await listener.WaitForAppliedAsync(count: 2);
+
+        Assert.That(provider.Current!.Config.Llms.Single().Id, Is.EqualTo("c"));
+    }
+
+    [Test]
+    public async Task ReloadAsync_UnchangedRevision_DoesNotRecompile()
+    {
+        var (h, listener) = Create(OnePool("a"));
+        await using var scope = h;
+        var provider = h.Services.GetRequiredService<RoutingSnapshotProvider>();
+        var first = await provider.InitializeAsync();
+
+        var applied = await provider.ReloadAsync();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(applied, Is.False);
+            Assert.That(provider.Current, Is.SameAs(first));
+            Assert.That(listener.Applied, Has.Count.EqualTo(1));
+        });
+    }
+
+    [Test]
+    public async Task RouteAsync_RequestInFlightDuringReload_KeepsItsSnapshot()
+    {
+        var (h, listener) = Create(OnePool("a"));
+        await using var scope = h;
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        h.Http.Expect(HttpMethod.Post, ChatUrl("a")).Respond(async _ =>
+        {
+            entered.SetResult();
+            await release.Task;
+            return Bodies.Status(System.Net.HttpStatusCode.InternalServerError);
+        });
+        var config = OnePool("a", "b");
+        await h.Services.GetRequiredService<RoutingSnapshotProvider>().InitializeAsync();
+
+        var inFlight = h.RouteAsync(Bodies.Chat("m")).AsTask();
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        h.Store.Update(config);
+        await listener.WaitForAppliedAsync(count: 2);
+        release.SetResult();
+
+        // The old snapshot had only vendor a: no failover to b, which exists only in the new one.
+        var ex = Assert.ThrowsAsync<ModelRouterException>(async () => await inFlight.WaitAsync(TimeSpan.FromSeconds(30)))!;
+        Assert.That(ex.Attempts, Is.EqualTo(1));
+        h.Http.VerifyNoOutstandingExpectation();
+    }
+
+    private sealed class RecordingListener : IRouterConfigChangeListener
+    {
+        private readonly ConcurrentQueue<ModelRouterConfig> _applied = new();
+        private readonly ConcurrentQueue<IReadOnlyList<string>> _rejected = new();
+        private readonly SemaphoreSlim _signal = new(0);
+
+        public IReadOnlyList<ModelRouterConfig> Applied => [.. _applied];
+
+        public void ConfigurationApplied(ModelRouterConfig config)
+        {
+            _applied.Enqueue(config);
+            _signal.Release();
+        }
+
+        public void ConfigurationRejected(IReadOnlyList<string> errors)
+        {
+            _rejected.Enqueue(errors);
+            _signal.Release();
+        }
+
+        public async Task WaitForAppliedAsync(int count)
+        {
+            for (var i = 0; i < 100 && _applied.Count < count; i++)
+            {
+                await _signal.WaitAsync(TimeSpan.FromSeconds(1));
+            }
+
+            Assert.That(_applied, Has.Count.GreaterThanOrEqualTo(count), "the configuration was not applied");
+        }
+
+        public async Task<IReadOnlyList<string>> WaitForRejectedAsync()
+        {
+            for (var i = 0; i < 100 && _rejected.IsEmpty; i++)
+            {
+                await _signal.WaitAsync(TimeSpan.FromSeconds(1));
+            }
+
+            Assert.That(_rejected.TryPeek(out var errors), Is.True, "the configuration was not rejected");
+            return errors!;
+        }
+    }
+}
