@@ -6,6 +6,8 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using ModelRouter.Configuration;
+using ModelRouter.Routing;
 using OpenAI;
 using OpenAI.Chat;
 
@@ -20,8 +22,9 @@ internal sealed class RouterHost : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly string _directory;
 
-    private RouterHost(WebApplication app, string directory, string settingsPath)
+    private RouterHost(WebApplication app, string directory, string settingsPath, ConfigChanges changes)
     {
+        Changes = changes;
         _app = app;
         _directory = directory;
         SettingsPath = settingsPath;
@@ -31,6 +34,9 @@ internal sealed class RouterHost : IAsyncDisposable
     }
 
     public string SettingsPath { get; }
+
+    /// <summary>Gets the configuration revisions the router applied or rejected.</summary>
+    public ConfigChanges Changes { get; }
 
     public int Port { get; }
 
@@ -49,11 +55,13 @@ internal sealed class RouterHost : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Configuration.AddJsonFile(path, optional: false, reloadOnChange: true);
         builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
+        var changes = new ConfigChanges();
+        builder.Services.AddSingleton<IRouterConfigChangeListener>(changes);
         builder.Services.AddModelRouter(builder.Configuration.GetSection("ModelRouter"));
         var app = builder.Build();
         app.MapModelRouter();
         await app.StartAsync();
-        return new RouterHost(app, directory, path);
+        return new RouterHost(app, directory, path, changes);
     }
 
     /// <summary>Replaces <c>appsettings.json</c> in one step (write aside, then rename over), so no half-written file is ever read.</summary>
@@ -117,4 +125,19 @@ internal sealed class ResponseHeaders : PipelinePolicy
         await ProcessNextAsync(message, pipeline, currentIndex);
         _last = message.Response?.Headers;
     }
+}
+
+/// <summary>Counts the configuration revisions a router applied and rejected.</summary>
+internal sealed class ConfigChanges : IRouterConfigChangeListener
+{
+    private int _applied;
+    private int _rejected;
+
+    public int Applied => Volatile.Read(ref _applied);
+
+    public int Rejected => Volatile.Read(ref _rejected);
+
+    public void ConfigurationApplied(ModelRouterConfig config) => Interlocked.Increment(ref _applied);
+
+    public void ConfigurationRejected(IReadOnlyList<string> errors) => Interlocked.Increment(ref _rejected);
 }
