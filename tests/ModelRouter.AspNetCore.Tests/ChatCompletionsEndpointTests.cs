@@ -21,6 +21,7 @@ public sealed class ChatCompletionsEndpointTests
     private const int Reject400Port = 5106;
     private const int Reject422Port = 5107;
     private const int SparePort = 5108;
+    private const int SilentPort = 5109;
 
     private readonly FakeVendors _vendors = new();
     private InMemoryRouterHost _host = null!;
@@ -32,6 +33,7 @@ public sealed class ChatCompletionsEndpointTests
         _vendors.Ok(SparePort, "hello from spare");
         _vendors.Refused(RefusedPort);
         _vendors.Garbage(GarbagePort);
+        _vendors.Silent(SilentPort);
         _vendors.Status(LimitedSlowPort, HttpStatusCode.TooManyRequests, """{"error":{"message":"slow down","type":"rate_limit_error","param":null,"code":null}}""",
             r => r.Headers.RetryAfter = new RetryConditionHeaderValue(TimeSpan.FromSeconds(7)));
         _vendors.Status(LimitedFastPort, HttpStatusCode.TooManyRequests, """{"error":{"message":"slow down","type":"rate_limit_error","param":null,"code":null}}""",
@@ -51,6 +53,8 @@ public sealed class ChatCompletionsEndpointTests
                 o.Llms.Add(new LlmConfig { Id = id, BaseUrl = FakeVendors.Url(port), ApiKey = "llm-key-" + id });
             }
 
+            o.Llms.Add(new LlmConfig { Id = "silent", BaseUrl = FakeVendors.Url(SilentPort), ApiKey = "llm-key-silent", TimeoutSeconds = 0.2 });
+
             o.Routers.Add(Router("main", Pool("gpt", "gpt-*", Vendor("ok"))));
             o.Routers.Add(Router("inactive", Pool("all", "*", Vendor("ok"))) with { Active = false });
             o.Routers.Add(Router("eu-only", Pool("all", "*", Vendor("ok"))) with { Namespaces = ["eu"] });
@@ -61,13 +65,14 @@ public sealed class ChatCompletionsEndpointTests
             {
                 // One router per transport, so that round-robin starts at the first vendor in each test.
                 o.Routers.Add(Router("failing-" + mode, Pool("all", "*", Vendor("refused"), Vendor("garbage"))));
+                o.Routers.Add(Router("timeout-" + mode, Pool("all", "*", Vendor("refused"), Vendor("silent"))));
                 o.Routers.Add(Router("limited-" + mode, Pool("all", "*", Vendor("limited-slow"), Vendor("limited-fast"))));
                 o.Routers.Add(Router("reject-400-" + mode, Pool("all", "*", Vendor("reject-400"), Vendor("spare"))));
                 o.Routers.Add(Router("reject-422-" + mode, Pool("all", "*", Vendor("reject-422"), Vendor("spare"))));
             }
 
             o.Apps.Add(new AppConfig { Name = "team-a", ApiKey = AppKey, Routers = ["main", "inactive", "eu-only", "us-only", "empty",
-                "failing-json", "failing-sse", "limited-json", "limited-sse", "reject-400-json", "reject-400-sse", "reject-422-json", "reject-422-sse"] });
+                "failing-json", "failing-sse", "timeout-json", "timeout-sse", "limited-json", "limited-sse", "reject-400-json", "reject-400-sse", "reject-422-json", "reject-422-sse"] });
             o.Apps.Add(new AppConfig { Name = "team-b", ApiKey = OtherAppKey, Routers = ["*"] });
         }, _vendors.Handler);
     }
@@ -270,6 +275,20 @@ public sealed class ChatCompletionsEndpointTests
         Assert.That(response.Headers.GetValues("x-model-router-attempts"), Is.EqualTo(new[] { "2" }));
         Assert.That(_vendors.CallsTo(RefusedPort) - refusedBefore, Is.EqualTo(1));
         Assert.That(_vendors.CallsTo(GarbagePort) - garbageBefore, Is.EqualTo(1));
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task Post_LastVendorTimesOut_Returns504(bool streaming)
+    {
+        var silentBefore = _vendors.CallsTo(SilentPort);
+
+        using var response = await PostAsync("timeout-" + Mode(streaming), Body("gpt-4o", streaming));
+
+        var error = await ErrorEnvelope.AssertAsync(response, HttpStatusCode.GatewayTimeout);
+        Assert.That(error.Code, Is.EqualTo("upstream_timeout"));
+        Assert.That(response.Headers.GetValues("x-model-router-vendor"), Is.EqualTo(new[] { "silent" }));
+        Assert.That(_vendors.CallsTo(SilentPort) - silentBefore, Is.EqualTo(1));
     }
 
     [TestCase(false)]

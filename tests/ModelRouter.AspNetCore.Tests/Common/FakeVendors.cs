@@ -49,6 +49,14 @@ internal sealed class FakeVendors
         })
         .Throw(new HttpRequestException(HttpRequestError.ConnectionError, "Connection refused (127.0.0.1)"));
 
+    /// <summary>Never answers; only the router's own timeout ends the call (MockHttp honours the request's cancellation).</summary>
+    public void Silent(int port) => Handler.When(HttpMethod.Post, $"{Url(port)}/chat/completions")
+        .Respond(request =>
+        {
+            Calls.Enqueue((request.RequestUri!, ""));
+            return new TaskCompletionSource<HttpResponseMessage>().Task;
+        });
+
     public static string Completion(string model, string reply)
         => $$"""{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":{{JsonSerializer.Serialize(model)}},"choices":[{"index":0,"message":{"role":"assistant","content":{{JsonSerializer.Serialize(reply)}}},"finish_reason":"stop"}]}""";
 
