@@ -1,0 +1,60 @@
+using System.Text.Json.Nodes;
+
+namespace ModelRouter.IntegrationTests.Common;
+
+/// <summary>Builds an <c>appsettings.json</c> with a <c>ModelRouter</c> section: one pool matching <c>*</c> per router.</summary>
+internal sealed class RouterSettings
+{
+    private readonly JsonArray _llms = [];
+    private readonly JsonArray _routers = [];
+    private readonly JsonArray _apps = [];
+
+    public RouterSettings Llm(string id, string baseUrl, string apiKey)
+    {
+        _llms.Add(new JsonObject { ["id"] = id, ["provider"] = "openai", ["baseUrl"] = baseUrl, ["apiKey"] = apiKey, ["timeoutSeconds"] = 30 });
+        return this;
+    }
+
+    public RouterSettings Llm(FakeVendor vendor) => Llm(vendor.Name, vendor.BaseUrl, "llm-key-" + vendor.Name);
+
+    public RouterSettings Router(string slug, params JsonObject[] vendors)
+    {
+        _routers.Add(new JsonObject
+        {
+            ["slug"] = slug,
+            ["name"] = slug,
+            ["pools"] = new JsonArray(new JsonObject
+            {
+                ["name"] = "all",
+                ["modelPattern"] = "*",
+                ["algorithm"] = "round_robin",
+                ["vendors"] = new JsonArray([.. vendors]),
+            }),
+        });
+        return this;
+    }
+
+    public RouterSettings App(string name, string apiKey, params string[] routers)
+    {
+        _apps.Add(new JsonObject { ["name"] = name, ["apiKey"] = apiKey, ["routers"] = new JsonArray([.. routers.Select(r => (JsonNode)r)]) });
+        return this;
+    }
+
+    public static JsonObject Vendor(string llm, params (string Source, string Target)[] mappings) => new()
+    {
+        ["llm"] = llm,
+        ["weight"] = 1,
+        ["active"] = true,
+        ["modelMappings"] = new JsonArray([.. mappings.Select(m => (JsonNode)new JsonObject { ["source"] = m.Source, ["target"] = m.Target })]),
+    };
+
+    public string ToJson() => new JsonObject
+    {
+        ["ModelRouter"] = new JsonObject
+        {
+            ["llms"] = _llms.DeepClone(),
+            ["routers"] = _routers.DeepClone(),
+            ["apps"] = _apps.DeepClone(),
+        },
+    }.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+}
