@@ -11,6 +11,7 @@ using ModelRouter.Routing;
 using ModelRouter.Selection;
 using ModelRouter.Storage;
 using ModelRouter.Upstream;
+using ModelRouter.Upstream.Anthropic;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -62,6 +63,8 @@ public static class ModelRouterServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IVendorSelector, RoundRobinVendorSelector>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IVendorSelector, WeightedVendorSelector>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, OpenAIProviderAdapter>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, AzureOpenAIProviderAdapter>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, AnthropicProviderAdapter>());
         services.TryAddSingleton<IRouterConfigValidator, RouterConfigValidator>();
         services.TryAddSingleton(sp => new RoutingSnapshotCompiler(sp.GetServices<IVendorSelector>(), sp.GetServices<IProviderAdapter>()));
         services.TryAddSingleton(sp => new RoutingSnapshotProvider(
