@@ -112,6 +112,18 @@ internal static class AnthropicResponseTranslator
         }
     }
 
+    /// <summary>Writes a JSON value without the vendor's white space, as OpenAI's <c>arguments</c> string.</summary>
+    private static string Compact(JsonElement value)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer, AnthropicRequestTranslator.WriterOptions))
+        {
+            value.WriteTo(writer);
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
     private static void WriteToolCalls(Utf8JsonWriter writer, JsonElement content)
     {
         var started = false;
@@ -133,7 +145,7 @@ internal static class AnthropicResponseTranslator
             writer.WriteString("type"u8, "function");
             writer.WriteStartObject("function"u8);
             writer.WriteString("name"u8, GetString(block, "name") ?? "");
-            writer.WriteString("arguments"u8, block.TryGetProperty("input", out var input) ? input.GetRawText() : "{}");
+            writer.WriteString("arguments"u8, block.TryGetProperty("input", out var input) ? Compact(input) : "{}");
             writer.WriteEndObject();
             writer.WriteEndObject();
         }
