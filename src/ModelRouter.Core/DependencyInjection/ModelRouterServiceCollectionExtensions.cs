@@ -12,6 +12,7 @@ using ModelRouter.Routing;
 using ModelRouter.Selection;
 using ModelRouter.Storage;
 using ModelRouter.Upstream;
+using ModelRouter.Upstream.Anthropic;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -67,6 +68,8 @@ public static class ModelRouterServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IVendorSelector, RoundRobinVendorSelector>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IVendorSelector, WeightedVendorSelector>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, OpenAIProviderAdapter>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, AzureOpenAIProviderAdapter>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, AnthropicProviderAdapter>());
         services.TryAddSingleton<IRouterConfigValidator, RouterConfigValidator>();
         services.TryAddSingleton<VendorHealthRegistry>();
         services.TryAddSingleton(sp => new RoutingSnapshotCompiler(sp.GetServices<IVendorSelector>(), sp.GetServices<IProviderAdapter>(), sp.GetRequiredService<VendorHealthRegistry>()));

@@ -1,0 +1,97 @@
+using System.Net.Http.Headers;
+using ModelRouter.Configuration;
+using ModelRouter.Routing;
+
+namespace ModelRouter.Upstream.Anthropic;
+
+/// <summary>
+/// <c>anthropic</c>: Anthropic's Messages API, <c>POST {baseUrl}/v1/messages</c> with <c>x-api-key</c> and
+/// <c>anthropic-version</c> (the LLM's <c>apiVersion</c>, default <see cref="DefaultApiVersion"/>). Requests are
+/// translated from OpenAI chat completions, answers, streams and errors back to OpenAI's shapes.
+/// </summary>
+/// <remarks>
+/// <c>max_tokens</c>, which Anthropic requires, comes from the request (<c>max_completion_tokens</c> or
+/// <c>max_tokens</c>), else the LLM's <c>defaultMaxTokens</c>, else <see cref="DefaultMaxTokens"/>. Request fields
+/// Anthropic cannot honour (<c>n</c> above 1, <c>logprobs</c>, <c>logit_bias</c>, penalties, JSON response formats, audio)
+/// are refused with a 400 naming the field. <c>baseUrl</c> is <c>https://api.anthropic.com</c>; a trailing <c>/v1</c> is tolerated.
+/// </remarks>
+public sealed class AnthropicProviderAdapter : IProviderAdapter
+{
+    /// <summary>The <c>anthropic-version</c> sent when the LLM configures no <c>apiVersion</c>.</summary>
+    public const string DefaultApiVersion = "2023-06-01";
+
+    /// <summary>The <c>max_tokens</c> sent when neither the request nor the LLM's <c>defaultMaxTokens</c> gives one.</summary>
+    public const int DefaultMaxTokens = AnthropicRequestTranslator.DefaultMaxTokens;
+
+    private static readonly MediaTypeWithQualityHeaderValue s_acceptJson = new("application/json");
+    private static readonly MediaTypeWithQualityHeaderValue s_acceptEventStream = new("text/event-stream");
+    private static readonly MediaTypeHeaderValue s_jsonContentType = new("application/json");
+    private readonly TimeProvider _timeProvider;
+
+    /// <summary>Creates the adapter with the system clock.</summary>
+    public AnthropicProviderAdapter()
+        : this(TimeProvider.System)
+    {
+    }
+
+    /// <summary>Creates the adapter; <paramref name="timeProvider"/> dates the answers (<c>created</c>).</summary>
+    public AnthropicProviderAdapter(TimeProvider timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        _timeProvider = timeProvider;
+    }
+
+    /// <inheritdoc/>
+    public string ProviderKind => ProviderKinds.Anthropic;
+
+    /// <inheritdoc/>
+    /// <exception cref="ModelRouterException">The request uses something Anthropic cannot honour (400).</exception>
+    public HttpRequestMessage CreateRequest(ProviderRequestContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var llm = context.Llm;
+        var body = AnthropicRequestTranslator.Translate(context.Request.Utf8Json, context.TargetModel, llm.Config.DefaultMaxTokens);
+        var request = new HttpRequestMessage(HttpMethod.Post, BuildUri(llm.BaseUri))
+        {
+            Content = new ByteArrayContent(body) { Headers = { ContentType = s_jsonContentType } },
+        };
+        request.Headers.Accept.Add(context.Request.Stream ? s_acceptEventStream : s_acceptJson);
+        if (!string.IsNullOrEmpty(llm.Config.ApiKey))
+        {
+            request.Headers.TryAddWithoutValidation("x-api-key", llm.Config.ApiKey);
+        }
+
+        request.Headers.TryAddWithoutValidation("anthropic-version", string.IsNullOrWhiteSpace(llm.Config.ApiVersion) ? DefaultApiVersion : llm.Config.ApiVersion);
+        UpstreamHttp.AddConfiguredHeaders(request, llm.Config);
+        return request;
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<ReadOnlyMemory<byte>> ReadResponseAsync(HttpResponseMessage response, ProviderRequestContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        ArgumentNullException.ThrowIfNull(context);
+        var body = await UpstreamHttp.ReadBodyAsync(response, context.MaxResponseBodyBytes, cancellationToken).ConfigureAwait(false);
+        return AnthropicResponseTranslator.Translate(body, _timeProvider.GetUtcNow().ToUnixTimeSeconds());
+    }
+
+    /// <inheritdoc/>
+    public ChatEventReader OpenStream(HttpResponseMessage response, ProviderRequestContext context)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        ArgumentNullException.ThrowIfNull(context);
+        return new AnthropicEventStream(response, new AnthropicStreamTranslator(_timeProvider.GetUtcNow().ToUnixTimeSeconds(), context.Request.IncludeUsage));
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<UpstreamErrorInfo> ReadErrorAsync(HttpResponseMessage response, ProviderRequestContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        ArgumentNullException.ThrowIfNull(context);
+        var body = await UpstreamHttp.ReadBodyAsync(response, 64 * 1024, cancellationToken, truncate: true).ConfigureAwait(false);
+        return AnthropicErrorMapper.Map(body.Span, (int)response.StatusCode);
+    }
+
+    private static Uri BuildUri(Uri baseUri)
+        => baseUri.AbsolutePath.EndsWith("/v1/", StringComparison.Ordinal) ? new Uri(baseUri, "messages") : new Uri(baseUri, "v1/messages");
+}
