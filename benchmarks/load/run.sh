@@ -17,6 +17,7 @@ DURATION=${DURATION:-10}        # seconds measured per point
 WARMUP=${WARMUP:-2}             # seconds of unmeasured load before each point
 ROUNDS=${ROUNDS:-1}             # interleaved rounds; figures are averaged over rounds
 CONNECTIONS=${CONNECTIONS:-"32 256"}
+MODES=${MODES:-"plain stream"}    # plain: non-streaming; stream: "stream": true
 THREADS=${THREADS:-2}
 TTFB_REQUESTS=${TTFB_REQUESTS:-400}
 SOAK=${SOAK:-0}                 # seconds of streaming soak at 256 connections after the sweep (0: none)
@@ -136,7 +137,7 @@ ttfb() { # target -> p50 time to first byte (ms) of streaming requests, one conn
 echo "load: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), ${DURATION}s per point, $ROUNDS round(s)" >&2
 for round in $(seq 1 "$ROUNDS"); do
   for conns in $CONNECTIONS; do
-    for mode in plain stream; do
+    for mode in $MODES; do
       # Rotate the order each round so no target always runs first (or right after the hungriest one).
       for i in 0 1 2 3; do
         measure "$round" "$mode" "$conns" "${TARGETS[$(( (i + round - 1) % 4 ))]}"
@@ -155,7 +156,7 @@ done
 # --- summary ---------------------------------------------------------------------------------------------------
 echo
 echo "== averages over $ROUNDS round(s); added = target minus direct; ratios = router / baseline (same run) =="
-awk -F'\t' -v groups="$(for c in $CONNECTIONS; do printf 'plain:%s stream:%s ' "$c" "$c"; done)" 'NR > 1 {
+awk -F'\t' -v groups="$(for c in $CONNECTIONS; do for m in $MODES; do printf '%s:%s ' "$m" "$c"; done; done)" 'NR > 1 {
     k = $2 "\t" $3 "\t" $4; n[k]++; rps[k] += $5; p50[k] += $6; p99[k] += $7; cpu[k] += $8; if ($9 > rss[k]) rss[k] = $9; err[k] += $10
   }
   END {
