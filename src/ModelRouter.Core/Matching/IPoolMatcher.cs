@@ -20,7 +20,8 @@ public sealed class GlobPoolMatcher : IPoolMatcher
     {
         ArgumentNullException.ThrowIfNull(router);
         ArgumentNullException.ThrowIfNull(model);
-        foreach (var pool in router.Pools)
+        // The array, not the IReadOnlyList: enumerating through the interface boxes an enumerator on every request.
+        foreach (var pool in router.PoolArray)
         {
             if (pool.Pattern.IsMatch(model))
             {

@@ -293,8 +293,11 @@ internal sealed class DefaultModelRouter(
 
     private static bool Allows(AppConfig app, string slug)
     {
-        foreach (var allowed in app.Routers)
+        // Indexed, not foreach: enumerating an IReadOnlyList boxes an enumerator on every request.
+        var routers = app.Routers;
+        for (var i = 0; i < routers.Count; i++)
         {
+            var allowed = routers[i];
             if (allowed == "*" || string.Equals(allowed, slug, StringComparison.Ordinal))
             {
                 return true;

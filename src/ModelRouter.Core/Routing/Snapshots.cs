@@ -39,7 +39,7 @@ public sealed class RouterSnapshot
     internal RouterSnapshot(RouterConfig config, PoolSnapshot[] pools)
     {
         Config = config;
-        Pools = pools;
+        PoolArray = pools;
     }
 
     /// <summary>Gets the router's configuration.</summary>
@@ -49,7 +49,10 @@ public sealed class RouterSnapshot
     public string Slug => Config.Slug;
 
     /// <summary>Gets the pools sorted by descending priority, equal priorities in configuration order.</summary>
-    public IReadOnlyList<PoolSnapshot> Pools { get; }
+    public IReadOnlyList<PoolSnapshot> Pools => PoolArray;
+
+    /// <summary>Gets the same pools as <see cref="Pools"/> as an array: a <c>foreach</c> over it allocates no enumerator.</summary>
+    internal PoolSnapshot[] PoolArray { get; }
 
     /// <summary>Tells whether an instance of namespace <paramref name="instanceNamespace"/> serves this router.</summary>
     public bool IsServedIn(string instanceNamespace)
@@ -60,9 +63,9 @@ public sealed class RouterSnapshot
             return true;
         }
 
-        foreach (var ns in namespaces)
+        for (var i = 0; i < namespaces.Count; i++)
         {
-            if (string.Equals(ns, instanceNamespace, StringComparison.OrdinalIgnoreCase))
+            if (string.Equals(namespaces[i], instanceNamespace, StringComparison.OrdinalIgnoreCase))
             {
                 return true;
             }
