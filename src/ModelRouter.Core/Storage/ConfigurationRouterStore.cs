@@ -37,6 +37,7 @@ internal static class ConfigurationReader
     {
         var errors = new List<string>();
         options.Namespace = section["namespace"] ?? options.Namespace;
+        options.AdminApiKey = section["adminApiKey"] ?? options.AdminApiKey;
         options.RequireAppKey = ReadBool(section, "requireAppKey", options.RequireAppKey, "ModelRouter", errors);
         options.MaxRequestBodyBytes = ReadInt(section, "maxRequestBodyBytes", options.MaxRequestBodyBytes, "ModelRouter", errors);
         options.MaxResponseBodyBytes = ReadInt(section, "maxResponseBodyBytes", options.MaxResponseBodyBytes, "ModelRouter", errors);
