@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -20,6 +21,7 @@ internal sealed record AdminResource<T>(
     Func<T, string> KeyOf,
     JsonTypeInfo<T> TypeInfo,
     JsonTypeInfo<AdminPage<T>> PageInfo,
+    Func<IConfigurationSection, List<string>, T> Read,
     Func<RouterStoreContents, IReadOnlyList<StoredItem<T>>> ItemsOf,
     Func<T, T> Normalize,
     Func<T, T> Mask,
@@ -47,19 +49,22 @@ internal sealed partial class AdminEndpoints(
     private const int ActivateAttempts = 5;
 
     public static readonly AdminResource<LlmConfig> Llms = new(
-        "llms", "LLM", l => l.Id, AdminJsonContext.Relaxed.LlmConfig, AdminJsonContext.Relaxed.AdminPageLlmConfig, c => c.Llms,
+        "llms", "LLM", l => l.Id, AdminJsonContext.Relaxed.LlmConfig, AdminJsonContext.Relaxed.AdminPageLlmConfig,
+        (s, e) => ConfigurationReader.ReadLlm(s, "llm", e), c => c.Llms,
         ConfigNormalizer.Normalize,
         l => string.IsNullOrEmpty(l.ApiKey) ? l with { ApiKey = null } : l with { ApiKey = MaskedKey },
         l => l.ApiKey == MaskedKey ? l with { ApiKey = null } : l,
         RouterStoreChange.CreateLlm, (k, l, r) => RouterStoreChange.ReplaceLlm(k, l, r), (k, r) => RouterStoreChange.DeleteLlm(k, r));
 
     public static readonly AdminResource<RouterConfig> Routers = new(
-        "routers", "router", r => r.Slug, AdminJsonContext.Relaxed.RouterConfig, AdminJsonContext.Relaxed.AdminPageRouterConfig, c => c.Routers,
+        "routers", "router", r => r.Slug, AdminJsonContext.Relaxed.RouterConfig, AdminJsonContext.Relaxed.AdminPageRouterConfig,
+        (s, e) => ConfigurationReader.ReadRouter(s, "router", e), c => c.Routers,
         ConfigNormalizer.Normalize, r => r, r => r,
         RouterStoreChange.CreateRouter, (k, x, r) => RouterStoreChange.ReplaceRouter(k, x, r), (k, r) => RouterStoreChange.DeleteRouter(k, r));
 
     public static readonly AdminResource<AppConfig> Apps = new(
-        "apps", "app", a => a.Name, AdminJsonContext.Relaxed.AppConfig, AdminJsonContext.Relaxed.AdminPageAppConfig, c => c.Apps,
+        "apps", "app", a => a.Name, AdminJsonContext.Relaxed.AppConfig, AdminJsonContext.Relaxed.AdminPageAppConfig,
+        (s, _) => ConfigurationReader.ReadApp(s), c => c.Apps,
         ConfigNormalizer.Normalize,
         a => a with { ApiKey = string.IsNullOrEmpty(a.ApiKey) ? "" : MaskedKey },
         a => a.ApiKey == MaskedKey ? a with { ApiKey = "" } : a,
@@ -140,7 +145,7 @@ internal sealed partial class AdminEndpoints(
     public async Task CreateAsync<T>(HttpContext context, AdminResource<T> resource)
         where T : class
     {
-        var item = resource.Unmask(resource.Normalize(await ReadBodyAsync(context, resource.TypeInfo).ConfigureAwait(false)));
+        var item = resource.Unmask(resource.Normalize(await ReadItemAsync(context, resource).ConfigureAwait(false)));
         var contents = await WritableStore().ApplyAsync(resource.Create(item), validator, context.RequestAborted).ConfigureAwait(false);
         var stored = Find(resource, contents, resource.KeyOf(item))!;
         SetETag(context, stored.Revision);
@@ -152,7 +157,7 @@ internal sealed partial class AdminEndpoints(
         where T : class
     {
         var key = RouteKey(context);
-        var item = resource.Unmask(resource.Normalize(await ReadBodyAsync(context, resource.TypeInfo).ConfigureAwait(false)));
+        var item = resource.Unmask(resource.Normalize(await ReadItemAsync(context, resource).ConfigureAwait(false)));
         var contents = await WritableStore().ApplyAsync(resource.Replace(key, item, IfMatch(context)), validator, context.RequestAborted).ConfigureAwait(false);
         var stored = Find(resource, contents, key)!;
         SetETag(context, stored.Revision);
@@ -203,7 +208,17 @@ internal sealed partial class AdminEndpoints(
 
     public async Task ImportAsync(HttpContext context)
     {
-        var config = ConfigNormalizer.Normalize(await ReadBodyAsync(context, AdminJsonContext.Relaxed.ModelRouterConfig).ConfigureAwait(false));
+        var root = await ReadBodyAsync(context, wrap: false).ConfigureAwait(false);
+        ModelRouterConfig config;
+        try
+        {
+            config = ConfigNormalizer.Normalize(ConfigurationReader.ReadConfig(root));
+        }
+        catch (ModelRouterConfigurationException ex)
+        {
+            throw new RouterStoreException(RouterStoreError.Invalid, "The body is not a valid configuration.", ex.Errors);
+        }
+
         config = config with
         {
             Llms = [.. config.Llms.Select(Llms.Unmask)],
@@ -302,19 +317,71 @@ internal sealed partial class AdminEndpoints(
         return value;
     }
 
-    private static async Task<T> ReadBodyAsync<T>(HttpContext context, JsonTypeInfo<T> typeInfo)
+    /// <summary>Reads one item in configuration shape, mapped by the same reader as configuration files so that defaults and errors agree.</summary>
+    private async Task<T> ReadItemAsync<T>(HttpContext context, AdminResource<T> resource)
         where T : class
     {
+        var root = await ReadBodyAsync(context, wrap: true).ConfigureAwait(false);
+        var errors = new List<string>();
+        var item = resource.Read(root.GetSection("item"), errors);
+        if (errors.Count > 0)
+        {
+            throw new RouterStoreException(RouterStoreError.Invalid, $"The body is not a valid {resource.Noun}.", errors);
+        }
+
+        return item;
+    }
+
+    /// <summary>Reads a JSON object body (bounded by maxRequestBodyBytes) as configuration, optionally under the key <c>item</c>.</summary>
+    private async Task<IConfigurationRoot> ReadBodyAsync(HttpContext context, bool wrap)
+    {
+        var limit = options.CurrentValue.MaxRequestBodyBytes;
+        using var buffer = new MemoryStream();
+        if (wrap)
+        {
+            buffer.Write("{\"item\":"u8);
+        }
+
+        var chunk = new byte[16 * 1024];
+        var total = 0;
+        while (true)
+        {
+            var read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted).ConfigureAwait(false);
+            if (read == 0)
+            {
+                break;
+            }
+
+            total += read;
+            if (total > limit)
+            {
+                throw new AdminBadRequestException($"The body is larger than the {limit} byte limit (maxRequestBodyBytes).");
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
         try
         {
-            return await JsonSerializer.DeserializeAsync(context.Request.Body, typeInfo, context.RequestAborted).ConfigureAwait(false)
-                ?? throw new AdminBadRequestException("The body must be a JSON object, not null.");
+            using var document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(wrap ? 8 : 0, total));
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw new AdminBadRequestException("The body must be a JSON object.");
+            }
         }
         catch (JsonException ex)
         {
-            // The message names the JSON path and position; it quotes no values.
-            throw new AdminBadRequestException("The body is not valid JSON for this resource: " + ex.Message);
+            // The message names the position; it quotes no values.
+            throw new AdminBadRequestException("The body is not valid JSON: " + ex.Message);
         }
+
+        if (wrap)
+        {
+            buffer.Write("}"u8);
+        }
+
+        buffer.Position = 0;
+        return new ConfigurationBuilder().AddJsonStream(buffer).Build();
     }
 
     private static async Task WriteJsonAsync<T>(HttpContext context, int status, T value, JsonTypeInfo<T> typeInfo)
