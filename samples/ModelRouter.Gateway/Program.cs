@@ -2,17 +2,23 @@ using ModelRouter.Gateway;
 
 var builder = WebApplication.CreateBuilder(args);
 
-// Routers, LLMs and apps come from the "ModelRouter" section of appsettings.json (reloaded when the file changes),
-// environment variables (ModelRouter__llms__0__apiKey=...) and any other configuration source.
+// ModelRouter:store picks where routers, LLMs and apps live: "sqlite" by default here (modelrouter.db in the content
+// root, seeded once from the "ModelRouter" section while empty), "postgres" for a fleet of instances, or
+// "configuration" to read them from appsettings.json and environment variables (ModelRouter__llms__0__apiKey=...).
 builder.Services.AddModelRouter(builder.Configuration.GetSection("ModelRouter"))
+    .AddSqliteStore()
+    .AddPostgreSqlStore()
     // The embedded demo vendor answers requests for *.demo.localhost in process: no keys, no network.
     .ConfigureHttpClient(client => client.AddHttpMessageHandler(() => new DemoLlmHandler()));
 
 var app = builder.Build();
 app.MapGet("/", () => Results.Text(
-    "ModelRouter gateway. POST /router/{slug}/v1/chat/completions (OpenAI-compatible). Try the 'demo' router.",
+    "ModelRouter gateway. POST /router/{slug}/v1/chat/completions (OpenAI-compatible). Try the 'demo' router. Admin API under /admin.",
     "text/plain"));
 app.MapModelRouter();
+
+// The admin API (LLMs, routers, apps, import/export) needs Authorization: Bearer {ModelRouter:adminApiKey}.
+app.MapModelRouterAdmin("/admin");
 app.Run();
 
 /// <summary>The entry point, visible to integration tests.</summary>

@@ -47,8 +47,12 @@ public sealed class ChatCompletionsEndpointTests
         {
             o.Namespace = "us";
             o.MaxRequestBodyBytes = MaxBody;
+
+            // Cooldowns and the breaker have their own tests; here every case must meet every vendor afresh,
+            // so rate-limited vendors are separate LLMs per transport and the breaker stays out of the way.
+            o.FailureThreshold = 1000;
             foreach (var (id, port) in new[] { ("ok", OkPort), ("spare", SparePort), ("refused", RefusedPort), ("garbage", GarbagePort),
-                ("limited-slow", LimitedSlowPort), ("limited-fast", LimitedFastPort), ("reject-400", Reject400Port), ("reject-422", Reject422Port) })
+                ("limited-slow-json", LimitedSlowPort), ("limited-fast-json", LimitedFastPort), ("limited-slow-sse", LimitedSlowPort), ("limited-fast-sse", LimitedFastPort), ("reject-400", Reject400Port), ("reject-422", Reject422Port) })
             {
                 o.Llms.Add(new LlmConfig { Id = id, BaseUrl = FakeVendors.Url(port), ApiKey = "llm-key-" + id });
             }
@@ -66,7 +70,7 @@ public sealed class ChatCompletionsEndpointTests
                 // One router per transport, so that round-robin starts at the first vendor in each test.
                 o.Routers.Add(Router("failing-" + mode, Pool("all", "*", Vendor("refused"), Vendor("garbage"))));
                 o.Routers.Add(Router("timeout-" + mode, Pool("all", "*", Vendor("refused"), Vendor("silent"))));
-                o.Routers.Add(Router("limited-" + mode, Pool("all", "*", Vendor("limited-slow"), Vendor("limited-fast"))));
+                o.Routers.Add(Router("limited-" + mode, Pool("all", "*", Vendor("limited-slow-" + mode), Vendor("limited-fast-" + mode))));
                 o.Routers.Add(Router("reject-400-" + mode, Pool("all", "*", Vendor("reject-400"), Vendor("spare"))));
                 o.Routers.Add(Router("reject-422-" + mode, Pool("all", "*", Vendor("reject-422"), Vendor("spare"))));
             }

@@ -43,6 +43,10 @@ public sealed class ModelRouterOptions
     /// <value>The default is 300.</value>
     public double CredentialCooldownSeconds { get; set; } = 300;
 
+    /// <summary>Gets or sets the key the admin API requires as <c>Authorization: Bearer</c>; never logged.</summary>
+    /// <value>The default is <see langword="null"/>: the admin API refuses every request until a key is set or the host opts out.</value>
+    public string? AdminApiKey { get; set; }
+
     /// <summary>Gets the LLMs, when configuring from code with <c>AddModelRouter(o =&gt; ...)</c>; ignored when a configuration section is bound.</summary>
     public IList<LlmConfig> Llms { get; } = [];
 

@@ -31,7 +31,8 @@ public static class ModelRouterServiceCollectionExtensions
         services.AddSingleton<IConfigureOptions<ModelRouterOptions>>(new ConfigureNamedOptions<ModelRouterOptions>(
             Options.Options.DefaultName, o => ConfigurationReader.BindOptions(configuration, o)));
         services.AddSingleton<IOptionsChangeTokenSource<ModelRouterOptions>>(new ConfigurationChangeTokenSource<ModelRouterOptions>(configuration));
-        services.TryAddSingleton<IRouterStore>(new ConfigurationRouterStore(configuration));
+        // ModelRouter:store:kind picks the store: "configuration" (the default) or a kind a store package registered.
+        services.TryAddSingleton<IRouterStore>(sp => RouterStoreSelector.Create(sp, configuration));
         return AddCore(services);
     }
 

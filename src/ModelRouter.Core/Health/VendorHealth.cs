@@ -174,4 +174,8 @@ internal sealed class VendorHealth
 }
 
 /// <summary>The resilience settings a <see cref="VendorHealth"/> was built with.</summary>
-internal sealed record VendorHealthSettings(int FailureThreshold, TimeSpan Cooldown, TimeSpan BreakerSamplingDuration, TimeSpan MaxRetryAfter, TimeSpan CredentialCooldown);
+internal sealed record VendorHealthSettings(int FailureThreshold, TimeSpan Cooldown, TimeSpan BreakerSamplingDuration, TimeSpan MaxRetryAfter, TimeSpan CredentialCooldown)
+{
+    /// <summary>Gets the settings of a default <see cref="Configuration.ModelRouterOptions"/>.</summary>
+    public static VendorHealthSettings Default { get; } = VendorHealthRegistry.Settings(new Configuration.ModelRouterOptions());
+}

@@ -39,7 +39,7 @@ internal sealed class VendorHealthRegistry(IOptionsMonitor<ModelRouterOptions> o
         }
     }
 
-    private static VendorHealthSettings Settings(ModelRouterOptions o) => new(
+    internal static VendorHealthSettings Settings(ModelRouterOptions o) => new(
         Math.Max(2, o.FailureThreshold),
         TimeSpan.FromSeconds(o.CooldownSeconds),
         TimeSpan.FromSeconds(o.BreakerSamplingSeconds),

@@ -73,7 +73,8 @@ internal sealed class DefaultModelRouter(
 
         var client = httpClientFactory.CreateClient(ModelRouterDefaults.HttpClientName);
         var now = timeProvider.GetUtcNow();
-        var excluded = default(VendorSet);
+        var tried = default(VendorSet);
+        var cooling = default(VendorSet);
         var failures = new FailureSummary();
 
         // Cooling vendors are left out before selection, so that selection stays fair among the rest.
@@ -81,7 +82,7 @@ internal sealed class DefaultModelRouter(
         {
             if (vendors[i].Llm.Health.IsCooling(now, out var until, out var reason))
             {
-                excluded.Add(i);
+                cooling.Add(i);
                 failures.AddCooling(until - now, reason);
             }
         }
@@ -89,17 +90,18 @@ internal sealed class DefaultModelRouter(
         var attempts = 0;
         while (attempts < pool.MaxAttempts)
         {
-            var vendor = pool.Selector.SelectVendor(pool, new VendorCandidates(excluded));
+            var vendor = pool.Selector.SelectVendor(pool, new VendorCandidates(tried, cooling));
             if (vendor is null)
             {
                 break;
             }
 
-            excluded.Add(vendor.PoolIndex);
+            tried.Add(vendor.PoolIndex);
             var health = vendor.Llm.Health;
             if (!health.TryEnter(now, out var isTrial))
             {
                 // Another request holds this vendor's half-open trial.
+                cooling.Add(vendor.PoolIndex);
                 health.IsCooling(now, out var until, out var reason);
                 failures.AddCooling(until - now, reason);
                 continue;
@@ -115,6 +117,7 @@ internal sealed class DefaultModelRouter(
             {
                 // The breaker is open or its half-open trial is taken: this vendor is out, and that was no attempt.
                 health.Abandon(isTrial);
+                cooling.Add(vendor.PoolIndex);
                 attempts--;
                 failures.AddCooling(ex.RetryAfter ?? health.Settings.Cooldown, CooldownReason.CircuitOpen);
                 continue;
@@ -147,7 +150,7 @@ internal sealed class DefaultModelRouter(
                 Log.VendorCredentialsRejected(logger, vendor.Llm.Id, failure.StatusCode);
             }
 
-            if (attempts < pool.MaxAttempts && excluded.Count < vendors.Count)
+            if (attempts < pool.MaxAttempts && tried.Count + cooling.Count < vendors.Count)
             {
                 Log.VendorFailedOver(logger, vendor.Llm.Id, pool.RouterSlug, pool.Name, failure.Reason);
             }

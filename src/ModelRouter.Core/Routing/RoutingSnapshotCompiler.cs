@@ -10,6 +10,12 @@ namespace ModelRouter.Routing;
 /// <summary>Turns a validated configuration into a <see cref="RoutingSnapshot"/>: globs parsed, pools sorted, references resolved.</summary>
 internal sealed class RoutingSnapshotCompiler(IEnumerable<IVendorSelector> selectors, IEnumerable<IProviderAdapter> adapters, VendorHealthRegistry health)
 {
+    /// <summary>Creates a compiler whose vendors share health state only within this compiler (tests, benchmarks).</summary>
+    public RoutingSnapshotCompiler(IEnumerable<IVendorSelector> selectors, IEnumerable<IProviderAdapter> adapters)
+        : this(selectors, adapters, new VendorHealthRegistry(new StaticOptionsMonitor(new ModelRouterOptions()), TimeProvider.System))
+    {
+    }
+
     private readonly FrozenDictionary<string, IVendorSelector> _selectors = selectors
         .GroupBy(s => s.Name, StringComparer.Ordinal)
         .ToFrozenDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
@@ -56,4 +62,14 @@ internal sealed class RoutingSnapshotCompiler(IEnumerable<IVendorSelector> selec
 
         return null;
     }
+}
+
+/// <summary>An options monitor over one fixed value.</summary>
+internal sealed class StaticOptionsMonitor(ModelRouterOptions value) : Microsoft.Extensions.Options.IOptionsMonitor<ModelRouterOptions>
+{
+    public ModelRouterOptions CurrentValue => value;
+
+    public ModelRouterOptions Get(string? name) => value;
+
+    public IDisposable? OnChange(Action<ModelRouterOptions, string?> listener) => null;
 }

@@ -224,11 +224,11 @@ public sealed class VendorSnapshot
 /// <summary>A compiled LLM: its configuration, endpoint and protocol adapter.</summary>
 public sealed class LlmSnapshot
 {
-    internal LlmSnapshot(LlmConfig config, IProviderAdapter adapter, Health.VendorHealth health)
+    internal LlmSnapshot(LlmConfig config, IProviderAdapter adapter, Health.VendorHealth? health = null)
     {
         Config = config;
         Adapter = adapter;
-        Health = health;
+        Health = health ?? new ModelRouter.Health.VendorHealth(config.Id, ModelRouter.Health.VendorHealthSettings.Default, TimeProvider.System);
         BaseUri = new Uri(config.BaseUrl.EndsWith('/') ? config.BaseUrl : config.BaseUrl + "/", UriKind.Absolute);
         HeadersTimeout = TimeSpan.FromSeconds(config.TimeoutSeconds);
         StreamIdleTimeout = TimeSpan.FromSeconds(config.StreamIdleTimeoutSeconds);

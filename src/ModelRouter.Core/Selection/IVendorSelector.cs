@@ -30,19 +30,36 @@ public static class VendorSelectors
 }
 
 /// <summary>Which vendors of a pool may be picked for the current attempt.</summary>
-/// <remarks>A vendor is excluded when it was already tried for this request or is cooling down.</remarks>
+/// <remarks>
+/// A vendor is out when it was already tried for this request, or when it is unavailable (cooling down). Selectors
+/// should share turns evenly among the available vendors, and within one request move on to the next untried one.
+/// </remarks>
 public readonly struct VendorCandidates
 {
-    private readonly VendorSet _excluded;
+    private readonly VendorSet _tried;
+    private readonly VendorSet _unavailable;
 
-    /// <summary>Creates the candidate set of a pool with the vendors in <paramref name="excluded"/> left out.</summary>
-    public VendorCandidates(VendorSet excluded) => _excluded = excluded;
+    /// <summary>Creates the candidate set of a pool with the vendors in <paramref name="tried"/> left out.</summary>
+    public VendorCandidates(VendorSet tried)
+        : this(tried, default)
+    {
+    }
+
+    /// <summary>Creates the candidate set of a pool with tried and unavailable (cooling) vendors left out.</summary>
+    public VendorCandidates(VendorSet tried, VendorSet unavailable)
+    {
+        _tried = tried;
+        _unavailable = unavailable;
+    }
 
     /// <summary>Tells whether the vendor at <paramref name="poolIndex"/> in <see cref="PoolSnapshot.AvailableVendors"/> may be picked.</summary>
-    public bool IsEligible(int poolIndex) => !_excluded.Contains(poolIndex);
+    public bool IsEligible(int poolIndex) => !_tried.Contains(poolIndex) && !_unavailable.Contains(poolIndex);
+
+    /// <summary>Tells whether the vendor at <paramref name="poolIndex"/> takes traffic now (it is not cooling down), tried or not.</summary>
+    public bool IsAvailable(int poolIndex) => !_unavailable.Contains(poolIndex);
 
     /// <summary>Gets a value indicating whether every vendor may be picked.</summary>
-    public bool AllEligible => _excluded.IsEmpty;
+    public bool AllEligible => _tried.IsEmpty && _unavailable.IsEmpty;
 }
 
 /// <summary>A small set of vendor positions in a pool; no allocation up to 64 vendors.</summary>

@@ -30,27 +30,38 @@ public sealed class RoundRobinVendorSelector : IVendorSelector
             return vendors[(int)(turn % (uint)count)];
         }
 
-        // Some vendors are out (tried, or cooling): take turns among the rest, so the split stays even among them.
-        var eligible = 0;
+        // Turns go evenly among the vendors that are not cooling; from the turn's vendor, a request that already
+        // tried some moves on to the next untried one in configuration order.
+        var available = 0;
         for (var i = 0; i < count; i++)
         {
-            if (candidates.IsEligible(i))
+            if (candidates.IsAvailable(i))
             {
-                eligible++;
+                available++;
             }
         }
 
-        if (eligible == 0)
+        if (available == 0)
         {
             return null;
         }
 
-        var pick = (int)(turn % (uint)eligible);
+        var skip = (int)(turn % (uint)available);
+        var start = 0;
+        for (; start < count; start++)
+        {
+            if (candidates.IsAvailable(start) && skip-- == 0)
+            {
+                break;
+            }
+        }
+
         for (var i = 0; i < count; i++)
         {
-            if (candidates.IsEligible(i) && pick-- == 0)
+            var index = start + i < count ? start + i : start + i - count;
+            if (candidates.IsEligible(index))
             {
-                return vendors[i];
+                return vendors[index];
             }
         }
 

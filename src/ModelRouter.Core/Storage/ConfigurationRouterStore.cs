@@ -37,6 +37,7 @@ internal static class ConfigurationReader
     {
         var errors = new List<string>();
         options.Namespace = section["namespace"] ?? options.Namespace;
+        options.AdminApiKey = section["adminApiKey"] ?? options.AdminApiKey;
         options.RequireAppKey = ReadBool(section, "requireAppKey", options.RequireAppKey, "ModelRouter", errors);
         options.MaxRequestBodyBytes = ReadInt(section, "maxRequestBodyBytes", options.MaxRequestBodyBytes, "ModelRouter", errors);
         options.MaxResponseBodyBytes = ReadInt(section, "maxResponseBodyBytes", options.MaxResponseBodyBytes, "ModelRouter", errors);
@@ -57,12 +58,7 @@ internal static class ConfigurationReader
         var errors = new List<string>();
         var llms = section.GetSection("llms").GetChildren().Select((s, i) => ReadLlm(s, $"llms[{i}]", errors)).ToArray();
         var routers = section.GetSection("routers").GetChildren().Select((s, i) => ReadRouter(s, $"routers[{i}]", errors)).ToArray();
-        var apps = section.GetSection("apps").GetChildren().Select((s, i) => new AppConfig
-        {
-            Name = s["name"] ?? "",
-            ApiKey = s["apiKey"] ?? "",
-            Routers = ReadStrings(s.GetSection("routers")),
-        }).ToArray();
+        var apps = section.GetSection("apps").GetChildren().Select(ReadApp).ToArray();
         if (errors.Count > 0)
         {
             throw new ModelRouterConfigurationException(errors);
@@ -72,7 +68,14 @@ internal static class ConfigurationReader
         return config with { Revision = ComputeRevision(section) };
     }
 
-    private static LlmConfig ReadLlm(IConfigurationSection s, string path, List<string> errors)
+    internal static AppConfig ReadApp(IConfigurationSection s) => new()
+    {
+        Name = s["name"] ?? "",
+        ApiKey = s["apiKey"] ?? "",
+        Routers = ReadStrings(s.GetSection("routers")),
+    };
+
+    internal static LlmConfig ReadLlm(IConfigurationSection s, string path, List<string> errors)
     {
         var defaults = new LlmConfig();
         return new LlmConfig
@@ -89,11 +92,11 @@ internal static class ConfigurationReader
                 .ToArray(),
             TimeoutSeconds = ReadDouble(s, "timeoutSeconds", defaults.TimeoutSeconds, path, errors),
             StreamIdleTimeoutSeconds = ReadDouble(s, "streamIdleTimeoutSeconds", defaults.StreamIdleTimeoutSeconds, path, errors),
-            DefaultMaxTokens = s["defaultMaxTokens"] is null ? null : ReadInt(s, "defaultMaxTokens", 0, path, errors),
+            DefaultMaxTokens = string.IsNullOrEmpty(s["defaultMaxTokens"]) ? null : ReadInt(s, "defaultMaxTokens", 0, path, errors),
         };
     }
 
-    private static RouterConfig ReadRouter(IConfigurationSection s, string path, List<string> errors) => new()
+    internal static RouterConfig ReadRouter(IConfigurationSection s, string path, List<string> errors) => new()
     {
         Slug = s["slug"] ?? "",
         Name = s["name"] ?? "",
@@ -112,7 +115,7 @@ internal static class ConfigurationReader
             ModelPattern = s["modelPattern"] ?? defaults.ModelPattern,
             Algorithm = s["algorithm"] ?? defaults.Algorithm,
             Priority = ReadInt(s, "priority", 0, path, errors),
-            MaxAttempts = s["maxAttempts"] is null ? null : ReadInt(s, "maxAttempts", 0, path, errors),
+            MaxAttempts = string.IsNullOrEmpty(s["maxAttempts"]) ? null : ReadInt(s, "maxAttempts", 0, path, errors),
             FailoverStatusCodes = s.GetSection("failoverStatusCodes").Exists()
                 ? [.. s.GetSection("failoverStatusCodes").GetChildren().Select((c, i) => ReadInt(s.GetSection("failoverStatusCodes"), c.Key, 0, $"{path}.failoverStatusCodes[{i}]", errors))]
                 : null,

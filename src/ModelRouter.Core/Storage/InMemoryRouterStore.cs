@@ -1,48 +1,87 @@
+using System.Globalization;
 using Microsoft.Extensions.Primitives;
 using ModelRouter.Configuration;
 
 namespace ModelRouter.Storage;
 
-/// <summary>A store that holds the configuration in memory; <see cref="Update"/> swaps it and signals the change.</summary>
-public sealed class InMemoryRouterStore : IRouterStore
+/// <summary>
+/// A store that holds the configuration in memory: writable item by item through <see cref="IWritableRouterStore"/>,
+/// or swapped whole with <see cref="Update"/>. Every change signals the change token. Nothing survives the process.
+/// </summary>
+public sealed class InMemoryRouterStore : IWritableRouterStore
 {
+    private readonly Lock _writeLock = new();
+    private readonly ChangeSignal _changed = new();
     private State _state;
 
     /// <summary>Creates a store with an initial configuration.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="config"/> is <see langword="null"/>.</exception>
     public InMemoryRouterStore(ModelRouterConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        _state = new State(WithRevision(config, 1), 1, new CancellationTokenSource());
+        _state = Create(config, 1);
+    }
+
+    /// <summary>Creates an empty store.</summary>
+    public InMemoryRouterStore()
+        : this(new ModelRouterConfig())
+    {
     }
 
     /// <inheritdoc/>
     public ValueTask<ModelRouterConfig> GetConfigAsync(CancellationToken cancellationToken = default) => new(Volatile.Read(ref _state).Config);
 
     /// <inheritdoc/>
-    public IChangeToken GetChangeToken() => new CancellationChangeToken(Volatile.Read(ref _state).Changed.Token);
+    public IChangeToken GetChangeToken() => _changed.GetToken();
 
-    /// <summary>Replaces the configuration and signals the change.</summary>
+    /// <inheritdoc/>
+    public ValueTask<RouterStoreContents> ReadAsync(CancellationToken cancellationToken = default) => new(Volatile.Read(ref _state).Contents);
+
+    /// <inheritdoc/>
+    public Task<RouterStoreContents> ApplyAsync(RouterStoreChange change, IRouterConfigValidator validator, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        ArgumentNullException.ThrowIfNull(validator);
+        cancellationToken.ThrowIfCancellationRequested();
+        RouterStoreContents contents;
+        lock (_writeLock)
+        {
+            var write = RouterStoreChangeApplier.Apply(_state.Contents, change, validator);
+            contents = write.Contents;
+            Volatile.Write(ref _state, new State(contents.ToConfig(), contents));
+        }
+
+        _changed.Fire();
+        return Task.FromResult(contents);
+    }
+
+    /// <summary>Replaces the whole configuration without validation and signals the change.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="config"/> is <see langword="null"/>.</exception>
     public void Update(ModelRouterConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        State old;
-        State next;
-        do
+        lock (_writeLock)
         {
-            old = Volatile.Read(ref _state);
-            // A configuration read back from this store and edited still carries the current revision; keeping it
-            // would make the provider treat the change as "unchanged" and silently drop it.
-            var candidate = config.Revision == old.Config.Revision ? config with { Revision = "" } : config;
-            next = new State(WithRevision(candidate, old.Number + 1), old.Number + 1, new CancellationTokenSource());
+            Volatile.Write(ref _state, Create(config, RouterStoreChangeApplier.ParseRevision(_state.Contents.Revision) + 1));
         }
-        while (Interlocked.CompareExchange(ref _state, next, old) != old);
 
-        old.Changed.Cancel();
-        old.Changed.Dispose();
+        _changed.Fire();
     }
 
-    private static ModelRouterConfig WithRevision(ModelRouterConfig config, long number)
-        => string.IsNullOrEmpty(config.Revision) ? config with { Revision = number.ToString(System.Globalization.CultureInfo.InvariantCulture) } : config;
+    private static State Create(ModelRouterConfig config, long number)
+    {
+        var tag = number.ToString(CultureInfo.InvariantCulture);
+        var contents = new RouterStoreContents
+        {
+            Revision = tag,
+            Llms = [.. config.Llms.Select(l => new StoredItem<LlmConfig>(l, tag))],
+            Routers = [.. config.Routers.Select(r => new StoredItem<RouterConfig>(r, tag))],
+            Apps = [.. config.Apps.Select(a => new StoredItem<AppConfig>(a, tag))],
+        };
+        // The store owns revisions: a configuration read back and edited still carries the old one, and keeping it
+        // would make the router treat the change as unchanged and silently drop it.
+        return new State(config with { Revision = tag }, contents);
+    }
 
-    private sealed record State(ModelRouterConfig Config, long Number, CancellationTokenSource Changed);
+    private sealed record State(ModelRouterConfig Config, RouterStoreContents Contents);
 }

@@ -20,7 +20,7 @@ internal sealed class ResilienceTestHost : IDisposable
     public ResilienceTestHost(HttpMessageHandler vendors, int vendorCount = 2, Action<ModelRouterOptions>? configure = null, IReadOnlyList<int>? failoverStatusCodes = null)
     {
         Time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-        Store = new Storage.InMemoryRouterStore(Config(vendorCount, failoverStatusCodes));
+        Store = new ModelRouter.Storage.InMemoryRouterStore(Config(vendorCount, failoverStatusCodes));
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(Time);
         services.AddModelRouter(o =>
@@ -38,7 +38,7 @@ internal sealed class ResilienceTestHost : IDisposable
 
     public IModelRouter Router { get; }
 
-    public Storage.InMemoryRouterStore Store { get; }
+    public ModelRouter.Storage.InMemoryRouterStore Store { get; }
 
     public RoutingSnapshotProvider Snapshots => _services.GetRequiredService<RoutingSnapshotProvider>();
 

@@ -38,12 +38,13 @@ public sealed class FailoverTests
         _spare = await FakeVendor.StartAsync("spare");
         var settings = new RouterSettings()
             .Llm(_fails500).Llm(_fails429).Llm(_rejects400).Llm(_healthy).Llm(_spare)
+            .Llm("fails-429-json", _fails429.BaseUrl, "llm-key-fails-429").Llm("fails-429-sse", _fails429.BaseUrl, "llm-key-fails-429")
             .Llm("refused", $"http://127.0.0.1:{LoopbackPort.Refused()}/v1", "llm-key-refused");
         foreach (var mode in new[] { "json", "sse" })
         {
             settings
                 .Router("on-500-" + mode, RouterSettings.Vendor("fails-500"), RouterSettings.Vendor("healthy"))
-                .Router("on-429-" + mode, RouterSettings.Vendor("fails-429"), RouterSettings.Vendor("healthy"))
+                .Router("on-429-" + mode, RouterSettings.Vendor("fails-429-" + mode), RouterSettings.Vendor("healthy"))
                 .Router("on-refused-" + mode, RouterSettings.Vendor("refused"), RouterSettings.Vendor("healthy"))
                 .Router("on-400-" + mode, RouterSettings.Vendor("rejects-400"), RouterSettings.Vendor("spare"));
         }

@@ -1,0 +1,412 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using ModelRouter.Configuration;
+using ModelRouter.Serialization;
+using ModelRouter.Storage;
+
+namespace ModelRouter.AspNetCore.Admin;
+
+/// <summary>Describes one resource of the admin API: how to key, mask and change it.</summary>
+internal sealed record AdminResource<T>(
+    string Segment,
+    string Noun,
+    Func<T, string> KeyOf,
+    JsonTypeInfo<T> TypeInfo,
+    JsonTypeInfo<AdminPage<T>> PageInfo,
+    Func<IConfigurationSection, List<string>, T> Read,
+    Func<RouterStoreContents, IReadOnlyList<StoredItem<T>>> ItemsOf,
+    Func<T, T> Normalize,
+    Func<T, T> Mask,
+    Func<T, T> Unmask,
+    Func<T, RouterStoreChange> Create,
+    Func<string, T, string?, RouterStoreChange> Replace,
+    Func<string, string?, RouterStoreChange> Delete)
+    where T : class;
+
+/// <summary>The admin API handlers: CRUD of LLMs, routers and apps, activation, import and export.</summary>
+internal sealed partial class AdminEndpoints(
+    IRouterStore store,
+    IRouterConfigValidator validator,
+    IOptionsMonitor<ModelRouterOptions> options,
+    ModelRouterAdminOptions adminOptions,
+    string prefix,
+    ILogger<AdminEndpoints> logger)
+{
+    /// <summary>What a read returns instead of a key: keys are write-only. Sending it back keeps the stored key.</summary>
+    public const string MaskedKey = "********";
+
+    private const string ProblemContentType = "application/problem+json";
+    private const int DefaultPageSize = 50;
+    private const int MaxPageSize = 500;
+    private const int ActivateAttempts = 5;
+
+    public static readonly AdminResource<LlmConfig> Llms = new(
+        "llms", "LLM", l => l.Id, AdminJsonContext.Relaxed.LlmConfig, AdminJsonContext.Relaxed.AdminPageLlmConfig,
+        (s, e) => ConfigurationReader.ReadLlm(s, "llm", e), c => c.Llms,
+        ConfigNormalizer.Normalize,
+        l => string.IsNullOrEmpty(l.ApiKey) ? l with { ApiKey = null } : l with { ApiKey = MaskedKey },
+        l => l.ApiKey == MaskedKey ? l with { ApiKey = null } : l,
+        RouterStoreChange.CreateLlm, (k, l, r) => RouterStoreChange.ReplaceLlm(k, l, r), (k, r) => RouterStoreChange.DeleteLlm(k, r));
+
+    public static readonly AdminResource<RouterConfig> Routers = new(
+        "routers", "router", r => r.Slug, AdminJsonContext.Relaxed.RouterConfig, AdminJsonContext.Relaxed.AdminPageRouterConfig,
+        (s, e) => ConfigurationReader.ReadRouter(s, "router", e), c => c.Routers,
+        ConfigNormalizer.Normalize, r => r, r => r,
+        RouterStoreChange.CreateRouter, (k, x, r) => RouterStoreChange.ReplaceRouter(k, x, r), (k, r) => RouterStoreChange.DeleteRouter(k, r));
+
+    public static readonly AdminResource<AppConfig> Apps = new(
+        "apps", "app", a => a.Name, AdminJsonContext.Relaxed.AppConfig, AdminJsonContext.Relaxed.AdminPageAppConfig,
+        (s, _) => ConfigurationReader.ReadApp(s), c => c.Apps,
+        ConfigNormalizer.Normalize,
+        a => a with { ApiKey = string.IsNullOrEmpty(a.ApiKey) ? "" : MaskedKey },
+        a => a.ApiKey == MaskedKey ? a with { ApiKey = "" } : a,
+        RouterStoreChange.CreateApp, (k, a, r) => RouterStoreChange.ReplaceApp(k, a, r), (k, r) => RouterStoreChange.DeleteApp(k, r));
+
+    private readonly string _prefix = prefix.TrimEnd('/');
+
+    /// <summary>Wraps a handler with the admin key check and the translation of store errors to problem documents.</summary>
+    public RequestDelegate Secure(Func<HttpContext, Task> handler) => async context =>
+    {
+        if (adminOptions.RequireAdminApiKey && !HasAdminKey(context.Request))
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+            await WriteProblemAsync(context, StatusCodes.Status401Unauthorized, "Unauthorized",
+                "The admin API needs 'Authorization: Bearer <adminApiKey>'.").ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            await handler(context).ConfigureAwait(false);
+        }
+        catch (RouterStoreException ex) when (!context.Response.HasStarted)
+        {
+            var (status, title) = ex.Error switch
+            {
+                RouterStoreError.NotFound => (StatusCodes.Status404NotFound, "Not found"),
+                RouterStoreError.AlreadyExists => (StatusCodes.Status409Conflict, "Already exists"),
+                RouterStoreError.RevisionMismatch => (StatusCodes.Status412PreconditionFailed, "Precondition failed"),
+                RouterStoreError.InUse => (StatusCodes.Status409Conflict, "Still in use"),
+                RouterStoreError.ReadOnly => (StatusCodes.Status405MethodNotAllowed, "Read-only store"),
+                _ => (StatusCodes.Status400BadRequest, "The configuration is invalid"),
+            };
+            await WriteProblemAsync(context, status, title, ex.Message, ex.Error is RouterStoreError.Invalid or RouterStoreError.InUse ? ex.Errors : null,
+                ex.Error == RouterStoreError.InUse ? ex.ReferencedBy : null).ConfigureAwait(false);
+        }
+        catch (AdminBadRequestException ex) when (!context.Response.HasStarted)
+        {
+            await WriteProblemAsync(context, StatusCodes.Status400BadRequest, "The request is invalid", ex.Message, [ex.Message]).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away.
+        }
+        catch (Exception ex) when (!context.Response.HasStarted && ex is not OperationCanceledException)
+        {
+            LogAdminFailed(logger, context.Request.Method, ex);
+            await WriteProblemAsync(context, StatusCodes.Status500InternalServerError, "Internal error", "The admin request failed unexpectedly.").ConfigureAwait(false);
+        }
+    };
+
+    public async Task ListAsync<T>(HttpContext context, AdminResource<T> resource)
+        where T : class
+    {
+        var offset = ReadInt(context.Request.Query["offset"], 0, 0, int.MaxValue, "offset");
+        var limit = ReadInt(context.Request.Query["limit"], DefaultPageSize, 1, MaxPageSize, "limit");
+        var items = resource.ItemsOf(await ReadContentsAsync(context.RequestAborted).ConfigureAwait(false));
+        var page = new AdminPage<T>
+        {
+            Items = [.. items.Skip(offset).Take(limit).Select(i => resource.Mask(i.Item))],
+            Offset = offset,
+            Limit = limit,
+            Total = items.Count,
+        };
+        await WriteJsonAsync(context, StatusCodes.Status200OK, page, resource.PageInfo).ConfigureAwait(false);
+    }
+
+    public async Task GetAsync<T>(HttpContext context, AdminResource<T> resource)
+        where T : class
+    {
+        var key = RouteKey(context);
+        var contents = await ReadContentsAsync(context.RequestAborted).ConfigureAwait(false);
+        var item = Find(resource, contents, key) ?? throw new RouterStoreException(RouterStoreError.NotFound, $"{resource.Noun} '{key}' does not exist.");
+        SetETag(context, item.Revision);
+        await WriteJsonAsync(context, StatusCodes.Status200OK, resource.Mask(item.Item), resource.TypeInfo).ConfigureAwait(false);
+    }
+
+    public async Task CreateAsync<T>(HttpContext context, AdminResource<T> resource)
+        where T : class
+    {
+        var item = resource.Unmask(resource.Normalize(await ReadItemAsync(context, resource).ConfigureAwait(false)));
+        var contents = await WritableStore().ApplyAsync(resource.Create(item), validator, context.RequestAborted).ConfigureAwait(false);
+        var stored = Find(resource, contents, resource.KeyOf(item))!;
+        SetETag(context, stored.Revision);
+        context.Response.Headers.Location = $"{_prefix}/{resource.Segment}/{Uri.EscapeDataString(resource.KeyOf(stored.Item))}";
+        await WriteJsonAsync(context, StatusCodes.Status201Created, resource.Mask(stored.Item), resource.TypeInfo).ConfigureAwait(false);
+    }
+
+    public async Task ReplaceAsync<T>(HttpContext context, AdminResource<T> resource)
+        where T : class
+    {
+        var key = RouteKey(context);
+        var item = resource.Unmask(resource.Normalize(await ReadItemAsync(context, resource).ConfigureAwait(false)));
+        var contents = await WritableStore().ApplyAsync(resource.Replace(key, item, IfMatch(context)), validator, context.RequestAborted).ConfigureAwait(false);
+        var stored = Find(resource, contents, key)!;
+        SetETag(context, stored.Revision);
+        await WriteJsonAsync(context, StatusCodes.Status200OK, resource.Mask(stored.Item), resource.TypeInfo).ConfigureAwait(false);
+    }
+
+    public async Task DeleteAsync<T>(HttpContext context, AdminResource<T> resource)
+        where T : class
+    {
+        await WritableStore().ApplyAsync(resource.Delete(RouteKey(context), IfMatch(context)), validator, context.RequestAborted).ConfigureAwait(false);
+        context.Response.StatusCode = StatusCodes.Status204NoContent;
+    }
+
+    public async Task SetActiveAsync(HttpContext context, bool active)
+    {
+        var writable = WritableStore();
+        var slug = RouteKey(context);
+        var ifMatch = IfMatch(context);
+        for (var attempt = 1; ; attempt++)
+        {
+            var current = (await writable.ReadAsync(context.RequestAborted).ConfigureAwait(false)).FindRouter(slug)
+                ?? throw new RouterStoreException(RouterStoreError.NotFound, $"router '{slug}' does not exist.");
+            try
+            {
+                // Without If-Match, a concurrent change between our read and write is retried rather than lost.
+                var contents = await writable.ApplyAsync(
+                    RouterStoreChange.ReplaceRouter(current.Item.Slug, current.Item with { Active = active }, ifMatch ?? current.Revision),
+                    validator,
+                    context.RequestAborted).ConfigureAwait(false);
+                var stored = contents.FindRouter(slug)!;
+                SetETag(context, stored.Revision);
+                await WriteJsonAsync(context, StatusCodes.Status200OK, stored.Item, AdminJsonContext.Relaxed.RouterConfig).ConfigureAwait(false);
+                return;
+            }
+            catch (RouterStoreException ex) when (ex.Error == RouterStoreError.RevisionMismatch && ifMatch is null && attempt < ActivateAttempts)
+            {
+                // Read again and retry.
+            }
+        }
+    }
+
+    public async Task ExportAsync(HttpContext context)
+    {
+        var contents = await ReadContentsAsync(context.RequestAborted).ConfigureAwait(false);
+        SetETag(context, contents.Revision);
+        await WriteJsonAsync(context, StatusCodes.Status200OK, MaskAll(contents.ToConfig()), AdminJsonContext.Relaxed.ModelRouterConfig).ConfigureAwait(false);
+    }
+
+    public async Task ImportAsync(HttpContext context)
+    {
+        var root = await ReadBodyAsync(context, wrap: false).ConfigureAwait(false);
+        ModelRouterConfig config;
+        try
+        {
+            config = ConfigNormalizer.Normalize(ConfigurationReader.ReadConfig(root));
+        }
+        catch (ModelRouterConfigurationException ex)
+        {
+            throw new RouterStoreException(RouterStoreError.Invalid, "The body is not a valid configuration.", ex.Errors);
+        }
+
+        config = config with
+        {
+            Llms = [.. config.Llms.Select(Llms.Unmask)],
+            Apps = [.. config.Apps.Select(Apps.Unmask)],
+        };
+        var contents = await WritableStore().ApplyAsync(RouterStoreChange.Import(config), validator, context.RequestAborted).ConfigureAwait(false);
+        SetETag(context, contents.Revision);
+        await WriteJsonAsync(context, StatusCodes.Status200OK, MaskAll(contents.ToConfig()), AdminJsonContext.Relaxed.ModelRouterConfig).ConfigureAwait(false);
+    }
+
+    private static ModelRouterConfig MaskAll(ModelRouterConfig config) => config with
+    {
+        Llms = [.. config.Llms.Select(Llms.Mask)],
+        Apps = [.. config.Apps.Select(Apps.Mask)],
+    };
+
+    private IWritableRouterStore WritableStore()
+        => store as IWritableRouterStore ?? throw new RouterStoreException(
+            RouterStoreError.ReadOnly,
+            "This gateway reads its routers, LLMs and apps from configuration (ModelRouter:store:kind = 'configuration'), so the admin API is read-only. " +
+            "Edit the configuration, or switch ModelRouter:store:kind to 'sqlite' or 'postgres' to manage them here.");
+
+    private async ValueTask<RouterStoreContents> ReadContentsAsync(CancellationToken cancellationToken)
+    {
+        if (store is IWritableRouterStore writable)
+        {
+            return await writable.ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var config = await store.GetConfigAsync(cancellationToken).ConfigureAwait(false);
+        return new RouterStoreContents
+        {
+            Revision = config.Revision,
+            Llms = [.. config.Llms.Select(l => new StoredItem<LlmConfig>(l, config.Revision))],
+            Routers = [.. config.Routers.Select(r => new StoredItem<RouterConfig>(r, config.Revision))],
+            Apps = [.. config.Apps.Select(a => new StoredItem<AppConfig>(a, config.Revision))],
+        };
+    }
+
+    private static StoredItem<T>? Find<T>(AdminResource<T> resource, RouterStoreContents contents, string key)
+        where T : class
+        => resource.ItemsOf(contents).FirstOrDefault(i => string.Equals(resource.KeyOf(i.Item), key, StringComparison.OrdinalIgnoreCase));
+
+    private bool HasAdminKey(HttpRequest request)
+    {
+        var expected = options.CurrentValue.AdminApiKey;
+        var header = request.Headers.Authorization.ToString();
+        const string scheme = "Bearer ";
+        if (string.IsNullOrEmpty(expected) || !header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        // Compare digests in constant time, so that neither the content nor the length of the key leaks through timing.
+        var given = SHA256.HashData(Encoding.UTF8.GetBytes(header[scheme.Length..].Trim()));
+        return CryptographicOperations.FixedTimeEquals(given, SHA256.HashData(Encoding.UTF8.GetBytes(expected)));
+    }
+
+    private static string RouteKey(HttpContext context) => context.Request.RouteValues["key"] as string ?? "";
+
+    private static string? IfMatch(HttpContext context)
+    {
+        var value = context.Request.Headers.IfMatch.ToString().Trim();
+        if (value.Length == 0)
+        {
+            return null;
+        }
+
+        if (value == "*")
+        {
+            return "*";
+        }
+
+        if (!EntityTagHeaderValue.TryParse(value.Split(',')[0].Trim(), out var tag))
+        {
+            throw new AdminBadRequestException($"If-Match '{value}' is not an entity tag; send the ETag of an earlier response, for example \"12\".");
+        }
+
+        return tag.Tag.ToString().Trim('"');
+    }
+
+    private static void SetETag(HttpContext context, string revision) => context.Response.Headers.ETag = $"\"{revision}\"";
+
+    private static int ReadInt(string? text, int fallback, int min, int max, string name)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return fallback;
+        }
+
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
+        {
+            throw new AdminBadRequestException($"{name} must be a whole number from {min} to {max} (got '{text}').");
+        }
+
+        return value;
+    }
+
+    /// <summary>Reads one item in configuration shape, mapped by the same reader as configuration files so that defaults and errors agree.</summary>
+    private async Task<T> ReadItemAsync<T>(HttpContext context, AdminResource<T> resource)
+        where T : class
+    {
+        var root = await ReadBodyAsync(context, wrap: true).ConfigureAwait(false);
+        var errors = new List<string>();
+        var item = resource.Read(root.GetSection("item"), errors);
+        if (errors.Count > 0)
+        {
+            throw new RouterStoreException(RouterStoreError.Invalid, $"The body is not a valid {resource.Noun}.", errors);
+        }
+
+        return item;
+    }
+
+    /// <summary>Reads a JSON object body (bounded by maxRequestBodyBytes) as configuration, optionally under the key <c>item</c>.</summary>
+    private async Task<IConfigurationRoot> ReadBodyAsync(HttpContext context, bool wrap)
+    {
+        var limit = options.CurrentValue.MaxRequestBodyBytes;
+        using var buffer = new MemoryStream();
+        if (wrap)
+        {
+            buffer.Write("{\"item\":"u8);
+        }
+
+        var chunk = new byte[16 * 1024];
+        var total = 0;
+        while (true)
+        {
+            var read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted).ConfigureAwait(false);
+            if (read == 0)
+            {
+                break;
+            }
+
+            total += read;
+            if (total > limit)
+            {
+                throw new AdminBadRequestException($"The body is larger than the {limit} byte limit (maxRequestBodyBytes).");
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(wrap ? 8 : 0, total));
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw new AdminBadRequestException("The body must be a JSON object.");
+            }
+        }
+        catch (JsonException ex)
+        {
+            // The message names the position; it quotes no values.
+            throw new AdminBadRequestException("The body is not valid JSON: " + ex.Message);
+        }
+
+        if (wrap)
+        {
+            buffer.Write("}"u8);
+        }
+
+        buffer.Position = 0;
+        return new ConfigurationBuilder().AddJsonStream(buffer).Build();
+    }
+
+    private static async Task WriteJsonAsync<T>(HttpContext context, int status, T value, JsonTypeInfo<T> typeInfo)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json; charset=utf-8";
+        await JsonSerializer.SerializeAsync(context.Response.Body, value, typeInfo, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static Task WriteProblemAsync(HttpContext context, int status, string title, string detail, IReadOnlyList<string>? errors = null, IReadOnlyList<string>? referencedBy = null)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = ProblemContentType;
+        if (status == StatusCodes.Status405MethodNotAllowed)
+        {
+            context.Response.Headers.Allow = "GET";
+        }
+
+        var problem = new AdminProblem { Title = title, Status = status, Detail = detail, Errors = errors, ReferencedBy = referencedBy };
+        return JsonSerializer.SerializeAsync(context.Response.Body, problem, AdminJsonContext.Relaxed.AdminProblem, context.RequestAborted);
+    }
+
+    [LoggerMessage(EventId = 4101, EventName = "AdminRequestFailed", Level = LogLevel.Error, Message = "An admin API {Method} request failed unexpectedly.")]
+    private static partial void LogAdminFailed(ILogger logger, string method, Exception error);
+}
+
+/// <summary>A malformed admin request: bad JSON, query or header.</summary>
+internal sealed class AdminBadRequestException(string message) : Exception(message);

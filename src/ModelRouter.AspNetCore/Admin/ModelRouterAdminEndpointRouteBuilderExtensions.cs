@@ -1,0 +1,89 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ModelRouter;
+using ModelRouter.AspNetCore.Admin;
+using ModelRouter.Configuration;
+using ModelRouter.Storage;
+
+namespace Microsoft.AspNetCore.Builder;
+
+/// <summary>Maps the ModelRouter admin API.</summary>
+public static class ModelRouterAdminEndpointRouteBuilderExtensions
+{
+    /// <summary>
+    /// Maps the admin API under <paramref name="prefix"/>: <c>GET|POST /llms</c>, <c>GET|PUT|DELETE /llms/{id}</c>,
+    /// <c>GET|POST /routers</c>, <c>GET|PUT|DELETE /routers/{slug}</c>, <c>POST /routers/{slug}/activate</c> and
+    /// <c>/deactivate</c>, <c>GET|POST /apps</c>, <c>GET|PUT|DELETE /apps/{name}</c>, <c>GET /export</c>, <c>POST /import</c>.
+    /// </summary>
+    /// <remarks>
+    /// JSON is the configuration shape in camelCase. Every request needs <c>Authorization: Bearer {adminApiKey}</c>
+    /// (<c>ModelRouter:adminApiKey</c>) unless <paramref name="configure"/> turns <see cref="ModelRouterAdminOptions.RequireAdminApiKey"/>
+    /// off. Keys of LLMs and apps are write-only. With a read-only store (kind <c>configuration</c>) writes answer 405.
+    /// </remarks>
+    /// <param name="endpoints">The endpoint route builder.</param>
+    /// <param name="prefix">The path prefix, for example <c>/admin</c>.</param>
+    /// <param name="configure">Adjusts the admin settings.</param>
+    /// <returns>A builder for conventions such as <c>RequireAuthorization()</c> or <c>RequireRateLimiting()</c>.</returns>
+    /// <exception cref="InvalidOperationException"><c>AddModelRouter</c> was not called, or no admin key is configured while one is required.</exception>
+    public static IEndpointConventionBuilder MapModelRouterAdmin(this IEndpointRouteBuilder endpoints, string prefix = "/admin", Action<ModelRouterAdminOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentNullException.ThrowIfNull(prefix);
+        var services = endpoints.ServiceProvider;
+        if (services.GetService<ModelRouterMarker>() is null)
+        {
+            throw new InvalidOperationException(
+                "ModelRouter services are not registered. Call builder.Services.AddModelRouter(...) before app.MapModelRouterAdmin().");
+        }
+
+        var adminOptions = new ModelRouterAdminOptions();
+        configure?.Invoke(adminOptions);
+        var options = services.GetRequiredService<IOptionsMonitor<ModelRouterOptions>>();
+        if (adminOptions.RequireAdminApiKey && string.IsNullOrEmpty(options.CurrentValue.AdminApiKey))
+        {
+            throw new InvalidOperationException(
+                "The ModelRouter admin API needs an admin key: set ModelRouter:adminApiKey (from an environment variable or a secret store), " +
+                "or secure the endpoints yourself and pass o => o.RequireAdminApiKey = false.");
+        }
+
+        var handler = new AdminEndpoints(
+            services.GetRequiredService<IRouterStore>(),
+            services.GetRequiredService<IRouterConfigValidator>(),
+            options,
+            adminOptions,
+            prefix,
+            services.GetRequiredService<ILogger<AdminEndpoints>>());
+        var group = endpoints.MapGroup(prefix.TrimEnd('/'));
+        MapResource(group, handler, AdminEndpoints.Llms);
+        MapResource(group, handler, AdminEndpoints.Routers);
+        MapResource(group, handler, AdminEndpoints.Apps);
+        group.MapPost("/routers/{key}/activate", handler.Secure(c => handler.SetActiveAsync(c, active: true))).WithDisplayName("ModelRouter admin: activate router");
+        group.MapPost("/routers/{key}/deactivate", handler.Secure(c => handler.SetActiveAsync(c, active: false))).WithDisplayName("ModelRouter admin: deactivate router");
+        group.MapGet("/export", handler.Secure(handler.ExportAsync)).WithDisplayName("ModelRouter admin: export");
+        group.MapPost("/import", handler.Secure(handler.ImportAsync)).WithDisplayName("ModelRouter admin: import");
+        return new AdminConventionBuilder(group);
+    }
+
+    private static void MapResource<T>(RouteGroupBuilder group, AdminEndpoints handler, AdminResource<T> resource)
+        where T : class
+    {
+        var list = "/" + resource.Segment;
+        var item = list + "/{key}";
+        group.MapGet(list, handler.Secure(c => handler.ListAsync(c, resource))).WithDisplayName($"ModelRouter admin: list {resource.Segment}");
+        group.MapPost(list, handler.Secure(c => handler.CreateAsync(c, resource))).WithDisplayName($"ModelRouter admin: create {resource.Noun}");
+        group.MapGet(item, handler.Secure(c => handler.GetAsync(c, resource))).WithDisplayName($"ModelRouter admin: get {resource.Noun}");
+        group.MapPut(item, handler.Secure(c => handler.ReplaceAsync(c, resource))).WithDisplayName($"ModelRouter admin: replace {resource.Noun}");
+        group.MapDelete(item, handler.Secure(c => handler.DeleteAsync(c, resource))).WithDisplayName($"ModelRouter admin: delete {resource.Noun}");
+    }
+
+    /// <summary>Wraps the route group so hosts can add conventions while the group itself stays ours to change.</summary>
+    private sealed class AdminConventionBuilder(IEndpointConventionBuilder inner) : IEndpointConventionBuilder
+    {
+        public void Add(Action<EndpointBuilder> convention) => inner.Add(convention);
+
+        public void Finally(Action<EndpointBuilder> finallyConvention) => inner.Finally(finallyConvention);
+    }
+}

@@ -1,0 +1,176 @@
+using System.Globalization;
+using ModelRouter.Configuration;
+
+namespace ModelRouter.Storage;
+
+/// <summary>An item written by a change: its kind, key and new value (with the revision it now carries).</summary>
+internal readonly record struct WrittenItem(RouterStoreItemKind Kind, string Key, object Item, long Position);
+
+/// <summary>The outcome of applying a change in memory: the new contents plus what a database must write.</summary>
+internal sealed record RouterStoreWrite(
+    RouterStoreContents Contents,
+    long Revision,
+    IReadOnlyList<WrittenItem> Upserts,
+    IReadOnlyList<(RouterStoreItemKind Kind, string Key)> Deletes,
+    bool ReplaceAll);
+
+/// <summary>
+/// The rules every writable store shares: existence, revisions, referential integrity, write-only keys and
+/// whole-configuration validation. A store calls it while holding its write lock, then persists the result.
+/// </summary>
+internal static class RouterStoreChangeApplier
+{
+    public static RouterStoreWrite Apply(RouterStoreContents current, RouterStoreChange change, IRouterConfigValidator validator)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        ArgumentNullException.ThrowIfNull(change);
+        ArgumentNullException.ThrowIfNull(validator);
+        var revision = ParseRevision(current.Revision) + 1;
+        var tag = revision.ToString(CultureInfo.InvariantCulture);
+        var llms = current.Llms.ToList();
+        var routers = current.Routers.ToList();
+        var apps = current.Apps.ToList();
+        var upserts = new List<WrittenItem>();
+        var deletes = new List<(RouterStoreItemKind, string)>();
+        var position = revision * 1_000_000;
+
+        if (change.Kind == RouterStoreChangeKind.Import)
+        {
+            var config = (ModelRouterConfig)change.Item!;
+            llms = [.. config.Llms.Select(l => new StoredItem<LlmConfig>(KeepLlmKey(l, current.FindLlm(l.Id)?.Item, change.KeepStoredKeys), tag))];
+            routers = [.. config.Routers.Select(r => new StoredItem<RouterConfig>(r, tag))];
+            apps = [.. config.Apps.Select(a => new StoredItem<AppConfig>(KeepAppKey(a, current.FindApp(a.Name)?.Item, change.KeepStoredKeys), tag))];
+            upserts.AddRange(llms.Select((l, i) => new WrittenItem(RouterStoreItemKind.Llm, l.Item.Id, l.Item, position + i)));
+            upserts.AddRange(routers.Select((r, i) => new WrittenItem(RouterStoreItemKind.Router, r.Item.Slug, r.Item, position + i)));
+            upserts.AddRange(apps.Select((a, i) => new WrittenItem(RouterStoreItemKind.App, a.Item.Name, a.Item, position + i)));
+        }
+        else
+        {
+            switch (change.ItemKind)
+            {
+                case RouterStoreItemKind.Llm:
+                    ApplyOne(llms, change, "LLM", l => l.Id, (item, key) => item with { Id = key },
+                        (item, old) => KeepLlmKey(item, old, change.KeepStoredKeys), tag, position, upserts, deletes,
+                        key => routers.Where(r => r.Item.Pools.Any(p => p.Vendors.Any(v => string.Equals(v.Llm, key, StringComparison.OrdinalIgnoreCase))))
+                            .Select(r => r.Item.Slug).ToArray(),
+                        "router");
+                    break;
+                case RouterStoreItemKind.Router:
+                    ApplyOne(routers, change, "router", r => r.Slug, (item, key) => item with { Slug = key },
+                        (item, _) => item, tag, position, upserts, deletes,
+                        key => apps.Where(a => a.Item.Routers.Any(s => string.Equals(s, key, StringComparison.OrdinalIgnoreCase)))
+                            .Select(a => a.Item.Name).ToArray(),
+                        "app");
+                    break;
+                default:
+                    ApplyOne(apps, change, "app", a => a.Name, (item, key) => item with { Name = key },
+                        (item, old) => KeepAppKey(item, old, change.KeepStoredKeys), tag, position, upserts, deletes,
+                        _ => [], "");
+                    break;
+            }
+        }
+
+        var contents = new RouterStoreContents { Revision = tag, Llms = llms, Routers = routers, Apps = apps };
+        var errors = validator.Validate(contents.ToConfig());
+        if (errors.Count > 0)
+        {
+            throw new RouterStoreException(RouterStoreError.Invalid, "The change would make the configuration invalid.", errors);
+        }
+
+        return new RouterStoreWrite(contents, revision, upserts, deletes, change.Kind == RouterStoreChangeKind.Import);
+    }
+
+    /// <summary>Reads a store revision written by this class; an empty or foreign revision counts as 0.</summary>
+    public static long ParseRevision(string revision)
+        => long.TryParse(revision, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : 0;
+
+    private static void ApplyOne<T>(
+        List<StoredItem<T>> items,
+        RouterStoreChange change,
+        string noun,
+        Func<T, string> keyOf,
+        Func<T, string, T> withKey,
+        Func<T, T?, T> keepKeys,
+        string tag,
+        long position,
+        List<WrittenItem> upserts,
+        List<(RouterStoreItemKind, string)> deletes,
+        Func<string, string[]> referencedBy,
+        string referrerNoun)
+        where T : class
+    {
+        var index = items.FindIndex(i => string.Equals(keyOf(i.Item), change.Key, StringComparison.OrdinalIgnoreCase));
+        switch (change.Kind)
+        {
+            case RouterStoreChangeKind.Create:
+                if (index >= 0)
+                {
+                    throw new RouterStoreException(RouterStoreError.AlreadyExists, $"{noun} '{change.Key}' already exists; replace it with PUT or pick another key.");
+                }
+
+                var created = (T)change.Item!;
+                items.Add(new StoredItem<T>(created, tag));
+                upserts.Add(new WrittenItem(change.ItemKind, keyOf(created), created, position));
+                return;
+
+            case RouterStoreChangeKind.Replace:
+                var existing = CheckExisting(items, index, change, noun);
+                var replacement = (T)change.Item!;
+                var newKey = keyOf(replacement);
+                if (string.IsNullOrEmpty(newKey))
+                {
+                    replacement = withKey(replacement, keyOf(existing.Item));
+                }
+                else if (!string.Equals(newKey, change.Key, StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new RouterStoreException(RouterStoreError.Invalid,
+                        $"{noun} '{change.Key}': the key in the body ('{newKey}') differs from the one in the path; keys cannot be renamed, create a new item instead.");
+                }
+
+                replacement = keepKeys(replacement, existing.Item);
+                items[index] = new StoredItem<T>(replacement, tag);
+                upserts.Add(new WrittenItem(change.ItemKind, keyOf(existing.Item), replacement, -1));
+                return;
+
+            default:
+                var removed = CheckExisting(items, index, change, noun);
+                var users = referencedBy(keyOf(removed.Item));
+                if (users.Length > 0)
+                {
+                    throw new RouterStoreException(
+                        RouterStoreError.InUse,
+                        $"{noun} '{keyOf(removed.Item)}' is still used by {referrerNoun}s {string.Join(", ", users.Select(u => $"'{u}'"))}; remove those references first.",
+                        [.. users.Select(u => $"{referrerNoun} '{u}' uses {noun} '{keyOf(removed.Item)}'")])
+                    { ReferencedBy = users };
+                }
+
+                items.RemoveAt(index);
+                deletes.Add((change.ItemKind, keyOf(removed.Item)));
+                return;
+        }
+    }
+
+    private static StoredItem<T> CheckExisting<T>(List<StoredItem<T>> items, int index, RouterStoreChange change, string noun)
+        where T : class
+    {
+        if (index < 0)
+        {
+            throw new RouterStoreException(RouterStoreError.NotFound, $"{noun} '{change.Key}' does not exist.");
+        }
+
+        var existing = items[index];
+        if (change.ExpectedRevision is { } expected && expected != "*" && !string.Equals(expected, existing.Revision, StringComparison.Ordinal))
+        {
+            throw new RouterStoreException(RouterStoreError.RevisionMismatch,
+                $"{noun} '{change.Key}' changed since revision {expected} (now {existing.Revision}); read it again and retry.");
+        }
+
+        return existing;
+    }
+
+    private static LlmConfig KeepLlmKey(LlmConfig item, LlmConfig? old, bool keep)
+        => keep && string.IsNullOrEmpty(item.ApiKey) && old is not null ? item with { ApiKey = old.ApiKey } : item;
+
+    private static AppConfig KeepAppKey(AppConfig item, AppConfig? old, bool keep)
+        => keep && string.IsNullOrEmpty(item.ApiKey) && old is not null ? item with { ApiKey = old.ApiKey } : item;
+}

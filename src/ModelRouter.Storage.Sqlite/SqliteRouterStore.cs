@@ -1,0 +1,56 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace ModelRouter.Storage.Sqlite;
+
+/// <summary>
+/// A store in one SQLite database file: WAL journal, <c>synchronous=FULL</c> (a change is on disk when
+/// <see cref="SqlRouterStore.ApplyAsync"/> returns), writers serialized by <c>BEGIN IMMEDIATE</c>.
+/// </summary>
+/// <remarks>
+/// Changes made through this instance are signalled at once; changes made by another process on the same file are
+/// picked up by the periodic resync (<see cref="SqlRouterStoreOptions.ResyncInterval"/>).
+/// </remarks>
+public sealed class SqliteRouterStore : SqlRouterStore
+{
+    /// <summary>Creates the store; nothing is opened until first use.</summary>
+    /// <exception cref="ArgumentException">The connection string is empty.</exception>
+    public SqliteRouterStore(SqlRouterStoreOptions options, ILogger<SqliteRouterStore>? logger = null)
+        : base(options, logger)
+    {
+    }
+
+    /// <inheritdoc/>
+    protected override string StoreName => "sqlite";
+
+    /// <inheritdoc/>
+    protected override async ValueTask<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(Options.ConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            var pragma = CreateCommand(connection, null, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000;");
+            await using (pragma.ConfigureAwait(false))
+            {
+                await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override ValueTask<DbTransaction> BeginReadAsync(DbConnection connection, CancellationToken cancellationToken)
+        => new(((SqliteConnection)connection).BeginTransaction(deferred: true));
+
+    /// <inheritdoc/>
+    protected override ValueTask<DbTransaction> BeginWriteAsync(DbConnection connection, bool schemaExists, CancellationToken cancellationToken)
+        => new(((SqliteConnection)connection).BeginTransaction(deferred: false));
+}
