@@ -23,6 +23,10 @@ public sealed record LlmConfig
     /// <summary>Gets or sets extra headers sent with every request to this LLM (for example <c>OpenAI-Organization</c>).</summary>
     public IReadOnlyList<HeaderConfig> Headers { get; init; } = [];
 
+    /// <summary>Gets or sets how long to wait for a new TCP connection to this LLM, in seconds.</summary>
+    /// <value>The default is 10.</value>
+    public double ConnectTimeoutSeconds { get; init; } = 10;
+
     /// <summary>Gets or sets how long to wait for the response headers of one attempt, in seconds.</summary>
     /// <value>The default is 100.</value>
     public double TimeoutSeconds { get; init; } = 100;

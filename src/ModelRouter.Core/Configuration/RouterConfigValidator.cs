@@ -99,6 +99,11 @@ public sealed class RouterConfigValidator : IRouterConfigValidator
                 errors.Add($"{path}: timeoutSeconds must be greater than 0 (got {llm.TimeoutSeconds})");
             }
 
+            if (!(llm.ConnectTimeoutSeconds > 0))
+            {
+                errors.Add($"{path}: connectTimeoutSeconds must be greater than 0 (got {llm.ConnectTimeoutSeconds})");
+            }
+
             if (!(llm.StreamIdleTimeoutSeconds > 0))
             {
                 errors.Add($"{path}: streamIdleTimeoutSeconds must be greater than 0 (got {llm.StreamIdleTimeoutSeconds})");

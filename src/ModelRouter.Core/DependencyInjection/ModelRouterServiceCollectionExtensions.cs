@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ModelRouter;
 using ModelRouter.Configuration;
+using ModelRouter.Forwarding;
 using ModelRouter.Health;
 using ModelRouter.Matching;
 using ModelRouter.Routing;
@@ -92,7 +93,7 @@ public static class ModelRouterServiceCollectionExtensions
                     AllowAutoRedirect = false,
                     UseCookies = false,
                     AutomaticDecompression = DecompressionMethods.None,
-                    ConnectTimeout = TimeSpan.FromSeconds(10),
+                    ConnectCallback = UpstreamConnector.ConnectAsync,
                     PooledConnectionLifetime = TimeSpan.FromMinutes(5),
                     EnableMultipleHttp2Connections = true,
                 })

@@ -216,6 +216,7 @@ internal sealed class DefaultModelRouter(
             try
             {
                 using var message = llm.Adapter.CreateRequest(context);
+                message.Options.Set(UpstreamConnector.ConnectTimeout, llm.ConnectTimeout);
                 response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, resources.Timeout.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)

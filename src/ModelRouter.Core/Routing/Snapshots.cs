@@ -231,6 +231,7 @@ public sealed class LlmSnapshot
         Health = health ?? new ModelRouter.Health.VendorHealth(config.Id, ModelRouter.Health.VendorHealthSettings.Default, TimeProvider.System);
         BaseUri = new Uri(config.BaseUrl.EndsWith('/') ? config.BaseUrl : config.BaseUrl + "/", UriKind.Absolute);
         HeadersTimeout = TimeSpan.FromSeconds(config.TimeoutSeconds);
+        ConnectTimeout = TimeSpan.FromSeconds(config.ConnectTimeoutSeconds);
         StreamIdleTimeout = TimeSpan.FromSeconds(config.StreamIdleTimeoutSeconds);
     }
 
@@ -247,6 +248,9 @@ public sealed class LlmSnapshot
     public IProviderAdapter Adapter { get; }
 
     internal Health.VendorHealth Health { get; }
+
+    /// <summary>Gets the longest wait for a new connection.</summary>
+    public TimeSpan ConnectTimeout { get; }
 
     /// <summary>Gets the longest wait for response headers of one attempt.</summary>
     public TimeSpan HeadersTimeout { get; }

@@ -90,6 +90,7 @@ internal static class ConfigurationReader
                     ? new HeaderConfig { Name = h.Key, Value = h.Value }
                     : new HeaderConfig { Name = h["name"] ?? "", Value = h["value"] ?? "" })
                 .ToArray(),
+            ConnectTimeoutSeconds = ReadDouble(s, "connectTimeoutSeconds", defaults.ConnectTimeoutSeconds, path, errors),
             TimeoutSeconds = ReadDouble(s, "timeoutSeconds", defaults.TimeoutSeconds, path, errors),
             StreamIdleTimeoutSeconds = ReadDouble(s, "streamIdleTimeoutSeconds", defaults.StreamIdleTimeoutSeconds, path, errors),
             DefaultMaxTokens = string.IsNullOrEmpty(s["defaultMaxTokens"]) ? null : ReadInt(s, "defaultMaxTokens", 0, path, errors),

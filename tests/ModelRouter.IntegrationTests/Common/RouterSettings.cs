@@ -9,9 +9,15 @@ internal sealed class RouterSettings
     private readonly JsonArray _routers = [];
     private readonly JsonArray _apps = [];
 
-    public RouterSettings Llm(string id, string baseUrl, string apiKey)
+    public RouterSettings Llm(string id, string baseUrl, string apiKey, double timeoutSeconds = 30, double? connectTimeoutSeconds = null)
     {
-        _llms.Add(new JsonObject { ["id"] = id, ["provider"] = "openai", ["baseUrl"] = baseUrl, ["apiKey"] = apiKey, ["timeoutSeconds"] = 30 });
+        var llm = new JsonObject { ["id"] = id, ["provider"] = "openai", ["baseUrl"] = baseUrl, ["apiKey"] = apiKey, ["timeoutSeconds"] = timeoutSeconds };
+        if (connectTimeoutSeconds is { } connect)
+        {
+            llm["connectTimeoutSeconds"] = connect;
+        }
+
+        _llms.Add(llm);
         return this;
     }
 
