@@ -61,7 +61,7 @@ internal sealed class DemoLlmHandler : DelegatingHandler
                 ["total_tokens"] = promptTokens + completionTokens,
             },
         };
-        return Json(HttpStatusCode.OK, json.ToJsonString());
+        return Json(HttpStatusCode.OK, json.ToJsonString(s_relaxed));
     }
 
     private static HttpResponseMessage Stream(string id, long created, string model, string reply)
@@ -77,7 +77,7 @@ internal sealed class DemoLlmHandler : DelegatingHandler
                 ["model"] = model,
                 ["choices"] = new JsonArray(new JsonObject { ["index"] = 0, ["delta"] = delta, ["finish_reason"] = finish }),
             };
-            sse.Append("data: ").Append(chunk.ToJsonString()).Append("\n\n");
+            sse.Append("data: ").Append(chunk.ToJsonString(s_relaxed)).Append("\n\n");
         }
 
         Chunk(new JsonObject { ["role"] = "assistant", ["content"] = "" }, null);
@@ -116,6 +116,8 @@ internal sealed class DemoLlmHandler : DelegatingHandler
     }
 
     private static int CountTokens(string text) => Math.Max(1, text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length);
+
+    private static readonly JsonSerializerOptions s_relaxed = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private static HttpResponseMessage Json(HttpStatusCode status, string json)
         => new(status) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
