@@ -32,12 +32,18 @@ public static class UpstreamOutcomeClassifier
             return Classify(statusCode);
         }
 
+        // Rejected credentials are never the client's to see: they always fail over, whatever the pool's list says.
+        var outcome = Classify(statusCode);
+        if (outcome == UpstreamOutcome.CredentialFailure)
+        {
+            return outcome;
+        }
+
         if (!failoverStatusCodes.Contains(statusCode))
         {
             return UpstreamOutcome.ClientError;
         }
 
-        var outcome = Classify(statusCode);
         return outcome == UpstreamOutcome.ClientError ? UpstreamOutcome.VendorFailure : outcome;
     }
 

@@ -66,7 +66,10 @@ internal sealed class VendorHealth
 
     public VendorHealthSettings Settings { get; }
 
-    /// <summary>Gets the breaker every attempt runs through; the callback returns <see langword="false"/> for a vendor failure.</summary>
+    /// <summary>
+    /// Gets the Polly circuit breaker that counts this LLM's outcomes. Attempts are reported to it after they end
+    /// (<see cref="CompleteAsync"/>), so that a cancelled attempt is reported as nothing rather than as a success.
+    /// </summary>
     public ResiliencePipeline<bool> Breaker { get; }
 
     /// <summary>Tells whether the vendor is cooling now, and until when.</summary>
@@ -74,20 +77,28 @@ internal sealed class VendorHealth
     {
         lock (_gate)
         {
-            if (_coolingUntil > now || (_reason != CooldownReason.None && _trialInFlight))
+            if (_coolingUntil > now)
             {
-                until = _coolingUntil > now ? _coolingUntil : now + TimeSpan.FromSeconds(1);
+                until = _coolingUntil;
                 reason = _reason;
+                return true;
+            }
+
+            if (_trialInFlight)
+            {
+                // Someone else's half-open trial decides; until it does, the vendor stays out.
+                until = now + TimeSpan.FromSeconds(1);
+                reason = _reason == CooldownReason.None ? CooldownReason.CircuitOpen : _reason;
                 return true;
             }
         }
 
         if (_breakerState.CircuitState is CircuitState.Open or CircuitState.Isolated)
         {
-            var openUntil = new DateTimeOffset(Interlocked.Read(ref _breakerOpenUntilTicks), TimeSpan.Zero);
-            if (openUntil > now)
+            var openUntil = BreakerOpenUntil;
+            if (openUntil > now || _breakerState.CircuitState == CircuitState.Isolated)
             {
-                until = openUntil;
+                until = openUntil > now ? openUntil : now + Settings.Cooldown;
                 reason = CooldownReason.CircuitOpen;
                 return true;
             }
@@ -98,20 +109,27 @@ internal sealed class VendorHealth
         return false;
     }
 
-    /// <summary>Admits an attempt unless the vendor is cooling; after a cooldown, admits exactly one trial.</summary>
+    /// <summary>Admits an attempt unless the vendor is cooling; after a cooldown or an open breaker, admits exactly one trial.</summary>
     public bool TryEnter(DateTimeOffset now, out bool isTrial)
     {
+        isTrial = false;
+        var breaker = _breakerState.CircuitState;
         lock (_gate)
         {
-            isTrial = false;
-            if (_reason == CooldownReason.None)
-            {
-                return true;
-            }
-
-            if (_coolingUntil > now || _trialInFlight)
+            if (_trialInFlight || _coolingUntil > now || breaker == CircuitState.Isolated)
             {
                 return false;
+            }
+
+            var breakerWantsTrial = breaker is CircuitState.Open or CircuitState.HalfOpen;
+            if (breaker == CircuitState.Open && BreakerOpenUntil > now)
+            {
+                return false;
+            }
+
+            if (_reason == CooldownReason.None && !breakerWantsTrial)
+            {
+                return true;
             }
 
             _trialInFlight = true;
@@ -120,13 +138,23 @@ internal sealed class VendorHealth
         }
     }
 
-    /// <summary>Records how an admitted attempt ended.</summary>
+    /// <summary>Records how an admitted attempt ended, and reports it to the circuit breaker.</summary>
     /// <param name="isTrial">Whether the attempt was the half-open trial.</param>
     /// <param name="healthy">Whether the vendor answered (a 2xx, or a 4xx that is the request's fault).</param>
     /// <param name="cooldown">A cooldown the vendor asked for or earned, already capped; <see langword="null"/> for none.</param>
     /// <param name="reason">Why it cools.</param>
-    public void Complete(bool isTrial, bool healthy, TimeSpan? cooldown, CooldownReason reason)
+    public async ValueTask CompleteAsync(bool isTrial, bool healthy, TimeSpan? cooldown, CooldownReason reason)
     {
+        // Report first: a failed breaker trial re-opens the breaker before the trial slot is released.
+        try
+        {
+            await Breaker.ExecuteAsync(static (outcome, _) => ValueTask.FromResult(outcome), healthy, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (BrokenCircuitException)
+        {
+            // Opened by a concurrent report; this outcome changes nothing.
+        }
+
         var now = _timeProvider.GetUtcNow();
         lock (_gate)
         {
@@ -140,25 +168,29 @@ internal sealed class VendorHealth
                     return;
                 }
 
-                // A failed trial re-opens the cooldown, for as long as asked or the default.
-                cooldown ??= Settings.Cooldown;
-                reason = reason == CooldownReason.None ? _reason : reason;
+                if (_reason != CooldownReason.None)
+                {
+                    // A failed cooldown trial cools again, for as long as asked or the default.
+                    cooldown ??= Settings.Cooldown;
+                    reason = reason == CooldownReason.None ? _reason : reason;
+                }
             }
 
             if (cooldown is { } wait && reason != CooldownReason.None)
             {
                 // Re-cooling keeps the later deadline.
                 var until = now + wait;
-                if (until > _coolingUntil || _reason == CooldownReason.None)
+                if (until > _coolingUntil)
                 {
-                    _coolingUntil = until > _coolingUntil ? until : _coolingUntil;
-                    _reason = reason;
+                    _coolingUntil = until;
                 }
+
+                _reason = reason;
             }
         }
     }
 
-    /// <summary>Releases a trial that ended without a verdict (the client cancelled): nothing is counted.</summary>
+    /// <summary>Releases a trial that ended without a verdict (the client cancelled): nothing is counted or reported.</summary>
     public void Abandon(bool isTrial)
     {
         if (!isTrial)
@@ -171,6 +203,8 @@ internal sealed class VendorHealth
             _trialInFlight = false;
         }
     }
+
+    private DateTimeOffset BreakerOpenUntil => new(Interlocked.Read(ref _breakerOpenUntilTicks), TimeSpan.Zero);
 }
 
 /// <summary>The resilience settings a <see cref="VendorHealth"/> was built with.</summary>

@@ -1,7 +1,6 @@
 using System.Net.Http.Headers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Polly.CircuitBreaker;
 using ModelRouter.Configuration;
 using ModelRouter.Diagnostics;
 using ModelRouter.Health;
@@ -96,11 +95,13 @@ internal sealed class DefaultModelRouter(
                 break;
             }
 
+            // Read the clock for every attempt: an earlier attempt may have waited out a long timeout.
+            now = timeProvider.GetUtcNow();
             tried.Add(vendor.PoolIndex);
             var health = vendor.Llm.Health;
             if (!health.TryEnter(now, out var isTrial))
             {
-                // Another request holds this vendor's half-open trial.
+                // Cooling since the request started, or another request holds this vendor's half-open trial.
                 cooling.Add(vendor.PoolIndex);
                 health.IsCooling(now, out var until, out var reason);
                 failures.AddCooling(until - now, reason);
@@ -108,43 +109,42 @@ internal sealed class DefaultModelRouter(
             }
 
             attempts++;
+            var settled = false;
             AttemptResult attempt;
             try
             {
-                attempt = await RunThroughBreakerAsync(client, pool, vendor, body, attempts, settings, cancellationToken).ConfigureAwait(false);
-            }
-            catch (BrokenCircuitException ex)
-            {
-                // The breaker is open or its half-open trial is taken: this vendor is out, and that was no attempt.
-                health.Abandon(isTrial);
-                cooling.Add(vendor.PoolIndex);
-                attempts--;
-                failures.AddCooling(ex.RetryAfter ?? health.Settings.Cooldown, CooldownReason.CircuitOpen);
-                continue;
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                // The caller gave up: not the vendor's fault, nothing is counted.
-                health.Abandon(isTrial);
-                throw;
-            }
-            catch (ModelRouterException)
-            {
-                // The vendor answered, and the request itself was at fault: no failover, no penalty.
-                health.Complete(isTrial, healthy: true, null, CooldownReason.None);
-                throw;
-            }
+                try
+                {
+                    attempt = await TryVendorAsync(client, pool, vendor, body, attempts, settings, cancellationToken).ConfigureAwait(false);
+                }
+                catch (ModelRouterException)
+                {
+                    // The vendor answered, and the request itself was at fault: no failover, no penalty.
+                    settled = true;
+                    await health.CompleteAsync(isTrial, healthy: true, null, CooldownReason.None).ConfigureAwait(false);
+                    throw;
+                }
 
-            if (attempt.Response is not null)
+                settled = true;
+                if (attempt.Response is not null)
+                {
+                    await health.CompleteAsync(isTrial, healthy: true, null, CooldownReason.None).ConfigureAwait(false);
+                    return attempt.Response;
+                }
+            }
+            finally
             {
-                health.Complete(isTrial, healthy: true, null, CooldownReason.None);
-                return attempt.Response;
+                // A cancelled request, or anything unforeseen, counts against no one and releases a half-open trial.
+                if (!settled)
+                {
+                    health.Abandon(isTrial);
+                }
             }
 
             var failure = attempt.Failure!;
             var (cooldown, cooldownReason) = CooldownFor(failure, health.Settings);
-            health.Complete(isTrial, healthy: false, cooldown, cooldownReason);
-            failures.Add(failure);
+            await health.CompleteAsync(isTrial, healthy: false, cooldown, cooldownReason).ConfigureAwait(false);
+            failures.Add(failure, cooldown);
             if (failure.Outcome == UpstreamOutcome.CredentialFailure)
             {
                 Log.VendorCredentialsRejected(logger, vendor.Llm.Id, failure.StatusCode);
@@ -161,21 +161,6 @@ internal sealed class DefaultModelRouter(
         }
 
         throw failures.ToException(pool, attempts);
-    }
-
-    private async ValueTask<AttemptResult> RunThroughBreakerAsync(
-        HttpClient client, PoolSnapshot pool, VendorSnapshot vendor, ChatRequestBody body, int attempt, ModelRouterOptions settings, CancellationToken cancellationToken)
-    {
-        var state = new BreakerCall(this, client, pool, vendor, body, attempt, settings);
-        await vendor.Llm.Health.Breaker.ExecuteAsync(
-            static async (call, token) =>
-            {
-                call.Result = await call.Router.TryVendorAsync(call.Client, call.Pool, call.Vendor, call.Body, call.Attempt, call.Settings, token).ConfigureAwait(false);
-                return call.Result.Response is not null;
-            },
-            state,
-            cancellationToken).ConfigureAwait(false);
-        return state.Result;
     }
 
     /// <summary>A cooldown the failure asks for: <c>Retry-After</c> on 429/503/529 (capped), or rejected credentials.</summary>
@@ -215,8 +200,7 @@ internal sealed class DefaultModelRouter(
             HttpResponseMessage response;
             try
             {
-                using var message = llm.Adapter.CreateRequest(context);
-                message.Options.Set(UpstreamConnector.ConnectTimeout, llm.ConnectTimeout);
+                using var message = CreateRequest(llm, context);
                 response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, resources.Timeout.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -237,7 +221,17 @@ internal sealed class DefaultModelRouter(
                     break;
                 case UpstreamOutcome.ClientError:
                     resources.Timeout.CancelAfter(llm.StreamIdleTimeout);
-                    var error = await llm.Adapter.ReadErrorAsync(response, context, resources.Timeout.Token).ConfigureAwait(false);
+                    UpstreamErrorInfo error;
+                    try
+                    {
+                        error = await llm.Adapter.ReadErrorAsync(response, context, resources.Timeout.Token).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (!cancellationToken.IsCancellationRequested && IsUpstreamReadFailure(ex))
+                    {
+                        // The status already says whose fault it is; a body that stalls or is garbage only loses its message.
+                        error = new UpstreamErrorInfo($"The vendor rejected the request with status {status}.", UpstreamHttp.DefaultType(status), null, null);
+                    }
+
                     throw new ModelRouterException(ModelRouterErrorKind.UpstreamRejected, error.Message)
                     {
                         StatusCode = status,
@@ -261,7 +255,7 @@ internal sealed class DefaultModelRouter(
                     // Read the first chunk before answering: until a byte reaches the client, another vendor may still take over.
                     first = await stream.ReadFirstAsync().ConfigureAwait(false);
                 }
-                catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is InvalidUpstreamResponseException or HttpRequestException or IOException or OperationCanceledException)
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested && IsUpstreamReadFailure(ex))
                 {
                     await stream.DisposeAsync().ConfigureAwait(false);
                     return AttemptResult.Failed(vendor, UpstreamOutcome.VendorFailure, status, ex is OperationCanceledException ? "the stream sent nothing in time" : "the stream broke before its first event", isTimeout: ex is OperationCanceledException);
@@ -276,7 +270,7 @@ internal sealed class DefaultModelRouter(
             {
                 content = await llm.Adapter.ReadResponseAsync(response, context, resources.Timeout.Token).ConfigureAwait(false);
             }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is InvalidUpstreamResponseException or HttpRequestException or IOException or OperationCanceledException)
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && IsUpstreamReadFailure(ex))
             {
                 return AttemptResult.Failed(vendor, UpstreamOutcome.VendorFailure, status, ex is OperationCanceledException ? "the response body did not arrive in time" : "the response was not valid", isTimeout: ex is OperationCanceledException);
             }
@@ -289,6 +283,32 @@ internal sealed class DefaultModelRouter(
             {
                 await resources.DisposeAsync().ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>
+    /// Failures of reading or translating what a vendor sent: a timeout, a broken connection, or a body of the wrong
+    /// shape (an adapter meeting an unexpected JSON type throws <see cref="InvalidOperationException"/> or <see cref="System.Text.Json.JsonException"/>).
+    /// </summary>
+    internal static bool IsUpstreamReadFailure(Exception ex)
+        => ex is InvalidUpstreamResponseException or HttpRequestException or IOException or OperationCanceledException
+            or InvalidOperationException or System.Text.Json.JsonException or FormatException or KeyNotFoundException;
+
+    /// <summary>Builds the vendor request; a body whose fields have types the provider cannot translate is the client's fault (400).</summary>
+    private static HttpRequestMessage CreateRequest(LlmSnapshot llm, ProviderRequestContext context)
+    {
+        try
+        {
+            var message = llm.Adapter.CreateRequest(context);
+            message.Options.Set(UpstreamConnector.ConnectTimeout, llm.ConnectTimeout);
+            return message;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or System.Text.Json.JsonException or FormatException or KeyNotFoundException)
+        {
+            throw new ModelRouterException(
+                ModelRouterErrorKind.InvalidRequest,
+                $"The request has a field of a type that provider '{llm.Config.Provider}' cannot translate.",
+                ex);
         }
     }
 
@@ -324,26 +344,6 @@ internal sealed class DefaultModelRouter(
 
     private sealed record AttemptFailure(string Vendor, UpstreamOutcome Outcome, int StatusCode, string Reason, bool IsTimeout, TimeSpan? RetryAfter);
 
-    /// <summary>The arguments of one attempt run through the vendor's breaker, and its result.</summary>
-    private sealed class BreakerCall(DefaultModelRouter router, HttpClient client, PoolSnapshot pool, VendorSnapshot vendor, ChatRequestBody body, int attempt, ModelRouterOptions settings)
-    {
-        public DefaultModelRouter Router { get; } = router;
-
-        public HttpClient Client { get; } = client;
-
-        public PoolSnapshot Pool { get; } = pool;
-
-        public VendorSnapshot Vendor { get; } = vendor;
-
-        public ChatRequestBody Body { get; } = body;
-
-        public int Attempt { get; } = attempt;
-
-        public ModelRouterOptions Settings { get; } = settings;
-
-        public AttemptResult Result { get; set; }
-    }
-
     /// <summary>Sums up the failed attempts and the cooling vendors into the one error the caller gets.</summary>
     private sealed class FailureSummary
     {
@@ -353,16 +353,17 @@ internal sealed class DefaultModelRouter(
         private TimeSpan? _earliestReturn;
         private AttemptFailure? _last;
 
-        public void Add(AttemptFailure failure)
+        /// <summary>Adds a failed attempt, with the (capped) cooldown it put the vendor in.</summary>
+        public void Add(AttemptFailure failure, TimeSpan? cooldown)
         {
             _tried++;
             _last = failure;
             if (failure.Outcome == UpstreamOutcome.RateLimited)
             {
                 _rateLimited++;
-                Earliest(failure.RetryAfter ?? TimeSpan.FromSeconds(1));
+                Earliest(cooldown ?? TimeSpan.FromSeconds(1));
             }
-            else if (failure.RetryAfter is { } wait && failure.StatusCode is 503 or 529)
+            else if (cooldown is { } wait && failure.StatusCode is 503 or 529)
             {
                 Earliest(wait);
             }
@@ -490,7 +491,7 @@ internal sealed class IdleTimeoutEventStream(ChatEventReader inner, AttemptResou
                 $"The vendor sent nothing for {idleTimeout.TotalSeconds:0.###} s; the answer is incomplete.",
                 ex);
         }
-        catch (Exception ex) when (ex is InvalidUpstreamResponseException or HttpRequestException or IOException)
+        catch (Exception ex) when (DefaultModelRouter.IsUpstreamReadFailure(ex))
         {
             throw new ModelRouterException(ModelRouterErrorKind.StreamInterrupted, "The vendor's stream broke before it was complete; the answer is incomplete.", ex);
         }

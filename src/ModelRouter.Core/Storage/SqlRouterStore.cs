@@ -406,13 +406,13 @@ public abstract class SqlRouterStore : IWritableRouterStore, IAsyncDisposable
                         switch (kind)
                         {
                             case "llm":
-                                llms.Add(new(ConfigNormalizer.Normalize(JsonSerializer.Deserialize(document, ConfigJsonContext.Default.LlmConfig)!), itemRevision));
+                                llms.Add(new(StoredDocumentReader.Read(document, key, ConfigurationReader.ReadLlm), itemRevision));
                                 break;
                             case "router":
-                                routers.Add(new(ConfigNormalizer.Normalize(JsonSerializer.Deserialize(document, ConfigJsonContext.Default.RouterConfig)!), itemRevision));
+                                routers.Add(new(StoredDocumentReader.Read(document, key, ConfigurationReader.ReadRouter), itemRevision));
                                 break;
                             case "app":
-                                apps.Add(new(ConfigNormalizer.Normalize(JsonSerializer.Deserialize(document, ConfigJsonContext.Default.AppConfig)!), itemRevision));
+                                apps.Add(new(StoredDocumentReader.Read(document, key, (section, _, _) => ConfigurationReader.ReadApp(section)), itemRevision));
                                 break;
                             default:
                                 throw new ModelRouterConfigurationException($"store {StoreName}: item '{key}' has the unknown kind '{kind}'");

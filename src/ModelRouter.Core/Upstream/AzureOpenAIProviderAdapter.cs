@@ -71,6 +71,12 @@ public sealed class AzureOpenAIProviderAdapter : IProviderAdapter
             return new Uri(root, "v1/chat/completions");
         }
 
+        // Escaping leaves "." and ".." as they are, and a URI resolves them: they would climb out of the deployment path.
+        if (deployment is "." or "..")
+        {
+            throw new Routing.ModelRouterException(Routing.ModelRouterErrorKind.InvalidRequest, $"'{deployment}' is not a valid Azure OpenAI deployment name.") { Param = "model" };
+        }
+
         return new Uri(root, $"deployments/{Uri.EscapeDataString(deployment)}/chat/completions?api-version={Uri.EscapeDataString(version)}");
     }
 }

@@ -66,16 +66,15 @@ public sealed class OpenAIProviderAdapter : IProviderAdapter
         return UpstreamHttp.ParseOpenAIError(body.Span, (int)response.StatusCode);
     }
 
-    /// <summary>Copies the vendor's SSE bytes as they arrive; a stream that ends without <c>[DONE]</c> was cut.</summary>
+    /// <summary>
+    /// Copies the vendor's SSE bytes as they arrive. A stream is complete only after a <c>data: [DONE]</c> line: the
+    /// text <c>[DONE]</c> inside a content delta does not count (a JSON string cannot hold a raw line break).
+    /// </summary>
     private sealed class PassThroughEventStream(HttpResponseMessage response) : ChatEventReader
     {
         private Stream? _body;
         private byte[]? _buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
-        private readonly byte[] _tail = new byte[5];
-        private bool _sawDone;
-        private int _tailLength;
-
-        private static ReadOnlySpan<byte> Done => "[DONE]"u8;
+        private DoneLineDetector _done;
 
         public override async ValueTask<ReadOnlyMemory<byte>> ReadAsync(CancellationToken cancellationToken)
         {
@@ -84,7 +83,7 @@ public sealed class OpenAIProviderAdapter : IProviderAdapter
             var read = await _body.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
             if (read == 0)
             {
-                if (!_sawDone)
+                if (!_done.SawDone)
                 {
                     throw new InvalidUpstreamResponseException("The vendor ended the stream before its final [DONE] event.");
                 }
@@ -92,14 +91,7 @@ public sealed class OpenAIProviderAdapter : IProviderAdapter
                 return ReadOnlyMemory<byte>.Empty;
             }
 
-            // "[DONE]" may straddle two reads: look at the tail of the previous read too.
-            var chunk = buffer.AsSpan(0, read);
-            if (!_sawDone)
-            {
-                _sawDone = chunk.IndexOf(Done) >= 0 || StraddlesDone(chunk);
-                RememberTail(chunk);
-            }
-
+            _done.Scan(buffer.AsSpan(0, read));
             return buffer.AsMemory(0, read);
         }
 
@@ -118,29 +110,61 @@ public sealed class OpenAIProviderAdapter : IProviderAdapter
 
             await base.DisposeAsync().ConfigureAwait(false);
         }
+    }
+}
 
-        private bool StraddlesDone(ReadOnlySpan<byte> chunk)
-        {
-            Span<byte> joined = stackalloc byte[(2 * Done.Length) - 2];
-            _tail.AsSpan(0, _tailLength).CopyTo(joined);
-            var head = chunk[..Math.Min(chunk.Length, Done.Length - 1)];
-            head.CopyTo(joined[_tailLength..]);
-            return joined[..(_tailLength + head.Length)].IndexOf(Done) >= 0;
-        }
+/// <summary>Finds a <c>data: [DONE]</c> (or <c>data:[DONE]</c>) line across chunk boundaries, byte by byte, without allocating.</summary>
+internal struct DoneLineDetector
+{
+    private const int MidLine = -1;
+    private int _state;
 
-        private void RememberTail(ReadOnlySpan<byte> chunk)
+    /// <summary>Gets a value indicating whether a <c>[DONE]</c> line was seen.</summary>
+    public bool SawDone { get; private set; }
+
+    /// <summary>Feeds the next bytes of the stream.</summary>
+    public void Scan(ReadOnlySpan<byte> chunk)
+    {
+        ReadOnlySpan<byte> prefix = "data:"u8;
+        ReadOnlySpan<byte> done = "[DONE]"u8;
+        foreach (var b in chunk)
         {
-            var keep = Done.Length - 1;
-            if (chunk.Length >= keep)
+            if (SawDone)
             {
-                chunk[^keep..].CopyTo(_tail);
-                _tailLength = keep;
                 return;
             }
 
-            var joined = _tail.AsSpan(0, _tailLength).ToArray().Concat(chunk.ToArray()).TakeLast(keep).ToArray();
-            joined.CopyTo(_tail, 0);
-            _tailLength = joined.Length;
+            if (b is (byte)'\n' or (byte)'\r')
+            {
+                _state = 0;
+                continue;
+            }
+
+            // States: 0..4 matching "data:", 5 after it (an optional space), 6..11 matching "[DONE]".
+            switch (_state)
+            {
+                case MidLine:
+                    break;
+                case < 5:
+                    _state = b == prefix[_state] ? _state + 1 : MidLine;
+                    break;
+                case 5 when b == (byte)' ':
+                    _state = 6;
+                    break;
+                default:
+                    var index = _state - (_state == 5 ? 5 : 6);
+                    if (b == done[index])
+                    {
+                        _state = (_state == 5 ? 6 : _state) + 1;
+                        SawDone = index == done.Length - 1;
+                    }
+                    else
+                    {
+                        _state = MidLine;
+                    }
+
+                    break;
+            }
         }
     }
 }

@@ -10,6 +10,9 @@ public static class UpstreamHttp
 {
     private const int MaxMessageLength = 1000;
 
+    /// <summary>The longest wait <see cref="GetRetryAfter"/> reports: one day.</summary>
+    private static readonly TimeSpan MaxRetryAfter = TimeSpan.FromDays(1);
+
     /// <summary>Adds the LLM's configured extra headers to a request.</summary>
     public static void AddConfiguredHeaders(HttpRequestMessage request, LlmConfig llm)
     {
@@ -134,21 +137,22 @@ public static class UpstreamHttp
     {
         ArgumentNullException.ThrowIfNull(response);
         if (response.Headers.TryGetValues("retry-after-ms", out var msValues)
-            && double.TryParse(msValues.FirstOrDefault(), NumberStyles.Float, CultureInfo.InvariantCulture, out var ms) && ms >= 0)
+            && double.TryParse(msValues.FirstOrDefault(), NumberStyles.Float, CultureInfo.InvariantCulture, out var ms) && double.IsFinite(ms) && ms >= 0)
         {
-            return TimeSpan.FromMilliseconds(ms);
+            // Whatever a vendor sends, the wait stays representable; callers cap it further.
+            return TimeSpan.FromMilliseconds(Math.Min(ms, MaxRetryAfter.TotalMilliseconds));
         }
 
         var retryAfter = response.Headers.RetryAfter;
         if (retryAfter?.Delta is { } delta)
         {
-            return delta < TimeSpan.Zero ? TimeSpan.Zero : delta;
+            return delta < TimeSpan.Zero ? TimeSpan.Zero : delta > MaxRetryAfter ? MaxRetryAfter : delta;
         }
 
         if (retryAfter?.Date is { } date)
         {
             var wait = date - now;
-            return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
+            return wait < TimeSpan.Zero ? TimeSpan.Zero : wait > MaxRetryAfter ? MaxRetryAfter : wait;
         }
 
         return null;

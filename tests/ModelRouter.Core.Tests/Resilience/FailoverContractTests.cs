@@ -441,6 +441,138 @@ public class FailoverContractTests
         Assert.That(served, Does.Contain("a"), "a rotated key starts healthy");
     }
 
+    [Test]
+    public async Task Regression_CancelledHalfOpenTrial_DoesNotCloseTheBreaker()
+    {
+        using var host = new ResilienceTestHost(_mock, configure: o =>
+        {
+            o.FailureThreshold = 3;
+            o.CooldownSeconds = 30;
+        });
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var hang = false;
+        _vendorA = async (_, ct) =>
+        {
+            if (hang)
+            {
+                Volatile.Read(ref entered).TrySetResult();
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+
+            return Status(HttpStatusCode.InternalServerError);
+        };
+        for (var i = 0; i < 12 && _callsA < 3; i++)
+        {
+            await host.SendAsync(false); // until A failed three times: its breaker opens
+        }
+
+        Assert.That(_callsA, Is.EqualTo(3));
+
+        host.Time.Advance(TimeSpan.FromSeconds(31));
+        hang = true;
+        var trialCancelled = false;
+        for (var i = 0; i < 4 && !trialCancelled; i++)
+        {
+            // Round-robin decides whose turn it is; send until the half-open trial reaches A, then cancel it.
+            using var cts = new CancellationTokenSource();
+            Volatile.Write(ref entered, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            var pending = host.SendAsync(false, cts.Token);
+            if (await Task.WhenAny(entered.Task, pending).WaitAsync(TimeSpan.FromSeconds(10)) == entered.Task)
+            {
+                await cts.CancelAsync();
+                Assert.That(async () => await pending, Throws.InstanceOf<OperationCanceledException>());
+                trialCancelled = true;
+            }
+        }
+
+        Assert.That(trialCancelled, Is.True, "the half-open trial reached A");
+
+        hang = false;
+        var callsBefore = _callsA;
+        for (var i = 0; i < 6; i++)
+        {
+            Assert.That(await host.SendAsync(false), Is.EqualTo("b"));
+        }
+
+        Assert.That(_callsA - callsBefore, Is.EqualTo(1), "one new trial, which fails and re-opens: the cancel closed nothing");
+    }
+
+    [Test]
+    public void Regression_RetryAfterToClient_IsCappedLikeTheCooldown()
+    {
+        using var host = new ResilienceTestHost(_mock, configure: o => o.MaxRetryAfterSeconds = 60);
+        _vendorA = (_, _) => Task.FromResult(Status(HttpStatusCode.TooManyRequests, r => r.Headers.RetryAfter = new RetryConditionHeaderValue(TimeSpan.FromHours(1))));
+        _vendorB = _vendorA;
+        var error = Assert.ThrowsAsync<ModelRouterException>(() => host.SendAsync(false));
+        Assert.That(error!.RetryAfter, Is.EqualTo(TimeSpan.FromSeconds(60)));
+    }
+
+    [Test]
+    public async Task Regression_AbsurdRetryAfterMs_IsCappedAndTheTrialIsReleased()
+    {
+        using var host = new ResilienceTestHost(_mock, configure: o => o.MaxRetryAfterSeconds = 60);
+        var answer = "1e30";
+        _vendorA = (_, _) => Task.FromResult(answer == "ok"
+            ? Ok(false, "a")
+            : Status(HttpStatusCode.TooManyRequests, r => r.Headers.TryAddWithoutValidation("retry-after-ms", answer)));
+        Assert.That(await host.SendAsync(false), Is.EqualTo("b"));
+        host.Time.Advance(TimeSpan.FromSeconds(61));
+        answer = "Infinity";
+        await host.SendAsync(false);
+        await host.SendAsync(false);
+        answer = "ok";
+        host.Time.Advance(TimeSpan.FromSeconds(61));
+        var served = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            served.Add(await host.SendAsync(false));
+        }
+
+        Assert.That(served.Count(v => v == "a"), Is.EqualTo(2), "the vendor came back after the capped cooldown");
+    }
+
+    [Test]
+    public async Task Regression_PoolOverride_StillFailsOverOnRejectedCredentials()
+    {
+        using var host = new ResilienceTestHost(_mock, failoverStatusCodes: [500, 502, 503]);
+        _vendorA = (_, _) => Task.FromResult(Status(HttpStatusCode.Unauthorized));
+        Assert.That(await host.SendAsync(false), Is.EqualTo("b"), "a vendor's 401 never reaches the client, whatever the pool's list");
+    }
+
+    [Test]
+    public async Task Regression_StalledErrorBody_StillPassesTheStatusThrough()
+    {
+        using var host = new ResilienceTestHost(_mock);
+        var body = new ScriptedStream();
+        _vendorA = (_, _) => Task.FromResult(new HttpResponseMessage(HttpStatusCode.BadRequest)
+        {
+            Content = new StreamContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
+        });
+        var pending = host.SendAsync(false);
+        await body.FirstRead.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        host.Time.Advance(TimeSpan.FromSeconds(61));
+        var error = Assert.ThrowsAsync<ModelRouterException>(async () => await pending.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.That(error!.StatusCode, Is.EqualTo(400));
+        Assert.That(_callsB, Is.EqualTo(0));
+    }
+
+    [Test]
+    public async Task Regression_DoneTextInsideContent_IsNotTheEndOfTheStream()
+    {
+        using var host = new ResilienceTestHost(_mock, vendorCount: 1);
+        var body = new ScriptedStream();
+        _vendorA = (_, _) => Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK)
+        {
+            Content = new StreamContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("text/event-stream") } },
+        });
+        body.Write("data: {\"choices\":[{\"delta\":{\"content\":\"say data: [DONE]\"}}]}\n\n");
+        await using var response = await host.Router.RouteAsync(new ModelRouterRequest("prod", Body(true)));
+        await response.ReadStreamChunkAsync();
+        body.End();
+        var error = Assert.ThrowsAsync<ModelRouterException>(async () => await response.ReadStreamChunkAsync());
+        Assert.That(error!.Kind, Is.EqualTo(ModelRouterErrorKind.StreamInterrupted));
+    }
+
     private static void SetRetryAfter(HttpResponseMessage response, string form, TimeSpan wait, DateTimeOffset now)
     {
         switch (form)

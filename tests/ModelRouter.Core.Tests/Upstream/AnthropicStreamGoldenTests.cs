@@ -126,6 +126,23 @@ public class AnthropicStreamGoldenTests
     }
 
     [Test]
+    public async Task OpenStream_ErrorRightAfterMessageStart_ThrowsBeforeAnyChunk_SoTheRouterCanFailOver()
+    {
+        // Regression (review): the role chunk used to be handed out at message_start, committing the stream to a
+        // vendor that then reported overloaded_error before writing anything.
+        var stream = TextStream[..TextStream.IndexOf("event: content_block_start", StringComparison.Ordinal)]
+            + "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n";
+        var (reader, response) = Open(stream, includeUsage: false);
+        await using (reader)
+        {
+            using (response)
+            {
+                Assert.ThrowsAsync<InvalidUpstreamResponseException>(async () => await reader.ReadAsync(CancellationToken.None));
+            }
+        }
+    }
+
+    [Test]
     public async Task OpenStream_ErrorEventMidStream_Throws()
     {
         var stream = TextStream[..TextStream.IndexOf("event: content_block_stop", StringComparison.Ordinal)]
@@ -135,15 +152,21 @@ public class AnthropicStreamGoldenTests
         {
             using (response)
             {
-                var chunks = 0;
+                var events = 0;
                 var ex = Assert.ThrowsAsync<InvalidUpstreamResponseException>(async () =>
                 {
-                    for (var i = 0; i < 100 && !(await reader.ReadAsync(CancellationToken.None)).IsEmpty; i++)
+                    for (var i = 0; i < 100; i++)
                     {
-                        chunks++;
+                        var chunk = await reader.ReadAsync(CancellationToken.None);
+                        if (chunk.IsEmpty)
+                        {
+                            break;
+                        }
+
+                        events += System.Text.Encoding.UTF8.GetString(chunk.Span).Split("data: ").Length - 1;
                     }
                 });
-                Assert.That(chunks, Is.EqualTo(3), "role and two text chunks came before the error");
+                Assert.That(events, Is.EqualTo(3), "role and two text chunks came before the error");
                 Assert.That(ex!.Message, Does.Contain("overloaded_error").And.Contain("Overloaded"));
             }
         }

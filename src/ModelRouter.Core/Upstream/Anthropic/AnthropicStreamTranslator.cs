@@ -19,6 +19,7 @@ internal sealed class AnthropicStreamTranslator(long created, bool includeUsage)
     private AnthropicUsage _usage;
     private string? _finishReason;
     private bool _finishSent;
+    private byte[]? _roleEvent;
 
     /// <summary>Gets a value indicating whether <c>message_stop</c> arrived and <c>[DONE]</c> was written.</summary>
     public bool IsComplete { get; private set; }
@@ -115,10 +116,14 @@ internal sealed class AnthropicStreamTranslator(long created, bool includeUsage)
             _usage.Update(usage);
         }
 
+        // The role chunk waits for the first real chunk: until something of the answer exists, nothing is sent, so a
+        // vendor that fails right after message_start (overloaded_error is common there) can still be failed over.
+        var role = new ArrayBufferWriter<byte>(256);
         var writer = BeginChunk();
         writer.WriteString("role"u8, "assistant");
         writer.WriteString("content"u8, "");
-        EndChunk(output, null);
+        EndChunk(role, null);
+        _roleEvent = role.WrittenSpan.ToArray();
     }
 
     private void OnBlockStart(JsonElement root, IBufferWriter<byte> output)
@@ -211,6 +216,7 @@ internal sealed class AnthropicStreamTranslator(long created, bool includeUsage)
             FlushEvent(output);
         }
 
+        FlushRole(output);
         output.Write("data: [DONE]\n\n"u8);
         IsComplete = true;
     }
@@ -265,6 +271,15 @@ internal sealed class AnthropicStreamTranslator(long created, bool includeUsage)
         FlushEvent(output);
     }
 
+    private void FlushRole(IBufferWriter<byte> output)
+    {
+        if (_roleEvent is { } role)
+        {
+            _roleEvent = null;
+            output.Write(role);
+        }
+    }
+
     private Utf8JsonWriter StartEvent()
     {
         _json.ResetWrittenCount();
@@ -289,6 +304,7 @@ internal sealed class AnthropicStreamTranslator(long created, bool includeUsage)
     private void FlushEvent(IBufferWriter<byte> output)
     {
         _writer!.Flush();
+        FlushRole(output);
         output.Write("data: "u8);
         output.Write(_json.WrittenSpan);
         output.Write("\n\n"u8);
