@@ -44,21 +44,11 @@ internal sealed partial class AdminEndpoints(
         }
         catch (RouterStoreException ex) when (!context.Response.HasStarted)
         {
-            var (status, title) = ex.Error switch
-            {
-                RouterStoreError.NotFound => (StatusCodes.Status404NotFound, "Not found"),
-                RouterStoreError.AlreadyExists => (StatusCodes.Status409Conflict, "Already exists"),
-                RouterStoreError.RevisionMismatch => (StatusCodes.Status412PreconditionFailed, "Precondition failed"),
-                RouterStoreError.InUse => (StatusCodes.Status409Conflict, "Still in use"),
-                RouterStoreError.ReadOnly => (StatusCodes.Status405MethodNotAllowed, "Read-only store"),
-                _ => (StatusCodes.Status400BadRequest, "The configuration is invalid"),
-            };
-            await WriteProblemAsync(context, status, title, ex.Message, ex.Error is RouterStoreError.Invalid or RouterStoreError.InUse ? ex.Errors : null,
-                ex.Error == RouterStoreError.InUse ? ex.ReferencedBy : null).ConfigureAwait(false);
+            await WriteStoreErrorAsync(context, ex).ConfigureAwait(false);
         }
         catch (AdminBadRequestException ex) when (!context.Response.HasStarted)
         {
-            await WriteProblemAsync(context, StatusCodes.Status400BadRequest, "The request is invalid", ex.Message, [ex.Message]).ConfigureAwait(false);
+            await WriteBadRequestAsync(context, ex).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -163,15 +153,12 @@ internal sealed partial class AdminEndpoints(
 
     public async Task ImportAsync(HttpContext context)
     {
+        var errors = new List<RouterConfigError>();
         var root = await ReadBodyAsync(context, wrap: false, options.CurrentValue.MaxRequestBodyBytes).ConfigureAwait(false);
-        ModelRouterConfig config;
-        try
+        var config = ConfigNormalizer.Normalize(ConfigurationReader.ReadConfig(root, errors));
+        if (errors.Count > 0)
         {
-            config = ConfigNormalizer.Normalize(ConfigurationReader.ReadConfig(root));
-        }
-        catch (ModelRouterConfigurationException ex)
-        {
-            throw new RouterStoreException(RouterStoreError.Invalid, "The body is not a valid configuration.", ex.Errors);
+            throw new RouterStoreException(RouterStoreError.Invalid, "The body is not a valid configuration.", errors);
         }
 
         config = config with

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Net.Http.Headers;
+using ModelRouter.Configuration;
 using ModelRouter.Storage;
 
 namespace ModelRouter.AspNetCore.Admin;
@@ -27,7 +28,7 @@ internal static class AdminRequests
 
         if (!EntityTagHeaderValue.TryParse(value.Split(',')[0].Trim(), out var tag))
         {
-            throw new AdminBadRequestException($"If-Match '{value}' is not an entity tag; send the ETag of an earlier response, for example \"12\".");
+            throw new AdminBadRequestException($"If-Match '{value}' is not an entity tag; send the ETag of an earlier response, for example \"12\".", "If-Match");
         }
 
         return tag.Tag.ToString().Trim('"');
@@ -42,7 +43,7 @@ internal static class AdminRequests
 
         if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
         {
-            throw new AdminBadRequestException($"{name} must be a whole number from {min} to {max} (got '{text}').");
+            throw new AdminBadRequestException($"{name} must be a whole number from {min} to {max} (got '{text}').", name);
         }
 
         return value;
@@ -52,8 +53,8 @@ internal static class AdminRequests
     public static async Task<T> ReadItemAsync<T>(HttpContext context, AdminResource<T> resource, long limit)
         where T : class
     {
+        var errors = new List<RouterConfigError>();
         var root = await ReadBodyAsync(context, wrap: true, limit).ConfigureAwait(false);
-        var errors = new List<string>();
         var item = resource.Read(root.GetSection("item"), errors);
         if (errors.Count > 0)
         {
@@ -116,4 +117,10 @@ internal static class AdminRequests
 }
 
 /// <summary>A malformed admin request: bad JSON, query or header.</summary>
-internal sealed class AdminBadRequestException(string message) : Exception(message);
+/// <param name="message">What is wrong.</param>
+/// <param name="field">The query parameter or header at fault, or empty for the body as a whole.</param>
+internal sealed class AdminBadRequestException(string message, string field = "") : Exception(message)
+{
+    /// <summary>Gets the query parameter or header at fault, or empty for the body as a whole.</summary>
+    public string Field { get; } = field;
+}

@@ -13,7 +13,7 @@ internal sealed record AdminResource<T>(
     Func<T, string> KeyOf,
     JsonTypeInfo<T> TypeInfo,
     JsonTypeInfo<AdminPage<T>> PageInfo,
-    Func<IConfigurationSection, List<string>, T> Read,
+    Func<IConfigurationSection, List<RouterConfigError>, T> Read,
     Func<RouterStoreContents, IReadOnlyList<StoredItem<T>>> ItemsOf,
     Func<T, T> Normalize,
     Func<T, T> Mask,
@@ -31,7 +31,7 @@ internal static class AdminResources
 
     public static readonly AdminResource<LlmConfig> Llms = new(
         "llms", "LLM", l => l.Id, AdminJsonContext.Relaxed.LlmConfig, AdminJsonContext.Relaxed.AdminPageLlmConfig,
-        (s, e) => ConfigurationReader.ReadLlm(s, "llm", e), c => c.Llms,
+        (s, e) => ConfigurationReader.ReadLlm(s, "", e), c => c.Llms,
         ConfigNormalizer.Normalize,
         l => string.IsNullOrEmpty(l.ApiKey) ? l with { ApiKey = null } : l with { ApiKey = MaskedKey },
         l => l.ApiKey == MaskedKey ? l with { ApiKey = null } : l,
@@ -39,7 +39,7 @@ internal static class AdminResources
 
     public static readonly AdminResource<RouterConfig> Routers = new(
         "routers", "router", r => r.Slug, AdminJsonContext.Relaxed.RouterConfig, AdminJsonContext.Relaxed.AdminPageRouterConfig,
-        (s, e) => ConfigurationReader.ReadRouter(s, "router", e), c => c.Routers,
+        (s, e) => ConfigurationReader.ReadRouter(s, "", e), c => c.Routers,
         ConfigNormalizer.Normalize, r => r, r => r,
         RouterStoreChange.CreateRouter, (k, x, r) => RouterStoreChange.ReplaceRouter(k, x, r), (k, r) => RouterStoreChange.DeleteRouter(k, r));
 
