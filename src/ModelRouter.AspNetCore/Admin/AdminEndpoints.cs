@@ -154,7 +154,7 @@ internal sealed partial class AdminEndpoints(
     public async Task ImportAsync(HttpContext context)
     {
         var errors = new List<RouterConfigError>();
-        var root = await ReadBodyAsync(context, wrap: false, options.CurrentValue.MaxRequestBodyBytes).ConfigureAwait(false);
+        var root = await ReadBodyAsync(context, AdminJsonContext.Relaxed.ModelRouterConfig, wrap: false, options.CurrentValue.MaxRequestBodyBytes, errors).ConfigureAwait(false);
         var config = ConfigNormalizer.Normalize(ConfigurationReader.ReadConfig(root, errors));
         if (errors.Count > 0)
         {

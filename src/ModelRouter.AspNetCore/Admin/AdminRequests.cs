@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Net.Http.Headers;
@@ -54,7 +55,7 @@ internal static class AdminRequests
         where T : class
     {
         var errors = new List<RouterConfigError>();
-        var root = await ReadBodyAsync(context, wrap: true, limit).ConfigureAwait(false);
+        var root = await ReadBodyAsync(context, resource.TypeInfo, wrap: true, limit, errors).ConfigureAwait(false);
         var item = resource.Read(root.GetSection("item"), errors);
         if (errors.Count > 0)
         {
@@ -64,8 +65,11 @@ internal static class AdminRequests
         return item;
     }
 
-    /// <summary>Reads a JSON object body (bounded by maxRequestBodyBytes) as configuration, optionally under the key <c>item</c>.</summary>
-    public static async Task<IConfigurationRoot> ReadBodyAsync(HttpContext context, bool wrap, long limit)
+    /// <summary>
+    /// Reads a JSON object body (bounded by maxRequestBodyBytes) as configuration, optionally under the key <c>item</c>,
+    /// adding a problem to <paramref name="errors"/> for every field that <paramref name="shape"/> does not have.
+    /// </summary>
+    public static async Task<IConfigurationRoot> ReadBodyAsync(HttpContext context, JsonTypeInfo shape, bool wrap, long limit, List<RouterConfigError> errors)
     {
         using var buffer = new MemoryStream();
         if (wrap)
@@ -99,6 +103,8 @@ internal static class AdminRequests
             {
                 throw new AdminBadRequestException("The body must be a JSON object.");
             }
+
+            AdminJsonShape.FindUnknownFields(document.RootElement, shape, "", errors);
         }
         catch (JsonException ex)
         {

@@ -12,6 +12,8 @@ public sealed class AdminApiHardeningTests
     private const string OrgSecret = "org-secret-1";
     private const string AuthSecret = "Bearer hdr-secret-2";
 
+    private static readonly System.Text.Json.JsonSerializerOptions s_reflection = new(System.Text.Json.JsonSerializerDefaults.Web);
+
     private InMemoryRouterStore _store = null!;
     private GatewayHost _host = null!;
 
@@ -34,6 +36,46 @@ public sealed class AdminApiHardeningTests
 
     [TearDown]
     public async Task StopHost() => await _host.DisposeAsync();
+
+    [TestCase("POST", "/routers", """{"slug":"r1","pools":[{"name":"all","vendors":[{"llm":"a","weigth":5}]}]}""", "pools[0].vendors[0].weigth")]
+    [TestCase("POST", "/llms", """{"id":"b","baseUrl":"http://127.0.0.1:12/v1","apiKye":"sk-x"}""", "apiKye")]
+    [TestCase("PUT", "/llms/a", """{"id":"a","baseUrl":"http://127.0.0.1:12/v1","headers":[{"name":"X-A","valeu":"v"}]}""", "headers[0].valeu")]
+    [TestCase("PUT", "/apps/team", """{"name":"team","apiKey":"app-key-456","router":"r1"}""", "router")]
+    [TestCase("POST", "/import", """{"llms":[{"id":"a","baseUrl":"http://127.0.0.1:9/v1"}],"routers":[{"slug":"r1","pools":[{"name":"p","vendors":[{"llm":"a","weigth":2}]}]}]}""", "routers[0].pools[0].vendors[0].weigth")]
+    [TestCase("POST", "/import", """{"llm":[]}""", "llm")]
+    public async Task Write_UnknownField_400NamingItAndNothingChanges(string method, string path, string json, string field)
+    {
+        var before = Describe((await _store.ReadAsync()).ToConfig());
+
+        using var response = await _host.SendAdminAsync(new HttpMethod(method), path, json);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(response.Content.Headers.ContentType!.MediaType, Is.EqualTo("application/problem+json"));
+        var errors = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["errors"]!.AsObject();
+        Assert.That(errors.Select(e => e.Key), Is.EqualTo(new[] { field }));
+        Assert.That(errors[field]![0]!.GetValue<string>(), Does.Contain("not a known field"));
+        Assert.That(Describe((await _store.ReadAsync()).ToConfig()), Is.EqualTo(before));
+    }
+
+    [Test]
+    public async Task CreateRouter_UnknownFieldAndWrongType_BothReported()
+    {
+        using var response = await _host.SendAdminAsync(HttpMethod.Post, "/routers",
+            """{"slug":"r1","activ":false,"pools":[{"name":"p","priority":"high","vendors":[{"llm":"a"}]}]}""");
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        var errors = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["errors"]!.AsObject();
+        Assert.That(errors.Select(e => e.Key), Is.EquivalentTo(new[] { "activ", "pools[0].priority" }));
+    }
+
+    [Test]
+    public async Task CreateRouter_KnownFieldsInAnotherCase_Accepted()
+    {
+        using var response = await _host.SendAdminAsync(HttpMethod.Post, "/routers", """{"Slug":"r1","POOLS":[{"name":"all","Vendors":[{"LLM":"a","Weight":2}]}]}""");
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        Assert.That((await _store.ReadAsync()).FindRouter("r1")!.Item.Pools[0].Vendors[0].Weight, Is.EqualTo(2));
+    }
 
     [Test]
     public async Task Import_Invalid_400ErrorsKeyedByFullPath()
@@ -63,4 +105,7 @@ public sealed class AdminApiHardeningTests
         var errors = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["errors"]!.AsObject();
         Assert.That(errors.Select(e => e.Key), Is.EqualTo(new[] { "limit" }));
     }
+
+    private static string Describe(ModelRouterConfig config)
+        => System.Text.Json.JsonSerializer.Serialize(config with { Revision = "" }, s_reflection);
 }
