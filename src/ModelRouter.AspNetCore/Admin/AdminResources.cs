@@ -26,15 +26,13 @@ internal sealed record AdminResource<T>(
 /// <summary>The resources of the admin API and how each is keyed, read, masked and changed.</summary>
 internal static class AdminResources
 {
-    /// <summary>What a read returns instead of a key: keys are write-only. Sending it back keeps the stored key.</summary>
+    /// <summary>What a read returns instead of a key or header value: both are write-only. Sending it back keeps the stored value.</summary>
     public const string MaskedKey = "********";
 
     public static readonly AdminResource<LlmConfig> Llms = new(
         "llms", "LLM", l => l.Id, AdminJsonContext.Relaxed.LlmConfig, AdminJsonContext.Relaxed.AdminPageLlmConfig,
         (s, e) => ConfigurationReader.ReadLlm(s, "", e), c => c.Llms,
-        ConfigNormalizer.Normalize,
-        l => string.IsNullOrEmpty(l.ApiKey) ? l with { ApiKey = null } : l with { ApiKey = MaskedKey },
-        l => l.ApiKey == MaskedKey ? l with { ApiKey = null } : l,
+        ConfigNormalizer.Normalize, MaskLlm, UnmaskLlm,
         RouterStoreChange.CreateLlm, (k, l, r) => RouterStoreChange.ReplaceLlm(k, l, r), (k, r) => RouterStoreChange.DeleteLlm(k, r));
 
     public static readonly AdminResource<RouterConfig> Routers = new(
@@ -55,5 +53,19 @@ internal static class AdminResources
     {
         Llms = [.. config.Llms.Select(Llms.Mask)],
         Apps = [.. config.Apps.Select(Apps.Mask)],
+    };
+
+    /// <summary>Hides the key and every header value: headers such as Authorization or an organization id are credentials too.</summary>
+    private static LlmConfig MaskLlm(LlmConfig llm) => llm with
+    {
+        ApiKey = string.IsNullOrEmpty(llm.ApiKey) ? null : MaskedKey,
+        Headers = [.. llm.Headers.Select(h => h with { Value = string.IsNullOrEmpty(h.Value) ? "" : MaskedKey })],
+    };
+
+    /// <summary>Turns masks sent back into "keep the stored value" (an empty key or header value) for the store.</summary>
+    private static LlmConfig UnmaskLlm(LlmConfig llm) => llm with
+    {
+        ApiKey = llm.ApiKey == MaskedKey ? null : llm.ApiKey,
+        Headers = [.. llm.Headers.Select(h => h.Value == MaskedKey ? h with { Value = "" } : h)],
     };
 }

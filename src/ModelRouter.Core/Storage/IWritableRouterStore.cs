@@ -122,8 +122,11 @@ public sealed class RouterStoreChange
     /// <summary>Gets the revision the item must still have, or <see langword="null"/> to skip the check (<c>If-Match</c>).</summary>
     public string? ExpectedRevision { get; }
 
-    /// <summary>Gets a value indicating whether a replaced LLM or app keeps its stored key when the new item has none.</summary>
-    /// <value>The default is <see langword="true"/>: keys are write-only, so a client that read an item cannot send its key back.</value>
+    /// <summary>
+    /// Gets a value indicating whether a replaced LLM or app keeps its stored key when the new item has none, and an
+    /// LLM keeps the stored value of each header whose new value is empty.
+    /// </summary>
+    /// <value>The default is <see langword="true"/>: keys and header values are write-only, so a client that read an item cannot send them back.</value>
     public bool KeepStoredKeys { get; init; } = true;
 
     /// <summary>Adds an LLM.</summary>

@@ -198,7 +198,31 @@ internal static class RouterStoreChangeApplier
     }
 
     private static LlmConfig KeepLlmKey(LlmConfig item, LlmConfig? old, bool keep)
-        => keep && string.IsNullOrEmpty(item.ApiKey) && old is not null ? item with { ApiKey = old.ApiKey } : item;
+    {
+        if (!keep || old is null)
+        {
+            return item;
+        }
+
+        if (string.IsNullOrEmpty(item.ApiKey))
+        {
+            item = item with { ApiKey = old.ApiKey };
+        }
+
+        // Header values can carry credentials (Authorization, an organization id), so reads mask them like keys:
+        // an empty value means "keep the one stored under this header name".
+        if (item.Headers.Any(h => string.IsNullOrEmpty(h.Value)))
+        {
+            item = item with
+            {
+                Headers = [.. item.Headers.Select(h => string.IsNullOrEmpty(h.Value)
+                    ? h with { Value = old.Headers.FirstOrDefault(o => string.Equals(o.Name, h.Name, StringComparison.OrdinalIgnoreCase))?.Value ?? "" }
+                    : h)],
+            };
+        }
+
+        return item;
+    }
 
     private static AppConfig KeepAppKey(AppConfig item, AppConfig? old, bool keep)
         => keep && string.IsNullOrEmpty(item.ApiKey) && old is not null ? item with { ApiKey = old.ApiKey } : item;

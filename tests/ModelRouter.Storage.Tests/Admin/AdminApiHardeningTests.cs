@@ -37,6 +37,65 @@ public sealed class AdminApiHardeningTests
     [TearDown]
     public async Task StopHost() => await _host.DisposeAsync();
 
+    [Test]
+    public async Task Reads_MaskHeaderValues_InGetListExportAndWriteAnswers()
+    {
+        var texts = new List<string>();
+        foreach (var path in new[] { "/llms/a", "/llms", "/export" })
+        {
+            using var response = await _host.SendAdminAsync(HttpMethod.Get, path);
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), path);
+            texts.Add(await response.Content.ReadAsStringAsync());
+        }
+
+        using (var created = await _host.SendAdminAsync(HttpMethod.Post, "/llms", """{"id":"b","baseUrl":"http://127.0.0.1:12/v1","headers":[{"name":"Authorization","value":"Bearer new-secret-3"}]}"""))
+        {
+            Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+            texts.Add(await created.Content.ReadAsStringAsync());
+        }
+
+        using (var replaced = await _host.SendAdminAsync(HttpMethod.Put, "/llms/a", texts[0]))
+        {
+            Assert.That(replaced.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+            texts.Add(await replaced.Content.ReadAsStringAsync());
+        }
+
+        Assert.That(texts, Has.None.Contains(OrgSecret).And.None.Contains("hdr-secret-2").And.None.Contains("new-secret-3"));
+        var headers = JsonNode.Parse(texts[0])!["headers"]!.AsArray();
+        Assert.That(headers.Select(h => h!["name"]!.GetValue<string>()), Is.EqualTo(new[] { "OpenAI-Organization", "X-Upstream-Auth" }));
+        Assert.That(headers.Select(h => h!["value"]!.GetValue<string>()), Is.All.EqualTo("********"));
+    }
+
+    [Test]
+    public async Task PutLlm_MaskedOrOmittedHeaderValue_KeepsStoredValue_NewValueReplacesIt()
+    {
+        using var get = await _host.SendAdminAsync(HttpMethod.Get, "/llms/a");
+        using var masked = await _host.SendAdminAsync(HttpMethod.Put, "/llms/a", await get.Content.ReadAsStringAsync());
+        Assert.That(masked.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(await StoredHeadersAsync("a"), Is.EqualTo(new[] { OrgSecret, AuthSecret }));
+
+        using var partly = await _host.SendAdminAsync(HttpMethod.Put, "/llms/a",
+            """{"id":"a","baseUrl":"http://127.0.0.1:9/v1","headers":[{"name":"openai-organization"},{"name":"X-Upstream-Auth","value":"Bearer rotated"}]}""");
+
+        Assert.That(partly.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(await StoredHeadersAsync("a"), Is.EqualTo(new[] { OrgSecret, "Bearer rotated" }));
+        Assert.That((await _store.ReadAsync()).FindLlm("a")!.Item.ApiKey, Is.EqualTo("sk-secret-a"));
+    }
+
+    [Test]
+    public async Task ExportThenImport_MaskedHeaderValues_KeepStoredValues()
+    {
+        using var export = await _host.SendAdminAsync(HttpMethod.Get, "/export");
+        var exported = await export.Content.ReadAsStringAsync();
+        Assert.That(exported, Does.Not.Contain(OrgSecret));
+
+        using var import = await _host.SendAdminAsync(HttpMethod.Post, "/import", exported);
+
+        Assert.That(import.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(await import.Content.ReadAsStringAsync(), Does.Not.Contain(OrgSecret));
+        Assert.That(await StoredHeadersAsync("a"), Is.EqualTo(new[] { OrgSecret, AuthSecret }));
+    }
+
     [TestCase("POST", "/routers", """{"slug":"r1","pools":[{"name":"all","vendors":[{"llm":"a","weigth":5}]}]}""", "pools[0].vendors[0].weigth")]
     [TestCase("POST", "/llms", """{"id":"b","baseUrl":"http://127.0.0.1:12/v1","apiKye":"sk-x"}""", "apiKye")]
     [TestCase("PUT", "/llms/a", """{"id":"a","baseUrl":"http://127.0.0.1:12/v1","headers":[{"name":"X-A","valeu":"v"}]}""", "headers[0].valeu")]
@@ -105,6 +164,9 @@ public sealed class AdminApiHardeningTests
         var errors = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["errors"]!.AsObject();
         Assert.That(errors.Select(e => e.Key), Is.EqualTo(new[] { "limit" }));
     }
+
+    private async Task<string[]> StoredHeadersAsync(string id)
+        => [.. (await _store.ReadAsync()).FindLlm(id)!.Item.Headers.Select(h => h.Value)];
 
     private static string Describe(ModelRouterConfig config)
         => System.Text.Json.JsonSerializer.Serialize(config with { Revision = "" }, s_reflection);

@@ -163,6 +163,19 @@ public abstract class RouterStoreContractTests
     }
 
     [Test]
+    public async Task Replace_LlmWithEmptyHeaderValue_KeepsStoredValue_NewValueReplacesIt()
+    {
+        HeaderConfig[] headers = [new() { Name = "OpenAI-Organization", Value = "org-secret" }, new() { Name = "X-Team", Value = "t1" }];
+        await Store.ApplyAsync(RouterStoreChange.CreateLlm(Llm("a") with { Headers = headers }), Validator);
+
+        HeaderConfig[] replaced = [new() { Name = "openai-organization", Value = "" }, new() { Name = "X-Team", Value = "t2" }];
+        await Store.ApplyAsync(RouterStoreChange.ReplaceLlm("a", Llm("a") with { Headers = replaced }), Validator);
+
+        var stored = (await Store.ReadAsync()).FindLlm("a")!.Item.Headers;
+        Assert.That(stored.Select(h => h.Value), Is.EqualTo(new[] { "org-secret", "t2" }));
+    }
+
+    [Test]
     public async Task Create_InvalidRouter_ErrorsNameTheFieldPathAndTheItem()
     {
         await Store.ApplyAsync(RouterStoreChange.CreateLlm(Llm("a")), Validator);
