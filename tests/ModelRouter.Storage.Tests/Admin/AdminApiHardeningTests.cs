@@ -9,6 +9,7 @@ namespace ModelRouter.Storage.Tests.Admin;
 [TestFixture]
 public sealed class AdminApiHardeningTests
 {
+    private const string RouterJson = """{"slug":"r1","name":"One","pools":[{"name":"all","vendors":[{"llm":"a"}]}]}""";
     private const string OrgSecret = "org-secret-1";
     private const string AuthSecret = "Bearer hdr-secret-2";
 
@@ -163,6 +164,110 @@ public sealed class AdminApiHardeningTests
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         var errors = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["errors"]!.AsObject();
         Assert.That(errors.Select(e => e.Key), Is.EqualTo(new[] { "limit" }));
+    }
+
+    [TestCase("PUT", "/routers/r1")]
+    [TestCase("DELETE", "/llms/a")]
+    [TestCase("POST", "/apps")]
+    [TestCase("POST", "/routers/r1/deactivate")]
+    [TestCase("GET", "/export")]
+    [TestCase("POST", "/import")]
+    public async Task EveryRoute_WithoutTheAdminKey_401AndNothingChanges(string method, string path)
+    {
+        (await _host.SendAdminAsync(HttpMethod.Post, "/routers", RouterJson)).Dispose();
+        var before = Describe((await _store.ReadAsync()).ToConfig());
+        using var request = new HttpRequestMessage(new HttpMethod(method), "/admin" + path);
+        if (method != "GET")
+        {
+            request.Content = new StringContent("""{"llms":[],"routers":[],"apps":[]}""", System.Text.Encoding.UTF8, "application/json");
+        }
+
+        using var response = await _host.Client.SendAsync(request);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+        Assert.That(response.Headers.WwwAuthenticate.ToString(), Is.EqualTo("Bearer"));
+        Assert.That(await response.Content.ReadAsStringAsync(), Does.Not.Contain("sk-secret-a").And.Not.Contain(OrgSecret));
+        Assert.That(Describe((await _store.ReadAsync()).ToConfig()), Is.EqualTo(before));
+    }
+
+    [TestCase("/llms", """{"id":"b","baseUrl":"http://127.0.0.1:12/v1"}""", "/admin/llms/b")]
+    [TestCase("/routers", RouterJson, "/admin/routers/r1")]
+    [TestCase("/apps", """{"name":"ops","apiKey":"ops-key-4567","routers":["*"]}""", "/admin/apps/ops")]
+    public async Task Create_201_LocationServesTheItemWithTheSameETag(string path, string json, string location)
+    {
+        using var created = await _host.SendAdminAsync(HttpMethod.Post, path, json);
+
+        Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        Assert.That(created.Headers.Location!.ToString(), Is.EqualTo(location));
+        using var get = await _host.Client.SendAsync(GatewayHost.Admin(HttpMethod.Get, location["/admin".Length..]));
+        Assert.That(get.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(get.Headers.ETag, Is.Not.Null);
+        Assert.That(created.Headers.ETag!.ToString(), Is.EqualTo(get.Headers.ETag!.ToString()));
+        Assert.That(await created.Content.ReadAsStringAsync(), Does.Not.Contain("ops-key-4567"));
+    }
+
+    [Test]
+    public async Task Create_ExistingKey_409AndTheStoredItemIsUnchanged()
+    {
+        (await _host.SendAdminAsync(HttpMethod.Post, "/routers", RouterJson)).Dispose();
+
+        using var again = await _host.SendAdminAsync(HttpMethod.Post, "/routers", RouterJson.Replace("One", "Other", StringComparison.Ordinal));
+
+        Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
+        Assert.That(again.Content.Headers.ContentType!.MediaType, Is.EqualTo("application/problem+json"));
+        Assert.That(await again.Content.ReadAsStringAsync(), Does.Contain("r1"));
+        Assert.That((await _store.ReadAsync()).FindRouter("r1")!.Item.Name, Is.EqualTo("One"));
+    }
+
+    [Test]
+    public async Task Delete_StaleIfMatch_412AndItemKept_CurrentIfMatch_204()
+    {
+        using var created = await _host.SendAdminAsync(HttpMethod.Post, "/routers", RouterJson);
+        var stale = created.Headers.ETag!.ToString();
+        using var replaced = await _host.SendAdminAsync(HttpMethod.Put, "/routers/r1", RouterJson.Replace("One", "Two", StringComparison.Ordinal), stale);
+
+        using var refused = await _host.SendAdminAsync(HttpMethod.Delete, "/routers/r1", ifMatch: stale);
+        Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.PreconditionFailed));
+        Assert.That(refused.Content.Headers.ContentType!.MediaType, Is.EqualTo("application/problem+json"));
+        Assert.That((await _store.ReadAsync()).FindRouter("r1"), Is.Not.Null);
+
+        using var deleted = await _host.SendAdminAsync(HttpMethod.Delete, "/routers/r1", ifMatch: replaced.Headers.ETag!.ToString());
+        Assert.That(deleted.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+    }
+
+    [Test]
+    public async Task DeleteLlm_UsedByTwoRouters_409NamingBothAndLlmKept()
+    {
+        (await _host.SendAdminAsync(HttpMethod.Post, "/routers", RouterJson)).Dispose();
+        (await _host.SendAdminAsync(HttpMethod.Post, "/routers", RouterJson.Replace("r1", "r2", StringComparison.Ordinal))).Dispose();
+
+        using var response = await _host.SendAdminAsync(HttpMethod.Delete, "/llms/a");
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
+        var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.That(problem["referencedBy"]!.AsArray().Select(r => r!.GetValue<string>()), Is.EquivalentTo(new[] { "r1", "r2" }));
+        Assert.That(problem["detail"]!.GetValue<string>(), Does.Contain("'r1'").And.Contain("'r2'"));
+        Assert.That((await _store.ReadAsync()).FindLlm("a"), Is.Not.Null);
+    }
+
+    [Test]
+    public async Task List_DefaultsAndPastTheEnd()
+    {
+        foreach (var slug in new[] { "r1", "r2", "r3" })
+        {
+            (await _host.SendAdminAsync(HttpMethod.Post, "/routers", RouterJson.Replace("r1", slug, StringComparison.Ordinal))).Dispose();
+        }
+
+        using var first = await _host.SendAdminAsync(HttpMethod.Get, "/routers");
+        using var past = await _host.SendAdminAsync(HttpMethod.Get, "/routers?offset=3&limit=2");
+        var all = JsonNode.Parse(await first.Content.ReadAsStringAsync())!;
+        var none = JsonNode.Parse(await past.Content.ReadAsStringAsync())!;
+
+        Assert.That(all["offset"]!.GetValue<int>(), Is.EqualTo(0));
+        Assert.That(all["limit"]!.GetValue<int>(), Is.EqualTo(50));
+        Assert.That(all["items"]!.AsArray().Select(i => i!["slug"]!.GetValue<string>()), Is.EqualTo(new[] { "r1", "r2", "r3" }));
+        Assert.That(none["items"]!.AsArray(), Is.Empty);
+        Assert.That(none["total"]!.GetValue<int>(), Is.EqualTo(3));
     }
 
     private async Task<string[]> StoredHeadersAsync(string id)
