@@ -1,35 +1,16 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Microsoft.Net.Http.Headers;
 using ModelRouter.Configuration;
 using ModelRouter.Serialization;
 using ModelRouter.Storage;
+using static ModelRouter.AspNetCore.Admin.AdminRequests;
+using static ModelRouter.AspNetCore.Admin.AdminResources;
+using static ModelRouter.AspNetCore.Admin.AdminResponses;
 
 namespace ModelRouter.AspNetCore.Admin;
-
-/// <summary>Describes one resource of the admin API: how to key, mask and change it.</summary>
-internal sealed record AdminResource<T>(
-    string Segment,
-    string Noun,
-    Func<T, string> KeyOf,
-    JsonTypeInfo<T> TypeInfo,
-    JsonTypeInfo<AdminPage<T>> PageInfo,
-    Func<IConfigurationSection, List<string>, T> Read,
-    Func<RouterStoreContents, IReadOnlyList<StoredItem<T>>> ItemsOf,
-    Func<T, T> Normalize,
-    Func<T, T> Mask,
-    Func<T, T> Unmask,
-    Func<T, RouterStoreChange> Create,
-    Func<string, T, string?, RouterStoreChange> Replace,
-    Func<string, string?, RouterStoreChange> Delete)
-    where T : class;
 
 /// <summary>The admin API handlers: CRUD of LLMs, routers and apps, activation, import and export.</summary>
 internal sealed partial class AdminEndpoints(
@@ -40,35 +21,9 @@ internal sealed partial class AdminEndpoints(
     string prefix,
     ILogger<AdminEndpoints> logger)
 {
-    /// <summary>What a read returns instead of a key: keys are write-only. Sending it back keeps the stored key.</summary>
-    public const string MaskedKey = "********";
-
-    private const string ProblemContentType = "application/problem+json";
     private const int DefaultPageSize = 50;
     private const int MaxPageSize = 500;
     private const int ActivateAttempts = 5;
-
-    public static readonly AdminResource<LlmConfig> Llms = new(
-        "llms", "LLM", l => l.Id, AdminJsonContext.Relaxed.LlmConfig, AdminJsonContext.Relaxed.AdminPageLlmConfig,
-        (s, e) => ConfigurationReader.ReadLlm(s, "llm", e), c => c.Llms,
-        ConfigNormalizer.Normalize,
-        l => string.IsNullOrEmpty(l.ApiKey) ? l with { ApiKey = null } : l with { ApiKey = MaskedKey },
-        l => l.ApiKey == MaskedKey ? l with { ApiKey = null } : l,
-        RouterStoreChange.CreateLlm, (k, l, r) => RouterStoreChange.ReplaceLlm(k, l, r), (k, r) => RouterStoreChange.DeleteLlm(k, r));
-
-    public static readonly AdminResource<RouterConfig> Routers = new(
-        "routers", "router", r => r.Slug, AdminJsonContext.Relaxed.RouterConfig, AdminJsonContext.Relaxed.AdminPageRouterConfig,
-        (s, e) => ConfigurationReader.ReadRouter(s, "router", e), c => c.Routers,
-        ConfigNormalizer.Normalize, r => r, r => r,
-        RouterStoreChange.CreateRouter, (k, x, r) => RouterStoreChange.ReplaceRouter(k, x, r), (k, r) => RouterStoreChange.DeleteRouter(k, r));
-
-    public static readonly AdminResource<AppConfig> Apps = new(
-        "apps", "app", a => a.Name, AdminJsonContext.Relaxed.AppConfig, AdminJsonContext.Relaxed.AdminPageAppConfig,
-        (s, _) => ConfigurationReader.ReadApp(s), c => c.Apps,
-        ConfigNormalizer.Normalize,
-        a => a with { ApiKey = string.IsNullOrEmpty(a.ApiKey) ? "" : MaskedKey },
-        a => a.ApiKey == MaskedKey ? a with { ApiKey = "" } : a,
-        RouterStoreChange.CreateApp, (k, a, r) => RouterStoreChange.ReplaceApp(k, a, r), (k, r) => RouterStoreChange.DeleteApp(k, r));
 
     private readonly string _prefix = prefix.TrimEnd('/');
 
@@ -89,21 +44,11 @@ internal sealed partial class AdminEndpoints(
         }
         catch (RouterStoreException ex) when (!context.Response.HasStarted)
         {
-            var (status, title) = ex.Error switch
-            {
-                RouterStoreError.NotFound => (StatusCodes.Status404NotFound, "Not found"),
-                RouterStoreError.AlreadyExists => (StatusCodes.Status409Conflict, "Already exists"),
-                RouterStoreError.RevisionMismatch => (StatusCodes.Status412PreconditionFailed, "Precondition failed"),
-                RouterStoreError.InUse => (StatusCodes.Status409Conflict, "Still in use"),
-                RouterStoreError.ReadOnly => (StatusCodes.Status405MethodNotAllowed, "Read-only store"),
-                _ => (StatusCodes.Status400BadRequest, "The configuration is invalid"),
-            };
-            await WriteProblemAsync(context, status, title, ex.Message, ex.Error is RouterStoreError.Invalid or RouterStoreError.InUse ? ex.Errors : null,
-                ex.Error == RouterStoreError.InUse ? ex.ReferencedBy : null).ConfigureAwait(false);
+            await WriteStoreErrorAsync(context, ex).ConfigureAwait(false);
         }
         catch (AdminBadRequestException ex) when (!context.Response.HasStarted)
         {
-            await WriteProblemAsync(context, StatusCodes.Status400BadRequest, "The request is invalid", ex.Message, [ex.Message]).ConfigureAwait(false);
+            await WriteBadRequestAsync(context, ex).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -145,7 +90,7 @@ internal sealed partial class AdminEndpoints(
     public async Task CreateAsync<T>(HttpContext context, AdminResource<T> resource)
         where T : class
     {
-        var item = resource.Unmask(resource.Normalize(await ReadItemAsync(context, resource).ConfigureAwait(false)));
+        var item = resource.Unmask(resource.Normalize(await ReadItemAsync(context, resource, options.CurrentValue.MaxRequestBodyBytes).ConfigureAwait(false)));
         var contents = await WritableStore().ApplyAsync(resource.Create(item), validator, context.RequestAborted).ConfigureAwait(false);
         var stored = Find(resource, contents, resource.KeyOf(item))!;
         SetETag(context, stored.Revision);
@@ -157,7 +102,7 @@ internal sealed partial class AdminEndpoints(
         where T : class
     {
         var key = RouteKey(context);
-        var item = resource.Unmask(resource.Normalize(await ReadItemAsync(context, resource).ConfigureAwait(false)));
+        var item = resource.Unmask(resource.Normalize(await ReadItemAsync(context, resource, options.CurrentValue.MaxRequestBodyBytes).ConfigureAwait(false)));
         var contents = await WritableStore().ApplyAsync(resource.Replace(key, item, IfMatch(context)), validator, context.RequestAborted).ConfigureAwait(false);
         var stored = Find(resource, contents, key)!;
         SetETag(context, stored.Revision);
@@ -208,15 +153,12 @@ internal sealed partial class AdminEndpoints(
 
     public async Task ImportAsync(HttpContext context)
     {
-        var root = await ReadBodyAsync(context, wrap: false).ConfigureAwait(false);
-        ModelRouterConfig config;
-        try
+        var errors = new List<RouterConfigError>();
+        var root = await ReadBodyAsync(context, AdminJsonContext.Relaxed.ModelRouterConfig, wrap: false, options.CurrentValue.MaxRequestBodyBytes, errors).ConfigureAwait(false);
+        var config = ConfigNormalizer.Normalize(ConfigurationReader.ReadConfig(root, errors));
+        if (errors.Count > 0)
         {
-            config = ConfigNormalizer.Normalize(ConfigurationReader.ReadConfig(root));
-        }
-        catch (ModelRouterConfigurationException ex)
-        {
-            throw new RouterStoreException(RouterStoreError.Invalid, "The body is not a valid configuration.", ex.Errors);
+            throw new RouterStoreException(RouterStoreError.Invalid, "The body is not a valid configuration.", errors);
         }
 
         config = config with
@@ -228,12 +170,6 @@ internal sealed partial class AdminEndpoints(
         SetETag(context, contents.Revision);
         await WriteJsonAsync(context, StatusCodes.Status200OK, MaskAll(contents.ToConfig()), AdminJsonContext.Relaxed.ModelRouterConfig).ConfigureAwait(false);
     }
-
-    private static ModelRouterConfig MaskAll(ModelRouterConfig config) => config with
-    {
-        Llms = [.. config.Llms.Select(Llms.Mask)],
-        Apps = [.. config.Apps.Select(Apps.Mask)],
-    };
 
     private IWritableRouterStore WritableStore()
         => store as IWritableRouterStore ?? throw new RouterStoreException(
@@ -277,136 +213,6 @@ internal sealed partial class AdminEndpoints(
         return CryptographicOperations.FixedTimeEquals(given, SHA256.HashData(Encoding.UTF8.GetBytes(expected)));
     }
 
-    private static string RouteKey(HttpContext context) => context.Request.RouteValues["key"] as string ?? "";
-
-    private static string? IfMatch(HttpContext context)
-    {
-        var value = context.Request.Headers.IfMatch.ToString().Trim();
-        if (value.Length == 0)
-        {
-            return null;
-        }
-
-        if (value == "*")
-        {
-            return "*";
-        }
-
-        if (!EntityTagHeaderValue.TryParse(value.Split(',')[0].Trim(), out var tag))
-        {
-            throw new AdminBadRequestException($"If-Match '{value}' is not an entity tag; send the ETag of an earlier response, for example \"12\".");
-        }
-
-        return tag.Tag.ToString().Trim('"');
-    }
-
-    private static void SetETag(HttpContext context, string revision) => context.Response.Headers.ETag = $"\"{revision}\"";
-
-    private static int ReadInt(string? text, int fallback, int min, int max, string name)
-    {
-        if (string.IsNullOrEmpty(text))
-        {
-            return fallback;
-        }
-
-        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
-        {
-            throw new AdminBadRequestException($"{name} must be a whole number from {min} to {max} (got '{text}').");
-        }
-
-        return value;
-    }
-
-    /// <summary>Reads one item in configuration shape, mapped by the same reader as configuration files so that defaults and errors agree.</summary>
-    private async Task<T> ReadItemAsync<T>(HttpContext context, AdminResource<T> resource)
-        where T : class
-    {
-        var root = await ReadBodyAsync(context, wrap: true).ConfigureAwait(false);
-        var errors = new List<string>();
-        var item = resource.Read(root.GetSection("item"), errors);
-        if (errors.Count > 0)
-        {
-            throw new RouterStoreException(RouterStoreError.Invalid, $"The body is not a valid {resource.Noun}.", errors);
-        }
-
-        return item;
-    }
-
-    /// <summary>Reads a JSON object body (bounded by maxRequestBodyBytes) as configuration, optionally under the key <c>item</c>.</summary>
-    private async Task<IConfigurationRoot> ReadBodyAsync(HttpContext context, bool wrap)
-    {
-        var limit = options.CurrentValue.MaxRequestBodyBytes;
-        using var buffer = new MemoryStream();
-        if (wrap)
-        {
-            buffer.Write("{\"item\":"u8);
-        }
-
-        var chunk = new byte[16 * 1024];
-        var total = 0;
-        while (true)
-        {
-            var read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted).ConfigureAwait(false);
-            if (read == 0)
-            {
-                break;
-            }
-
-            total += read;
-            if (total > limit)
-            {
-                throw new AdminBadRequestException($"The body is larger than the {limit} byte limit (maxRequestBodyBytes).");
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        try
-        {
-            using var document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(wrap ? 8 : 0, total));
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                throw new AdminBadRequestException("The body must be a JSON object.");
-            }
-        }
-        catch (JsonException ex)
-        {
-            // The message names the position; it quotes no values.
-            throw new AdminBadRequestException("The body is not valid JSON: " + ex.Message);
-        }
-
-        if (wrap)
-        {
-            buffer.Write("}"u8);
-        }
-
-        buffer.Position = 0;
-        return new ConfigurationBuilder().AddJsonStream(buffer).Build();
-    }
-
-    private static async Task WriteJsonAsync<T>(HttpContext context, int status, T value, JsonTypeInfo<T> typeInfo)
-    {
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "application/json; charset=utf-8";
-        await JsonSerializer.SerializeAsync(context.Response.Body, value, typeInfo, context.RequestAborted).ConfigureAwait(false);
-    }
-
-    private static Task WriteProblemAsync(HttpContext context, int status, string title, string detail, IReadOnlyList<string>? errors = null, IReadOnlyList<string>? referencedBy = null)
-    {
-        context.Response.StatusCode = status;
-        context.Response.ContentType = ProblemContentType;
-        if (status == StatusCodes.Status405MethodNotAllowed)
-        {
-            context.Response.Headers.Allow = "GET";
-        }
-
-        var problem = new AdminProblem { Title = title, Status = status, Detail = detail, Errors = errors, ReferencedBy = referencedBy };
-        return JsonSerializer.SerializeAsync(context.Response.Body, problem, AdminJsonContext.Relaxed.AdminProblem, context.RequestAborted);
-    }
-
     [LoggerMessage(EventId = 4101, EventName = "AdminRequestFailed", Level = LogLevel.Error, Message = "An admin API {Method} request failed unexpectedly.")]
     private static partial void LogAdminFailed(ILogger logger, string method, Exception error);
 }
-
-/// <summary>A malformed admin request: bad JSON, query or header.</summary>
-internal sealed class AdminBadRequestException(string message) : Exception(message);

@@ -16,7 +16,7 @@ internal sealed record AdminPage<T>
     public int Total { get; init; }
 }
 
-/// <summary>An RFC 9457 problem document with every error found.</summary>
+/// <summary>An RFC 9457 problem document; for 400, <see cref="Errors"/> holds every error keyed by field path, as ASP.NET's ValidationProblemDetails does.</summary>
 internal sealed record AdminProblem
 {
     public string Type { get; init; } = "about:blank";
@@ -29,7 +29,7 @@ internal sealed record AdminProblem
     public string? Detail { get; init; }
 
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public IReadOnlyList<string>? Errors { get; init; }
+    public IReadOnlyDictionary<string, string[]>? Errors { get; init; }
 
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<string>? ReferencedBy { get; init; }

@@ -57,9 +57,9 @@ public static class ModelRouterAdminEndpointRouteBuilderExtensions
             prefix,
             services.GetRequiredService<ILogger<AdminEndpoints>>());
         var group = endpoints.MapGroup(prefix.TrimEnd('/'));
-        MapResource(group, handler, AdminEndpoints.Llms);
-        MapResource(group, handler, AdminEndpoints.Routers);
-        MapResource(group, handler, AdminEndpoints.Apps);
+        MapResource(group, handler, AdminResources.Llms);
+        MapResource(group, handler, AdminResources.Routers);
+        MapResource(group, handler, AdminResources.Apps);
         group.MapPost("/routers/{key}/activate", handler.Secure(c => handler.SetActiveAsync(c, active: true))).WithDisplayName("ModelRouter admin: activate router");
         group.MapPost("/routers/{key}/deactivate", handler.Secure(c => handler.SetActiveAsync(c, active: false))).WithDisplayName("ModelRouter admin: deactivate router");
         group.MapGet("/export", handler.Secure(handler.ExportAsync)).WithDisplayName("ModelRouter admin: export");

@@ -11,7 +11,18 @@ public interface IRouterConfigValidator
     /// <summary>Validates a configuration.</summary>
     /// <returns>Every problem found; empty when the configuration is valid.</returns>
     IReadOnlyList<string> Validate(ModelRouterConfig config);
+
+    /// <summary>Validates a configuration and names the field of each problem.</summary>
+    /// <returns>Every problem found, each with the path of its field (for example <c>routers[0].pools[1].vendors[0].weight</c>); empty when the configuration is valid.</returns>
+    /// <remarks>The default implementation returns the messages of <see cref="Validate"/> with an empty path.</remarks>
+    IReadOnlyList<RouterConfigError> ValidateFields(ModelRouterConfig config)
+        => [.. Validate(config).Select(message => new RouterConfigError("", message))];
 }
+
+/// <summary>One problem of a configuration: the path of the field it concerns and a message that names it too.</summary>
+/// <param name="Path">The field path in the configuration shape, for example <c>routers[0].pools[1].vendors[0].weight</c>; empty when no single field is at fault.</param>
+/// <param name="Message">What is wrong and how to fix it.</param>
+public sealed record RouterConfigError(string Path, string Message);
 
 /// <summary>The default validator: slugs, names, globs, algorithms, weights, references, URLs and timeouts.</summary>
 public sealed class RouterConfigValidator : IRouterConfigValidator
@@ -29,10 +40,13 @@ public sealed class RouterConfigValidator : IRouterConfigValidator
     }
 
     /// <inheritdoc/>
-    public IReadOnlyList<string> Validate(ModelRouterConfig config)
+    public IReadOnlyList<string> Validate(ModelRouterConfig config) => [.. ValidateFields(config).Select(e => e.Message)];
+
+    /// <inheritdoc/>
+    public IReadOnlyList<RouterConfigError> ValidateFields(ModelRouterConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        var errors = new List<string>();
+        var errors = new ErrorList();
         var llmIds = ValidateLlms(config, errors);
         var slugs = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < config.Routers.Count; i++)
@@ -41,14 +55,14 @@ public sealed class RouterConfigValidator : IRouterConfigValidator
             var path = string.IsNullOrEmpty(router.Slug) ? $"routers[{i}]" : $"router '{router.Slug}'";
             if (!IsValidSlug(router.Slug))
             {
-                errors.Add($"{path}: slug must be 1 to 64 characters of a-z, 0-9 and '-' (got '{router.Slug}')");
+                errors.Add($"routers[{i}].slug", $"{path}: slug must be 1 to 64 characters of a-z, 0-9 and '-' (got '{router.Slug}')");
             }
             else if (!slugs.Add(router.Slug))
             {
-                errors.Add($"{path}: slug is used by another router; slugs must be unique");
+                errors.Add($"routers[{i}].slug", $"{path}: slug is used by another router; slugs must be unique");
             }
 
-            ValidatePools(router, path, llmIds, errors);
+            ValidatePools(router, path, $"routers[{i}]", llmIds, errors);
         }
 
         ValidateApps(config, slugs, errors);
@@ -59,7 +73,7 @@ public sealed class RouterConfigValidator : IRouterConfigValidator
     public static bool IsValidSlug(string? slug)
         => !string.IsNullOrEmpty(slug) && slug.Length <= 64 && slug.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-');
 
-    private HashSet<string> ValidateLlms(ModelRouterConfig config, List<string> errors)
+    private HashSet<string> ValidateLlms(ModelRouterConfig config, ErrorList errors)
     {
         var ids = new HashSet<string>(StringComparer.Ordinal);
         var idsIgnoreCase = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -69,11 +83,11 @@ public sealed class RouterConfigValidator : IRouterConfigValidator
             var path = string.IsNullOrEmpty(llm.Id) ? $"llms[{i}]" : $"llm '{llm.Id}'";
             if (string.IsNullOrWhiteSpace(llm.Id))
             {
-                errors.Add($"{path}: id is required");
+                errors.Add($"llms[{i}].id", $"{path}: id is required");
             }
             else if (!idsIgnoreCase.Add(llm.Id))
             {
-                errors.Add($"{path}: id is used by another LLM; ids must be unique");
+                errors.Add($"llms[{i}].id", $"{path}: id is used by another LLM; ids must be unique");
             }
             else
             {
@@ -82,43 +96,44 @@ public sealed class RouterConfigValidator : IRouterConfigValidator
 
             if (!_providers.Contains(llm.Provider ?? ""))
             {
-                errors.Add($"{path}: provider '{llm.Provider}' is not registered; use one of: {string.Join(", ", _providers.Order(StringComparer.Ordinal))}");
+                errors.Add($"llms[{i}].provider", $"{path}: provider '{llm.Provider}' is not registered; use one of: {string.Join(", ", _providers.Order(StringComparer.Ordinal))}");
             }
 
             if (!Uri.TryCreate(llm.BaseUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             {
-                errors.Add($"{path}: baseUrl must be an absolute http or https URL (got '{llm.BaseUrl}')");
+                errors.Add($"llms[{i}].baseUrl", $"{path}: baseUrl must be an absolute http or https URL (got '{llm.BaseUrl}')");
             }
             else if (!string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment) || !string.IsNullOrEmpty(uri.UserInfo))
             {
-                errors.Add($"{path}: baseUrl must not carry a query, fragment or credentials; put keys in apiKey or headers");
+                errors.Add($"llms[{i}].baseUrl", $"{path}: baseUrl must not carry a query, fragment or credentials; put keys in apiKey or headers");
             }
 
             if (!(llm.TimeoutSeconds > 0))
             {
-                errors.Add($"{path}: timeoutSeconds must be greater than 0 (got {llm.TimeoutSeconds})");
+                errors.Add($"llms[{i}].timeoutSeconds", $"{path}: timeoutSeconds must be greater than 0 (got {llm.TimeoutSeconds})");
             }
 
             if (!(llm.ConnectTimeoutSeconds > 0))
             {
-                errors.Add($"{path}: connectTimeoutSeconds must be greater than 0 (got {llm.ConnectTimeoutSeconds})");
+                errors.Add($"llms[{i}].connectTimeoutSeconds", $"{path}: connectTimeoutSeconds must be greater than 0 (got {llm.ConnectTimeoutSeconds})");
             }
 
             if (!(llm.StreamIdleTimeoutSeconds > 0))
             {
-                errors.Add($"{path}: streamIdleTimeoutSeconds must be greater than 0 (got {llm.StreamIdleTimeoutSeconds})");
+                errors.Add($"llms[{i}].streamIdleTimeoutSeconds", $"{path}: streamIdleTimeoutSeconds must be greater than 0 (got {llm.StreamIdleTimeoutSeconds})");
             }
 
             if (llm.DefaultMaxTokens is <= 0)
             {
-                errors.Add($"{path}: defaultMaxTokens must be at least 1 (got {llm.DefaultMaxTokens})");
+                errors.Add($"llms[{i}].defaultMaxTokens", $"{path}: defaultMaxTokens must be at least 1 (got {llm.DefaultMaxTokens})");
             }
 
-            foreach (var header in llm.Headers)
+            for (var h = 0; h < llm.Headers.Count; h++)
             {
+                var header = llm.Headers[h];
                 if (string.IsNullOrWhiteSpace(header.Name) || header.Name.Any(c => c <= ' ' || c == ':' || c > '~'))
                 {
-                    errors.Add($"{path}: header name '{header.Name}' is not a valid HTTP header name");
+                    errors.Add($"llms[{i}].headers[{h}].name", $"{path}: header name '{header.Name}' is not a valid HTTP header name");
                 }
             }
         }
@@ -126,42 +141,45 @@ public sealed class RouterConfigValidator : IRouterConfigValidator
         return ids;
     }
 
-    private void ValidatePools(RouterConfig router, string routerPath, HashSet<string> llmIds, List<string> errors)
+    private void ValidatePools(RouterConfig router, string routerPath, string routerField, HashSet<string> llmIds, ErrorList errors)
     {
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         for (var p = 0; p < router.Pools.Count; p++)
         {
             var pool = router.Pools[p];
             var path = string.IsNullOrEmpty(pool.Name) ? $"{routerPath}: pools[{p}]" : $"{routerPath}: pool '{pool.Name}'";
+            var field = $"{routerField}.pools[{p}]";
             if (string.IsNullOrWhiteSpace(pool.Name))
             {
-                errors.Add($"{path}: name is required");
+                errors.Add($"{field}.name", $"{path}: name is required");
             }
             else if (!names.Add(pool.Name))
             {
-                errors.Add($"{path}: name is used by another pool of this router; pool names must be unique within a router");
+                errors.Add($"{field}.name", $"{path}: name is used by another pool of this router; pool names must be unique within a router");
             }
 
             if (!GlobPattern.TryParse(pool.ModelPattern, out _, out var globError))
             {
-                errors.Add($"{path}: modelPattern '{pool.ModelPattern}' is not a valid glob: {globError}");
+                errors.Add($"{field}.modelPattern", $"{path}: modelPattern '{pool.ModelPattern}' is not a valid glob: {globError}");
             }
 
             if (!_selectors.Contains(pool.Algorithm ?? ""))
             {
-                errors.Add($"{path}: algorithm '{pool.Algorithm}' is not a registered selector; use one of: {string.Join(", ", _selectors.Order(StringComparer.Ordinal))}");
+                errors.Add($"{field}.algorithm", $"{path}: algorithm '{pool.Algorithm}' is not a registered selector; use one of: {string.Join(", ", _selectors.Order(StringComparer.Ordinal))}");
             }
 
             if (pool.MaxAttempts is < 1)
             {
-                errors.Add($"{path}: maxAttempts must be at least 1, or left out to try every vendor once (got {pool.MaxAttempts})");
+                errors.Add($"{field}.maxAttempts", $"{path}: maxAttempts must be at least 1, or left out to try every vendor once (got {pool.MaxAttempts})");
             }
 
-            foreach (var status in pool.FailoverStatusCodes ?? [])
+            var statuses = pool.FailoverStatusCodes ?? [];
+            for (var s = 0; s < statuses.Count; s++)
             {
+                var status = statuses[s];
                 if (status is < 400 or > 599)
                 {
-                    errors.Add($"{path}: failoverStatusCodes may only hold 4xx and 5xx statuses (got {status})");
+                    errors.Add($"{field}.failoverStatusCodes[{s}]", $"{path}: failoverStatusCodes may only hold 4xx and 5xx statuses (got {status})");
                 }
             }
 
@@ -169,18 +187,19 @@ public sealed class RouterConfigValidator : IRouterConfigValidator
             {
                 var vendor = pool.Vendors[v];
                 var vendorPath = string.IsNullOrEmpty(vendor.Llm) ? $"{path}: vendors[{v}]" : $"{path}: vendor '{vendor.Llm}'";
+                var vendorField = $"{field}.vendors[{v}]";
                 if (string.IsNullOrWhiteSpace(vendor.Llm))
                 {
-                    errors.Add($"{vendorPath}: llm is required; name the id of a configured LLM");
+                    errors.Add($"{vendorField}.llm", $"{vendorPath}: llm is required; name the id of a configured LLM");
                 }
                 else if (!llmIds.Contains(vendor.Llm))
                 {
-                    errors.Add($"{vendorPath}: llm '{vendor.Llm}' is not configured; add it to llms or fix the id");
+                    errors.Add($"{vendorField}.llm", $"{vendorPath}: llm '{vendor.Llm}' is not configured; add it to llms or fix the id");
                 }
 
                 if (vendor.Weight < 0)
                 {
-                    errors.Add($"{vendorPath}: weight must be 0 or more (got {vendor.Weight}); 0 takes no traffic");
+                    errors.Add($"{vendorField}.weight", $"{vendorPath}: weight must be 0 or more (got {vendor.Weight}); 0 takes no traffic");
                 }
 
                 var sources = new HashSet<string>(StringComparer.Ordinal);
@@ -189,18 +208,18 @@ public sealed class RouterConfigValidator : IRouterConfigValidator
                     var mapping = vendor.ModelMappings[m];
                     if (string.IsNullOrEmpty(mapping.Source) || string.IsNullOrEmpty(mapping.Target))
                     {
-                        errors.Add($"{vendorPath}: modelMappings[{m}]: source and target are both required");
+                        errors.Add($"{vendorField}.modelMappings[{m}]", $"{vendorPath}: modelMappings[{m}]: source and target are both required");
                     }
                     else if (!sources.Add(mapping.Source))
                     {
-                        errors.Add($"{vendorPath}: modelMappings[{m}]: source '{mapping.Source}' is mapped twice");
+                        errors.Add($"{vendorField}.modelMappings[{m}].source", $"{vendorPath}: modelMappings[{m}]: source '{mapping.Source}' is mapped twice");
                     }
                 }
             }
         }
     }
 
-    private static void ValidateApps(ModelRouterConfig config, HashSet<string> slugs, List<string> errors)
+    private static void ValidateApps(ModelRouterConfig config, HashSet<string> slugs, ErrorList errors)
     {
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var keys = new HashSet<string>(StringComparer.Ordinal);
@@ -210,33 +229,40 @@ public sealed class RouterConfigValidator : IRouterConfigValidator
             var path = string.IsNullOrEmpty(app.Name) ? $"apps[{i}]" : $"app '{app.Name}'";
             if (string.IsNullOrWhiteSpace(app.Name))
             {
-                errors.Add($"{path}: name is required");
+                errors.Add($"apps[{i}].name", $"{path}: name is required");
             }
             else if (!names.Add(app.Name))
             {
-                errors.Add($"{path}: name is used by another app; app names must be unique");
+                errors.Add($"apps[{i}].name", $"{path}: name is used by another app; app names must be unique");
             }
 
             if (string.IsNullOrWhiteSpace(app.ApiKey))
             {
-                errors.Add($"{path}: apiKey is required");
+                errors.Add($"apps[{i}].apiKey", $"{path}: apiKey is required");
             }
             else if (app.ApiKey.Length < 8)
             {
-                errors.Add($"{path}: apiKey must be at least 8 characters");
+                errors.Add($"apps[{i}].apiKey", $"{path}: apiKey must be at least 8 characters");
             }
             else if (!keys.Add(app.ApiKey))
             {
-                errors.Add($"{path}: apiKey is the same as another app's; give every app its own key");
+                errors.Add($"apps[{i}].apiKey", $"{path}: apiKey is the same as another app's; give every app its own key");
             }
 
-            foreach (var slug in app.Routers)
+            for (var r = 0; r < app.Routers.Count; r++)
             {
+                var slug = app.Routers[r];
                 if (slug != "*" && !slugs.Contains(slug))
                 {
-                    errors.Add($"{path}: router '{slug}' is not configured; fix the slug or use '*' for every router");
+                    errors.Add($"apps[{i}].routers[{r}]", $"{path}: router '{slug}' is not configured; fix the slug or use '*' for every router");
                 }
             }
         }
+    }
+
+    /// <summary>Collects problems, each with the path of its field.</summary>
+    private sealed class ErrorList : List<RouterConfigError>
+    {
+        public void Add(string field, string message) => Add(new RouterConfigError(field, message));
     }
 }

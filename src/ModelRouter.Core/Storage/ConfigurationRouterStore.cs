@@ -35,7 +35,7 @@ internal static class ConfigurationReader
 {
     public static void BindOptions(IConfiguration section, ModelRouterOptions options)
     {
-        var errors = new List<string>();
+        var errors = new List<RouterConfigError>();
         options.Namespace = section["namespace"] ?? options.Namespace;
         options.AdminApiKey = section["adminApiKey"] ?? options.AdminApiKey;
         options.RequireAppKey = ReadBool(section, "requireAppKey", options.RequireAppKey, "ModelRouter", errors);
@@ -49,21 +49,28 @@ internal static class ConfigurationReader
         options.CredentialCooldownSeconds = ReadDouble(section, "credentialCooldownSeconds", options.CredentialCooldownSeconds, "ModelRouter", errors);
         if (errors.Count > 0)
         {
-            throw new ModelRouterConfigurationException(errors);
+            throw new ModelRouterConfigurationException([.. errors.Select(e => e.Message)]);
         }
     }
 
     public static ModelRouterConfig ReadConfig(IConfiguration section)
     {
-        var errors = new List<string>();
+        var errors = new List<RouterConfigError>();
+        var config = ReadConfig(section, errors);
+        if (errors.Count > 0)
+        {
+            throw new ModelRouterConfigurationException([.. errors.Select(e => e.Message)]);
+        }
+
+        return config;
+    }
+
+    /// <summary>Reads a whole configuration, adding every conversion problem to <paramref name="errors"/> instead of throwing.</summary>
+    public static ModelRouterConfig ReadConfig(IConfiguration section, List<RouterConfigError> errors)
+    {
         var llms = section.GetSection("llms").GetChildren().Select((s, i) => ReadLlm(s, $"llms[{i}]", errors)).ToArray();
         var routers = section.GetSection("routers").GetChildren().Select((s, i) => ReadRouter(s, $"routers[{i}]", errors)).ToArray();
         var apps = section.GetSection("apps").GetChildren().Select(ReadApp).ToArray();
-        if (errors.Count > 0)
-        {
-            throw new ModelRouterConfigurationException(errors);
-        }
-
         var config = new ModelRouterConfig { Llms = llms, Routers = routers, Apps = apps };
         return config with { Revision = ComputeRevision(section) };
     }
@@ -75,7 +82,7 @@ internal static class ConfigurationReader
         Routers = ReadStrings(s.GetSection("routers")),
     };
 
-    internal static LlmConfig ReadLlm(IConfigurationSection s, string path, List<string> errors)
+    internal static LlmConfig ReadLlm(IConfigurationSection s, string path, List<RouterConfigError> errors)
     {
         var defaults = new LlmConfig();
         return new LlmConfig
@@ -97,17 +104,17 @@ internal static class ConfigurationReader
         };
     }
 
-    internal static RouterConfig ReadRouter(IConfigurationSection s, string path, List<string> errors) => new()
+    internal static RouterConfig ReadRouter(IConfigurationSection s, string path, List<RouterConfigError> errors) => new()
     {
         Slug = s["slug"] ?? "",
         Name = s["name"] ?? "",
         Description = s["description"] ?? "",
         Active = ReadBool(s, "active", true, path, errors),
         Namespaces = ReadStrings(s.GetSection("namespaces")),
-        Pools = s.GetSection("pools").GetChildren().Select((p, i) => ReadPool(p, $"{path}.pools[{i}]", errors)).ToArray(),
+        Pools = s.GetSection("pools").GetChildren().Select((p, i) => ReadPool(p, Join(path, $"pools[{i}]"), errors)).ToArray(),
     };
 
-    private static PoolConfig ReadPool(IConfigurationSection s, string path, List<string> errors)
+    private static PoolConfig ReadPool(IConfigurationSection s, string path, List<RouterConfigError> errors)
     {
         var defaults = new PoolConfig();
         return new PoolConfig
@@ -118,13 +125,13 @@ internal static class ConfigurationReader
             Priority = ReadInt(s, "priority", 0, path, errors),
             MaxAttempts = string.IsNullOrEmpty(s["maxAttempts"]) ? null : ReadInt(s, "maxAttempts", 0, path, errors),
             FailoverStatusCodes = s.GetSection("failoverStatusCodes").Exists()
-                ? [.. s.GetSection("failoverStatusCodes").GetChildren().Select((c, i) => ReadInt(s.GetSection("failoverStatusCodes"), c.Key, 0, $"{path}.failoverStatusCodes[{i}]", errors))]
+                ? [.. s.GetSection("failoverStatusCodes").GetChildren().Select((c, i) => ReadInt(s.GetSection("failoverStatusCodes"), c.Key, 0, Join(path, "failoverStatusCodes"), errors))]
                 : null,
             Vendors = s.GetSection("vendors").GetChildren().Select((v, i) => new VendorConfig
             {
                 Llm = v["llm"] ?? "",
-                Weight = ReadInt(v, "weight", 1, $"{path}.vendors[{i}]", errors),
-                Active = ReadBool(v, "active", true, $"{path}.vendors[{i}]", errors),
+                Weight = ReadInt(v, "weight", 1, Join(path, $"vendors[{i}]"), errors),
+                Active = ReadBool(v, "active", true, Join(path, $"vendors[{i}]"), errors),
                 ModelMappings = v.GetSection("modelMappings").GetChildren()
                     .Select(m => new ModelMappingConfig { Source = m["source"] ?? "", Target = m["target"] ?? "" })
                     .ToArray(),
@@ -137,7 +144,7 @@ internal static class ConfigurationReader
             ? [single]
             : [.. s.GetChildren().Select(c => c.Value).OfType<string>()];
 
-    private static bool ReadBool(IConfiguration s, string key, bool fallback, string path, List<string> errors)
+    private static bool ReadBool(IConfiguration s, string key, bool fallback, string path, List<RouterConfigError> errors)
     {
         var text = s[key];
         if (string.IsNullOrEmpty(text))
@@ -150,11 +157,11 @@ internal static class ConfigurationReader
             return value;
         }
 
-        errors.Add($"{path}: '{key}' must be true or false, not '{text}'");
+        AddError(errors, path, key, $"'{key}' must be true or false, not '{text}'");
         return fallback;
     }
 
-    private static int ReadInt(IConfiguration s, string key, int fallback, string path, List<string> errors)
+    private static int ReadInt(IConfiguration s, string key, int fallback, string path, List<RouterConfigError> errors)
     {
         var text = s[key];
         if (string.IsNullOrEmpty(text))
@@ -167,11 +174,11 @@ internal static class ConfigurationReader
             return value;
         }
 
-        errors.Add($"{path}: '{key}' must be a whole number, not '{text}'");
+        AddError(errors, path, key, $"'{key}' must be a whole number, not '{text}'");
         return fallback;
     }
 
-    private static double ReadDouble(IConfiguration s, string key, double fallback, string path, List<string> errors)
+    private static double ReadDouble(IConfiguration s, string key, double fallback, string path, List<RouterConfigError> errors)
     {
         var text = s[key];
         if (string.IsNullOrEmpty(text))
@@ -184,8 +191,18 @@ internal static class ConfigurationReader
             return value;
         }
 
-        errors.Add($"{path}: '{key}' must be a number, not '{text}'");
+        AddError(errors, path, key, $"'{key}' must be a number, not '{text}'");
         return fallback;
+    }
+
+    /// <summary>Joins a field path and a member: <c>routers[0]</c> and <c>pools[1]</c> give <c>routers[0].pools[1]</c>; an empty path gives the member.</summary>
+    internal static string Join(string path, string member) => path.Length == 0 ? member : $"{path}.{member}";
+
+    private static void AddError(List<RouterConfigError> errors, string path, string key, string message)
+    {
+        // Keys of a list (failoverStatusCodes) are indices: report them as such.
+        var field = key.Length > 0 && char.IsAsciiDigit(key[0]) ? $"{path}[{key}]" : Join(path, key);
+        errors.Add(new RouterConfigError(field, path.Length == 0 ? message : $"{path}: {message}"));
     }
 
     // The revision is a digest of every key and value under the section, so an unchanged reload is recognised as such.

@@ -122,8 +122,11 @@ public sealed class RouterStoreChange
     /// <summary>Gets the revision the item must still have, or <see langword="null"/> to skip the check (<c>If-Match</c>).</summary>
     public string? ExpectedRevision { get; }
 
-    /// <summary>Gets a value indicating whether a replaced LLM or app keeps its stored key when the new item has none.</summary>
-    /// <value>The default is <see langword="true"/>: keys are write-only, so a client that read an item cannot send its key back.</value>
+    /// <summary>
+    /// Gets a value indicating whether a replaced LLM or app keeps its stored key when the new item has none, and an
+    /// LLM keeps the stored value of each header whose new value is empty.
+    /// </summary>
+    /// <value>The default is <see langword="true"/>: keys and header values are write-only, so a client that read an item cannot send them back.</value>
     public bool KeepStoredKeys { get; init; } = true;
 
     /// <summary>Adds an LLM.</summary>
@@ -196,12 +199,27 @@ public enum RouterStoreError
 /// <summary>A change a store refused, with the reason and every problem found.</summary>
 public sealed class RouterStoreException : Exception
 {
+    private readonly IReadOnlyList<RouterConfigError>? _fieldErrors;
+
     /// <summary>Creates the exception.</summary>
     public RouterStoreException(RouterStoreError error, string message, IReadOnlyList<string>? errors = null)
         : base(message)
     {
         Error = error;
         Errors = errors ?? [message];
+    }
+
+    /// <summary>Creates the exception for an invalid change, naming the field of each problem.</summary>
+    /// <param name="error">Why the change was refused, usually <see cref="RouterStoreError.Invalid"/>.</param>
+    /// <param name="message">The summary.</param>
+    /// <param name="fieldErrors">Every problem found, each with the path of its field in the validated configuration.</param>
+    public RouterStoreException(RouterStoreError error, string message, IReadOnlyList<RouterConfigError> fieldErrors)
+        : base(message)
+    {
+        ArgumentNullException.ThrowIfNull(fieldErrors);
+        Error = error;
+        _fieldErrors = fieldErrors;
+        Errors = [.. fieldErrors.Select(e => e.Message)];
     }
 
     /// <summary>Creates the exception.</summary>
@@ -229,6 +247,13 @@ public sealed class RouterStoreException : Exception
 
     /// <summary>Gets every problem found; for <see cref="RouterStoreError.InUse"/>, one message per referencing item.</summary>
     public IReadOnlyList<string> Errors { get; }
+
+    /// <summary>Gets every problem found with the path of its field; paths are empty where the reporter named no field.</summary>
+    public IReadOnlyList<RouterConfigError> FieldErrors => _fieldErrors ?? [.. Errors.Select(e => new RouterConfigError("", e))];
+
+    /// <summary>Gets the path of the changed item in the validated configuration (for example <c>routers[3]</c>), or <see langword="null"/> for an import.</summary>
+    /// <remarks>Lets an API report the paths of <see cref="FieldErrors"/> relative to the item it was sent.</remarks>
+    public string? ItemPath { get; init; }
 
     /// <summary>Gets the keys of the items that still reference the item, for <see cref="RouterStoreError.InUse"/>.</summary>
     public IReadOnlyList<string> ReferencedBy { get; init; } = [];

@@ -71,13 +71,42 @@ internal static class RouterStoreChangeApplier
         }
 
         var contents = new RouterStoreContents { Revision = tag, Llms = llms, Routers = routers, Apps = apps };
-        var errors = validator.Validate(contents.ToConfig());
+        var errors = validator.ValidateFields(contents.ToConfig());
         if (errors.Count > 0)
         {
-            throw new RouterStoreException(RouterStoreError.Invalid, "The change would make the configuration invalid.", errors);
+            throw new RouterStoreException(RouterStoreError.Invalid, "The change would make the configuration invalid.", errors)
+            {
+                ItemPath = change.Kind is RouterStoreChangeKind.Create or RouterStoreChangeKind.Replace ? ItemPath(contents, change) : null,
+            };
         }
 
         return new RouterStoreWrite(contents, revision, upserts, deletes, change.Kind == RouterStoreChangeKind.Import);
+    }
+
+    /// <summary>Where the changed item sits in the validated configuration, for example <c>routers[3]</c>.</summary>
+    private static string? ItemPath(RouterStoreContents contents, RouterStoreChange change)
+    {
+        var (list, index) = change.ItemKind switch
+        {
+            RouterStoreItemKind.Llm => ("llms", IndexOf(contents.Llms, l => l.Id, change.Key)),
+            RouterStoreItemKind.Router => ("routers", IndexOf(contents.Routers, r => r.Slug, change.Key)),
+            _ => ("apps", IndexOf(contents.Apps, a => a.Name, change.Key)),
+        };
+        return index < 0 ? null : string.Create(CultureInfo.InvariantCulture, $"{list}[{index}]");
+    }
+
+    private static int IndexOf<T>(IReadOnlyList<StoredItem<T>> items, Func<T, string> keyOf, string key)
+        where T : class
+    {
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (string.Equals(keyOf(items[i].Item), key, StringComparison.OrdinalIgnoreCase))
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     /// <summary>Reads a store revision written by this class; an empty or foreign revision counts as 0.</summary>
@@ -169,7 +198,31 @@ internal static class RouterStoreChangeApplier
     }
 
     private static LlmConfig KeepLlmKey(LlmConfig item, LlmConfig? old, bool keep)
-        => keep && string.IsNullOrEmpty(item.ApiKey) && old is not null ? item with { ApiKey = old.ApiKey } : item;
+    {
+        if (!keep || old is null)
+        {
+            return item;
+        }
+
+        if (string.IsNullOrEmpty(item.ApiKey))
+        {
+            item = item with { ApiKey = old.ApiKey };
+        }
+
+        // Header values can carry credentials (Authorization, an organization id), so reads mask them like keys:
+        // an empty value means "keep the one stored under this header name".
+        if (item.Headers.Any(h => string.IsNullOrEmpty(h.Value)))
+        {
+            item = item with
+            {
+                Headers = [.. item.Headers.Select(h => string.IsNullOrEmpty(h.Value)
+                    ? h with { Value = old.Headers.FirstOrDefault(o => string.Equals(o.Name, h.Name, StringComparison.OrdinalIgnoreCase))?.Value ?? "" }
+                    : h)],
+            };
+        }
+
+        return item;
+    }
 
     private static AppConfig KeepAppKey(AppConfig item, AppConfig? old, bool keep)
         => keep && string.IsNullOrEmpty(item.ApiKey) && old is not null ? item with { ApiKey = old.ApiKey } : item;

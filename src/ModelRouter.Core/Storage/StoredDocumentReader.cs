@@ -10,12 +10,12 @@ namespace ModelRouter.Storage;
 /// </summary>
 internal static class StoredDocumentReader
 {
-    public static T Read<T>(string json, string key, Func<IConfigurationSection, string, List<string>, T> read)
+    public static T Read<T>(string json, string key, Func<IConfigurationSection, string, List<Configuration.RouterConfigError>, T> read)
     {
         using var stream = new MemoryStream(Encoding.UTF8.GetBytes("{\"item\":" + json + "}"));
         var section = new ConfigurationBuilder().AddJsonStream(stream).Build().GetSection("item");
-        var errors = new List<string>();
+        var errors = new List<Configuration.RouterConfigError>();
         var item = read(section, key, errors);
-        return errors.Count == 0 ? item : throw new ModelRouterConfigurationException(errors);
+        return errors.Count == 0 ? item : throw new ModelRouterConfigurationException([.. errors.Select(e => e.Message)]);
     }
 }

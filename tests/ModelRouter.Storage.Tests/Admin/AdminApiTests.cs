@@ -73,7 +73,7 @@ public sealed class AdminApiTests
     }
 
     [Test]
-    public async Task CreateRouter_Invalid_400ProblemListingEveryError()
+    public async Task CreateRouter_Invalid_400ProblemListingEveryErrorByField()
     {
         const string json = """{"slug":"Bad Slug","pools":[{"name":"p","algorithm":"nope","modelPattern":"[","vendors":[{"llm":"ghost","weight":-1}]}]}""";
 
@@ -81,12 +81,16 @@ public sealed class AdminApiTests
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That(response.Content.Headers.ContentType!.MediaType, Is.EqualTo("application/problem+json"));
-        var errors = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["errors"]!.AsArray().Select(e => e!.GetValue<string>()).ToArray();
-        Assert.That(errors, Has.Some.Contains("slug"));
-        Assert.That(errors, Has.Some.Contains("algorithm"));
-        Assert.That(errors, Has.Some.Contains("modelPattern"));
-        Assert.That(errors, Has.Some.Contains("llm 'ghost'"));
-        Assert.That(errors, Has.Some.Contains("weight"));
+        var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        var errors = problem["errors"]!.AsObject();
+        Assert.That(errors.Select(e => e.Key), Is.EquivalentTo(new[]
+        {
+            "slug", "pools[0].algorithm", "pools[0].modelPattern", "pools[0].vendors[0].llm", "pools[0].vendors[0].weight",
+        }));
+        Assert.That(errors["pools[0].vendors[0].llm"]![0]!.GetValue<string>(), Does.Contain("llm 'ghost'"));
+        Assert.That(errors["pools[0].vendors[0].weight"]![0]!.GetValue<string>(), Does.Contain("weight"));
+        Assert.That(problem["status"]!.GetValue<int>(), Is.EqualTo(400));
+        Assert.That(problem["type"]!.GetValue<string>(), Is.EqualTo("https://tools.ietf.org/html/rfc9110#section-15.5.1"));
     }
 
     [Test]
@@ -97,8 +101,9 @@ public sealed class AdminApiTests
         using var response = await _host.SendAdminAsync(HttpMethod.Post, "/routers", json);
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.That(text, Does.Contain("'active'").And.Contain("'priority'"));
+        var errors = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["errors"]!.AsObject();
+        Assert.That(errors.Select(e => e.Key), Is.EquivalentTo(new[] { "active", "pools[0].priority" }));
+        Assert.That(errors["active"]![0]!.GetValue<string>(), Does.Contain("'active'"));
     }
 
     [Test]

@@ -163,6 +163,36 @@ public abstract class RouterStoreContractTests
     }
 
     [Test]
+    public async Task Replace_LlmWithEmptyHeaderValue_KeepsStoredValue_NewValueReplacesIt()
+    {
+        HeaderConfig[] headers = [new() { Name = "OpenAI-Organization", Value = "org-secret" }, new() { Name = "X-Team", Value = "t1" }];
+        await Store.ApplyAsync(RouterStoreChange.CreateLlm(Llm("a") with { Headers = headers }), Validator);
+
+        HeaderConfig[] replaced = [new() { Name = "openai-organization", Value = "" }, new() { Name = "X-Team", Value = "t2" }];
+        await Store.ApplyAsync(RouterStoreChange.ReplaceLlm("a", Llm("a") with { Headers = replaced }), Validator);
+
+        var stored = (await Store.ReadAsync()).FindLlm("a")!.Item.Headers;
+        Assert.That(stored.Select(h => h.Value), Is.EqualTo(new[] { "org-secret", "t2" }));
+    }
+
+    [Test]
+    public async Task Create_InvalidRouter_ErrorsNameTheFieldPathAndTheItem()
+    {
+        await Store.ApplyAsync(RouterStoreChange.CreateLlm(Llm("a")), Validator);
+        await Store.ApplyAsync(RouterStoreChange.CreateRouter(Router("r0", "a")), Validator);
+        var router = Router("r1", "a") with
+        {
+            Pools = [Router("r1", "a").Pools[0], new PoolConfig { Name = "p2", Vendors = [new VendorConfig { Llm = "a", Weight = -1 }] }],
+        };
+
+        var error = Assert.ThrowsAsync<RouterStoreException>(() => Store.ApplyAsync(RouterStoreChange.CreateRouter(router), Validator));
+
+        Assert.That(error!.ItemPath, Is.EqualTo("routers[1]"));
+        Assert.That(error.FieldErrors.Select(e => e.Path), Is.EqualTo(new[] { "routers[1].pools[1].vendors[0].weight" }));
+        Assert.That(error.FieldErrors[0].Message, Does.Contain("weight must be 0 or more"));
+    }
+
+    [Test]
     public async Task Create_VendorOfUnknownLlm_InvalidNamingTheField()
     {
         var error = Assert.ThrowsAsync<RouterStoreException>(() => Store.ApplyAsync(RouterStoreChange.CreateRouter(Router("r1", "ghost")), Validator));

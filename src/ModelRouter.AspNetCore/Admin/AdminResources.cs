@@ -1,0 +1,71 @@
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.Extensions.Configuration;
+using ModelRouter.Configuration;
+using ModelRouter.Serialization;
+using ModelRouter.Storage;
+
+namespace ModelRouter.AspNetCore.Admin;
+
+/// <summary>Describes one resource of the admin API: how to key, mask and change it.</summary>
+internal sealed record AdminResource<T>(
+    string Segment,
+    string Noun,
+    Func<T, string> KeyOf,
+    JsonTypeInfo<T> TypeInfo,
+    JsonTypeInfo<AdminPage<T>> PageInfo,
+    Func<IConfigurationSection, List<RouterConfigError>, T> Read,
+    Func<RouterStoreContents, IReadOnlyList<StoredItem<T>>> ItemsOf,
+    Func<T, T> Normalize,
+    Func<T, T> Mask,
+    Func<T, T> Unmask,
+    Func<T, RouterStoreChange> Create,
+    Func<string, T, string?, RouterStoreChange> Replace,
+    Func<string, string?, RouterStoreChange> Delete)
+    where T : class;
+
+/// <summary>The resources of the admin API and how each is keyed, read, masked and changed.</summary>
+internal static class AdminResources
+{
+    /// <summary>What a read returns instead of a key or header value: both are write-only. Sending it back keeps the stored value.</summary>
+    public const string MaskedKey = "********";
+
+    public static readonly AdminResource<LlmConfig> Llms = new(
+        "llms", "LLM", l => l.Id, AdminJsonContext.Relaxed.LlmConfig, AdminJsonContext.Relaxed.AdminPageLlmConfig,
+        (s, e) => ConfigurationReader.ReadLlm(s, "", e), c => c.Llms,
+        ConfigNormalizer.Normalize, MaskLlm, UnmaskLlm,
+        RouterStoreChange.CreateLlm, (k, l, r) => RouterStoreChange.ReplaceLlm(k, l, r), (k, r) => RouterStoreChange.DeleteLlm(k, r));
+
+    public static readonly AdminResource<RouterConfig> Routers = new(
+        "routers", "router", r => r.Slug, AdminJsonContext.Relaxed.RouterConfig, AdminJsonContext.Relaxed.AdminPageRouterConfig,
+        (s, e) => ConfigurationReader.ReadRouter(s, "", e), c => c.Routers,
+        ConfigNormalizer.Normalize, r => r, r => r,
+        RouterStoreChange.CreateRouter, (k, x, r) => RouterStoreChange.ReplaceRouter(k, x, r), (k, r) => RouterStoreChange.DeleteRouter(k, r));
+
+    public static readonly AdminResource<AppConfig> Apps = new(
+        "apps", "app", a => a.Name, AdminJsonContext.Relaxed.AppConfig, AdminJsonContext.Relaxed.AdminPageAppConfig,
+        (s, _) => ConfigurationReader.ReadApp(s), c => c.Apps,
+        ConfigNormalizer.Normalize,
+        a => a with { ApiKey = string.IsNullOrEmpty(a.ApiKey) ? "" : MaskedKey },
+        a => a.ApiKey == MaskedKey ? a with { ApiKey = "" } : a,
+        RouterStoreChange.CreateApp, (k, a, r) => RouterStoreChange.ReplaceApp(k, a, r), (k, r) => RouterStoreChange.DeleteApp(k, r));
+
+    public static ModelRouterConfig MaskAll(ModelRouterConfig config) => config with
+    {
+        Llms = [.. config.Llms.Select(Llms.Mask)],
+        Apps = [.. config.Apps.Select(Apps.Mask)],
+    };
+
+    /// <summary>Hides the key and every header value: headers such as Authorization or an organization id are credentials too.</summary>
+    private static LlmConfig MaskLlm(LlmConfig llm) => llm with
+    {
+        ApiKey = string.IsNullOrEmpty(llm.ApiKey) ? null : MaskedKey,
+        Headers = [.. llm.Headers.Select(h => h with { Value = string.IsNullOrEmpty(h.Value) ? "" : MaskedKey })],
+    };
+
+    /// <summary>Turns masks sent back into "keep the stored value" (an empty key or header value) for the store.</summary>
+    private static LlmConfig UnmaskLlm(LlmConfig llm) => llm with
+    {
+        ApiKey = llm.ApiKey == MaskedKey ? null : llm.ApiKey,
+        Headers = [.. llm.Headers.Select(h => h.Value == MaskedKey ? h with { Value = "" } : h)],
+    };
+}

@@ -1,0 +1,25 @@
+using ModelRouter.Configuration;
+
+namespace ModelRouter.Storage;
+
+/// <summary>Settings shared by the SQL stores.</summary>
+public class SqlRouterStoreOptions
+{
+    /// <summary>Gets or sets the connection string. Required.</summary>
+    public string ConnectionString { get; set; } = "";
+
+    /// <summary>Gets or sets the configuration imported the first time the store is found empty, or <see langword="null"/> to start empty.</summary>
+    /// <remarks>Once the store holds data, the seed is never applied again, so a changed file does not overwrite managed data.</remarks>
+    public ModelRouterConfig? Seed { get; set; }
+
+    /// <summary>Gets or sets the validator the seed must pass; required when <see cref="Seed"/> is set.</summary>
+    public IRouterConfigValidator? SeedValidator { get; set; }
+
+    /// <summary>Gets or sets how often the store re-reads its revision to catch changes made elsewhere, or <see langword="null"/> never.</summary>
+    /// <value>The default is 5 seconds.</value>
+    public TimeSpan? ResyncInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Gets or sets the clock of the resync loop.</summary>
+    /// <value>The default is <see cref="TimeProvider.System"/>.</value>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+}
