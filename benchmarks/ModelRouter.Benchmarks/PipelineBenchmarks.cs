@@ -1,0 +1,115 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using BenchmarkDotNet.Attributes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using ModelRouter.Configuration;
+using ModelRouter.Routing;
+
+namespace ModelRouter.Benchmarks;
+
+/// <summary>
+/// The whole non-streaming <see cref="IModelRouter.RouteAsync"/> (app key, parse, match, select, map, breaker,
+/// timeouts, upstream call, response read and validation) against an in-process handler that drains the request and
+/// answers a canned 330-byte completion. Baseline: a bare <see cref="HttpClient.SendAsync(HttpRequestMessage, HttpCompletionOption, CancellationToken)"/>
+/// of the same body to the same handler, reading the answer into an array, as the load test's bare forwarder does.
+/// </summary>
+[MemoryDiagnoser]
+public class PipelineBenchmarks
+{
+    private static readonly Uri s_vendor = new("http://127.0.0.1:18101/v1/chat/completions");
+    private ServiceProvider _services = null!;
+    private IModelRouter _router = null!;
+    private HttpClient _bare = null!;
+    private byte[] _body = null!;
+    private CancellationTokenSource _caller = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _body = Encoding.UTF8.GetBytes(
+            "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"system\",\"content\":\"You are a helpful assistant.\"},"
+            + "{\"role\":\"user\",\"content\":\"Say hello in five words, please, and nothing more than that.\"}],\"temperature\":0.2,\"max_tokens\":64}");
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
+        services.AddModelRouter(o =>
+        {
+            o.RequireAppKey = true;
+            o.Llms.Add(new LlmConfig { Id = "fake", BaseUrl = "http://127.0.0.1:18101/v1" });
+            o.Routers.Add(new RouterConfig
+            {
+                Slug = "bench",
+                Name = "Bench",
+                Pools =
+                [
+                    new PoolConfig { Name = "claude", ModelPattern = "claude-*", Priority = 30, Vendors = [new VendorConfig { Llm = "fake" }] },
+                    new PoolConfig { Name = "gemini", ModelPattern = "gemini-[0-9]*", Priority = 20, Vendors = [new VendorConfig { Llm = "fake" }] },
+                    new PoolConfig
+                    {
+                        Name = "gpt",
+                        ModelPattern = "gpt-4*",
+                        Priority = 10,
+                        Vendors = [new VendorConfig { Llm = "fake", ModelMappings = [new ModelMappingConfig { Source = "gpt-4o", Target = "gpt-4o-2024-08-06" }] }],
+                    },
+                ],
+            });
+            o.Apps.Add(new AppConfig { Name = "bench-app", ApiKey = "bench-app-key", Routers = ["bench"] });
+        });
+        services.AddHttpClient(ModelRouterDefaults.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => new CannedHandler());
+        _services = services.BuildServiceProvider();
+        _router = _services.GetRequiredService<IModelRouter>();
+        _bare = new HttpClient(new CannedHandler());
+        _caller = new CancellationTokenSource();
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _bare.Dispose();
+        _services.Dispose();
+        _caller.Dispose();
+    }
+
+    [Benchmark(Baseline = true, Description = "bare HttpClient.SendAsync + read")]
+    public async Task<int> Bare()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, s_vendor) { Content = new ByteArrayContent(_body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var response = await _bare.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, _caller.Token).ConfigureAwait(false);
+        var content = await response.Content.ReadAsByteArrayAsync(_caller.Token).ConfigureAwait(false);
+        return content.Length;
+    }
+
+    [Benchmark(Description = "IModelRouter.RouteAsync (plain)")]
+    public async Task<int> Route()
+    {
+        var response = await _router.RouteAsync(new ModelRouterRequest("bench", _body) { AppKey = "bench-app-key" }, _caller.Token).ConfigureAwait(false);
+        await using (response.ConfigureAwait(false))
+        {
+            return response.Content.Length;
+        }
+    }
+
+    /// <summary>Drains the request body like a vendor, answers a fixed completion with a Content-Length.</summary>
+    private sealed class CannedHandler : HttpMessageHandler
+    {
+        private static readonly byte[] s_answer = Encoding.UTF8.GetBytes(
+            "{\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion\",\"created\":1764000000,\"model\":\"gpt-4o-2024-08-06\","
+            + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Hello there, nice to meet.\"},\"finish_reason\":\"stop\"}],"
+            + "\"usage\":{\"prompt_tokens\":30,\"completion_tokens\":7,\"total_tokens\":37},\"system_fingerprint\":\"fp_bench\"}");
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (request.Content is not null)
+            {
+                await request.Content.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
+            }
+
+            var content = new ByteArrayContent(s_answer);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            content.Headers.ContentLength = s_answer.Length;
+            return new HttpResponseMessage(HttpStatusCode.OK) { Content = content, RequestMessage = request };
+        }
+    }
+}
