@@ -43,7 +43,8 @@ public static class UpstreamHttp
         var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
-            var buffer = new byte[declared is > 0 and <= int.MaxValue ? (int)Math.Min(declared.Value, maxBytes) : Math.Min(8192, maxBytes)];
+            // One byte more than declared: the read that returns 0 then needs no larger buffer (no second array, no copy).
+            var buffer = new byte[declared is >= 0 and < int.MaxValue ? (int)Math.Min(declared.Value + 1, maxBytes) : Math.Min(8192, maxBytes)];
             var length = 0;
             while (true)
             {
