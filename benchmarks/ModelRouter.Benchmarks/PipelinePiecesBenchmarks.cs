@@ -71,13 +71,13 @@ public class PipelinePiecesBenchmarks
     [Benchmark(Description = "IHttpClientFactory.CreateClient")]
     public HttpClient CreateClient() => _clients.CreateClient(ModelRouterDefaults.HttpClientName);
 
-    [Benchmark(Description = "VendorHealth IsCooling + TryEnter + Complete")]
-    public bool Health()
+    [Benchmark(Description = "VendorHealth IsCooling + TryEnter + CompleteAsync")]
+    public async Task<bool> Health()
     {
         var now = TimeProvider.System.GetUtcNow();
         var cooling = _health.IsCooling(now, out _, out _);
         _health.TryEnter(now, out var trial);
-        _health.Complete(trial, healthy: true, null, CooldownReason.None);
+        await _health.CompleteAsync(trial, healthy: true, null, CooldownReason.None).ConfigureAwait(false);
         return cooling;
     }
 }
