@@ -155,6 +155,12 @@ internal sealed class VendorHealth
             // Opened by a concurrent report; this outcome changes nothing.
         }
 
+        if (!isTrial && cooldown is null)
+        {
+            // Nothing to record beyond the breaker (the common case, a success): no clock read, no lock.
+            return;
+        }
+
         var now = _timeProvider.GetUtcNow();
         lock (_gate)
         {

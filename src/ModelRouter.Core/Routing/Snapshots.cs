@@ -260,4 +260,23 @@ public sealed class LlmSnapshot
 
     /// <inheritdoc/>
     public override string ToString() => Id;
+
+    /// <summary>Resolves <paramref name="relative"/> against <see cref="BaseUri"/>, reusing the last result for the same path.</summary>
+    /// <remarks>Adapters ask for the same endpoint on every request; a <see cref="Uri"/> is immutable, so one instance serves all of them.</remarks>
+    internal Uri Resolve(string relative)
+    {
+        var last = Volatile.Read(ref _resolved);
+        if (last is not null && string.Equals(last.Relative, relative, StringComparison.Ordinal))
+        {
+            return last.Uri;
+        }
+
+        var uri = new Uri(BaseUri, relative);
+        Volatile.Write(ref _resolved, new ResolvedUri(relative, uri));
+        return uri;
+    }
+
+    private ResolvedUri? _resolved;
+
+    private sealed record ResolvedUri(string Relative, Uri Uri);
 }

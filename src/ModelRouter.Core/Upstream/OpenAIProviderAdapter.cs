@@ -22,7 +22,7 @@ public sealed class OpenAIProviderAdapter : IProviderAdapter
     {
         ArgumentNullException.ThrowIfNull(context);
         var llm = context.Llm;
-        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(llm.BaseUri, "chat/completions"))
+        var request = new HttpRequestMessage(HttpMethod.Post, llm.Resolve("chat/completions"))
         {
             Content = context.Request.CreateContent(context.TargetModelJson),
         };

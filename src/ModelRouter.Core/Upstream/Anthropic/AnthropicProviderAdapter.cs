@@ -51,7 +51,7 @@ public sealed class AnthropicProviderAdapter : IProviderAdapter
         ArgumentNullException.ThrowIfNull(context);
         var llm = context.Llm;
         var body = AnthropicRequestTranslator.Translate(context.Request.Utf8Json, context.TargetModel, llm.Config.DefaultMaxTokens);
-        var request = new HttpRequestMessage(HttpMethod.Post, BuildUri(llm.BaseUri))
+        var request = new HttpRequestMessage(HttpMethod.Post, llm.Resolve(MessagesPath(llm.BaseUri)))
         {
             Content = new ByteArrayContent(body) { Headers = { ContentType = s_jsonContentType } },
         };
@@ -92,6 +92,6 @@ public sealed class AnthropicProviderAdapter : IProviderAdapter
         return AnthropicErrorMapper.Map(body.Span, (int)response.StatusCode);
     }
 
-    private static Uri BuildUri(Uri baseUri)
-        => baseUri.AbsolutePath.EndsWith("/v1/", StringComparison.Ordinal) ? new Uri(baseUri, "messages") : new Uri(baseUri, "v1/messages");
+    private static string MessagesPath(Uri baseUri)
+        => baseUri.AbsolutePath.EndsWith("/v1/", StringComparison.Ordinal) ? "messages" : "v1/messages";
 }
