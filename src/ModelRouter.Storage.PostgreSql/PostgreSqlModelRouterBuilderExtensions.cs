@@ -48,13 +48,7 @@ public static class PostgreSqlModelRouterBuilderExtensions
             }
 
             return new PostgreSqlRouterStore(
-                new SqlRouterStoreOptions
-                {
-                    ConnectionString = connectionString,
-                    Seed = settings.ReadSeed(),
-                    SeedValidator = services.GetRequiredService<IRouterConfigValidator>(),
-                    TimeProvider = services.GetService<TimeProvider>() ?? TimeProvider.System,
-                },
+                settings.CreateSqlStoreOptions(services, connectionString),
                 services.GetService<ILogger<PostgreSqlRouterStore>>());
         }
     }

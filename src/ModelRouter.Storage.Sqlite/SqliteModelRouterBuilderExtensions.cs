@@ -51,13 +51,7 @@ public static class SqliteModelRouterBuilderExtensions
             }
 
             return new SqliteRouterStore(
-                new SqlRouterStoreOptions
-                {
-                    ConnectionString = connectionString,
-                    Seed = settings.ReadSeed(),
-                    SeedValidator = services.GetRequiredService<IRouterConfigValidator>(),
-                    TimeProvider = services.GetService<TimeProvider>() ?? TimeProvider.System,
-                },
+                settings.CreateSqlStoreOptions(services, connectionString),
                 services.GetService<ILogger<SqliteRouterStore>>());
         }
     }

@@ -184,8 +184,7 @@ internal sealed class DefaultModelRouter(
         HttpClient client, PoolSnapshot pool, VendorSnapshot vendor, ChatRequestBody body, int attempt, ModelRouterOptions settings, CancellationToken cancellationToken)
     {
         var llm = vendor.Llm;
-        var targetJson = vendor.MapModelJson(body.Model);
-        var target = targetJson.IsEmpty ? body.Model : vendor.MapModel(body.Model);
+        var target = vendor.Map(body.Model, out var targetJson);
         if (logger.IsEnabled(LogLevel.Debug))
         {
             Log.VendorSelected(logger, pool.RouterSlug, pool.Name, attempt, llm.Id, target);

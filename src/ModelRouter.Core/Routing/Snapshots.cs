@@ -203,6 +203,22 @@ public sealed class VendorSnapshot
         return requestedModel;
     }
 
+    /// <summary>Finds the mapping of <paramref name="requestedModel"/> in one scan: the name to send and its quoted JSON form (empty when none applies).</summary>
+    internal string Map(string requestedModel, out ReadOnlyMemory<byte> targetJson)
+    {
+        foreach (var mapping in _mappings)
+        {
+            if (string.Equals(mapping.Source, requestedModel, StringComparison.Ordinal))
+            {
+                targetJson = mapping.Json;
+                return mapping.Target;
+            }
+        }
+
+        targetJson = ReadOnlyMemory<byte>.Empty;
+        return requestedModel;
+    }
+
     /// <summary>Returns the mapped model for <paramref name="requestedModel"/> as a quoted JSON string, or empty when no mapping applies.</summary>
     public ReadOnlyMemory<byte> MapModelJson(string requestedModel)
     {
