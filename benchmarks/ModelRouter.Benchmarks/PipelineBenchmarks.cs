@@ -25,6 +25,10 @@ public class PipelineBenchmarks
     private byte[] _body = null!;
     private CancellationTokenSource _caller = null!;
 
+    /// <summary>Gets or sets a value indicating whether the handler answers asynchronously (after a <see cref="Task.Yield"/>), as a socket does.</summary>
+    [Params(false, true)]
+    public bool AsyncVendor { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
@@ -56,10 +60,10 @@ public class PipelineBenchmarks
             });
             o.Apps.Add(new AppConfig { Name = "bench-app", ApiKey = "bench-app-key", Routers = ["bench"] });
         });
-        services.AddHttpClient(ModelRouterDefaults.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => new CannedHandler());
+        services.AddHttpClient(ModelRouterDefaults.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => new CannedHandler(AsyncVendor));
         _services = services.BuildServiceProvider();
         _router = _services.GetRequiredService<IModelRouter>();
-        _bare = new HttpClient(new CannedHandler());
+        _bare = new HttpClient(new CannedHandler(AsyncVendor));
         _caller = new CancellationTokenSource();
     }
 
@@ -92,7 +96,7 @@ public class PipelineBenchmarks
     }
 
     /// <summary>Drains the request body like a vendor, answers a fixed completion with a Content-Length.</summary>
-    private sealed class CannedHandler : HttpMessageHandler
+    private sealed class CannedHandler(bool yields) : HttpMessageHandler
     {
         private static readonly byte[] s_answer = Encoding.UTF8.GetBytes(
             "{\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion\",\"created\":1764000000,\"model\":\"gpt-4o-2024-08-06\","
@@ -101,6 +105,11 @@ public class PipelineBenchmarks
 
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
+            if (yields)
+            {
+                await Task.Yield();
+            }
+
             if (request.Content is not null)
             {
                 await request.Content.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -151,7 +152,9 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, IOpti
     }
 
     /// <summary>Reads the body once into a pooled buffer, refusing more than <paramref name="limit"/> bytes.</summary>
-    private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
+    /// <remarks>A <see cref="ValueTask{TResult}"/> from a pooled builder: a small body usually arrives with the headers, and then nothing is allocated.</remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<(byte[] Buffer, int Length)> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
     {
         var declared = request.ContentLength;
         if (declared > limit)

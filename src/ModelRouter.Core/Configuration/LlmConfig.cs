@@ -3,6 +3,8 @@ namespace ModelRouter.Configuration;
 /// <summary>An LLM endpoint that vendors of a pool reference by <see cref="Id"/>.</summary>
 public sealed record LlmConfig
 {
+    internal const double DefaultConnectTimeoutSeconds = 10;
+
     /// <summary>Gets or sets the unique identifier vendors use to reference this LLM. Required.</summary>
     public string Id { get; init; } = "";
 
@@ -25,7 +27,7 @@ public sealed record LlmConfig
 
     /// <summary>Gets or sets how long to wait for a new TCP connection to this LLM, in seconds.</summary>
     /// <value>The default is 10.</value>
-    public double ConnectTimeoutSeconds { get; init; } = 10;
+    public double ConnectTimeoutSeconds { get; init; } = DefaultConnectTimeoutSeconds;
 
     /// <summary>Gets or sets how long to wait for the response headers of one attempt, in seconds.</summary>
     /// <value>The default is 100.</value>

@@ -12,7 +12,7 @@ internal static class UpstreamConnector
     public static readonly HttpRequestOptionsKey<TimeSpan> ConnectTimeout = new("ModelRouter.ConnectTimeout");
 
     /// <summary>The connect timeout when a request carries none.</summary>
-    public static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(Configuration.LlmConfig.DefaultConnectTimeoutSeconds);
 
     /// <summary>A <see cref="SocketsHttpHandler.ConnectCallback"/> that honours <see cref="ConnectTimeout"/>.</summary>
     public static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)

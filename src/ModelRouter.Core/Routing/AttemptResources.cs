@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ModelRouter.Upstream;
 
 namespace ModelRouter.Routing;
@@ -35,6 +36,7 @@ internal sealed class AttemptResources : IAsyncDisposable
 /// <summary>Bounds a stream by idle time between chunks (never by a total deadline) and turns breaks into router errors.</summary>
 internal sealed class IdleTimeoutEventStream(ChatEventReader inner, AttemptResources resources, TimeSpan idleTimeout) : ChatEventReader
 {
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<ReadOnlyMemory<byte>> ReadFirstAsync()
     {
         var chunk = await inner.ReadAsync(resources.Timeout.Token).ConfigureAwait(false);
@@ -42,6 +44,7 @@ internal sealed class IdleTimeoutEventStream(ChatEventReader inner, AttemptResou
         return chunk;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<ReadOnlyMemory<byte>> ReadAsync(CancellationToken cancellationToken)
     {
         var timeout = resources.Timeout;

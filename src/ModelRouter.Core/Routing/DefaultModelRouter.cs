@@ -1,10 +1,11 @@
 using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ModelRouter.Configuration;
 using ModelRouter.Diagnostics;
-using ModelRouter.Health;
 using ModelRouter.Forwarding;
+using ModelRouter.Health;
 using ModelRouter.Matching;
 using ModelRouter.Selection;
 using ModelRouter.Upstream;
@@ -20,6 +21,7 @@ internal sealed class DefaultModelRouter(
     TimeProvider timeProvider,
     ILogger<DefaultModelRouter> logger) : IModelRouter
 {
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<ModelRouterResponse> RouteAsync(ModelRouterRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -62,6 +64,7 @@ internal sealed class DefaultModelRouter(
         return await ForwardAsync(pool, body, settings, cancellationToken).ConfigureAwait(false);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<ModelRouterResponse> ForwardAsync(PoolSnapshot pool, ChatRequestBody body, ModelRouterOptions settings, CancellationToken cancellationToken)
     {
         var vendors = pool.AvailableVendors;
@@ -74,7 +77,7 @@ internal sealed class DefaultModelRouter(
         var now = timeProvider.GetUtcNow();
         var tried = default(VendorSet);
         var cooling = default(VendorSet);
-        var failures = new FailureSummary();
+        FailureSummary? failures = null; // Only a request that meets trouble needs one.
 
         // Cooling vendors are left out before selection, so that selection stays fair among the rest.
         for (var i = 0; i < vendors.Count; i++)
@@ -82,7 +85,7 @@ internal sealed class DefaultModelRouter(
             if (vendors[i].Llm.Health.IsCooling(now, out var until, out var reason))
             {
                 cooling.Add(i);
-                failures.AddCooling(until - now, reason);
+                (failures ??= new()).AddCooling(until - now, reason);
             }
         }
 
@@ -104,7 +107,7 @@ internal sealed class DefaultModelRouter(
                 // Cooling since the request started, or another request holds this vendor's half-open trial.
                 cooling.Add(vendor.PoolIndex);
                 health.IsCooling(now, out var until, out var reason);
-                failures.AddCooling(until - now, reason);
+                (failures ??= new()).AddCooling(until - now, reason);
                 continue;
             }
 
@@ -144,7 +147,7 @@ internal sealed class DefaultModelRouter(
             var failure = attempt.Failure!;
             var (cooldown, cooldownReason) = CooldownFor(failure, health.Settings);
             await health.CompleteAsync(isTrial, healthy: false, cooldown, cooldownReason).ConfigureAwait(false);
-            failures.Add(failure, cooldown);
+            (failures ??= new()).Add(failure, cooldown);
             if (failure.Outcome == UpstreamOutcome.CredentialFailure)
             {
                 Log.VendorCredentialsRejected(logger, vendor.Llm.Id, failure.StatusCode);
@@ -160,7 +163,7 @@ internal sealed class DefaultModelRouter(
             }
         }
 
-        throw failures.ToException(pool, attempts);
+        throw (failures ?? new()).ToException(pool, attempts);
     }
 
     /// <summary>A cooldown the failure asks for: <c>Retry-After</c> on 429/503/529 (capped), or rejected credentials.</summary>
@@ -180,6 +183,7 @@ internal sealed class DefaultModelRouter(
         return (null, CooldownReason.None);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<AttemptResult> TryVendorAsync(
         HttpClient client, PoolSnapshot pool, VendorSnapshot vendor, ChatRequestBody body, int attempt, ModelRouterOptions settings, CancellationToken cancellationToken)
     {
@@ -299,7 +303,12 @@ internal sealed class DefaultModelRouter(
         try
         {
             var message = llm.Adapter.CreateRequest(context);
-            message.Options.Set(UpstreamConnector.ConnectTimeout, llm.ConnectTimeout);
+            if (llm.ConnectTimeout != UpstreamConnector.DefaultConnectTimeout)
+            {
+                // The connector falls back to the default itself; setting it anyway would allocate the options dictionary per request.
+                message.Options.Set(UpstreamConnector.ConnectTimeout, llm.ConnectTimeout);
+            }
+
             return message;
         }
         catch (Exception ex) when (ex is InvalidOperationException or System.Text.Json.JsonException or FormatException or KeyNotFoundException)

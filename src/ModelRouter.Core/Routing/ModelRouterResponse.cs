@@ -1,4 +1,5 @@
 using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
 using ModelRouter.Upstream;
 
 namespace ModelRouter.Routing;
@@ -58,6 +59,7 @@ public sealed class ModelRouterResponse : IAsyncDisposable
     /// <remarks>The memory is valid until the next call. Write and flush each chunk to pass events through as they arrive.</remarks>
     /// <exception cref="ModelRouterException">The stream was cut or failed after it started (<see cref="ModelRouterErrorKind.StreamInterrupted"/> or <see cref="ModelRouterErrorKind.UpstreamTimeout"/>).</exception>
     /// <exception cref="InvalidOperationException">The answer is not a stream.</exception>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<ReadOnlyMemory<byte>> ReadStreamChunkAsync(CancellationToken cancellationToken = default)
     {
         var stream = _stream ?? throw new InvalidOperationException("The answer is not a stream; read Content instead.");

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using ModelRouter.Configuration;
 
@@ -37,6 +38,7 @@ public sealed class OpenAIProviderAdapter : IProviderAdapter
     }
 
     /// <inheritdoc/>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<ReadOnlyMemory<byte>> ReadResponseAsync(HttpResponseMessage response, ProviderRequestContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(response);
@@ -76,6 +78,7 @@ public sealed class OpenAIProviderAdapter : IProviderAdapter
         private byte[]? _buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
         private DoneLineDetector _done;
 
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
         public override async ValueTask<ReadOnlyMemory<byte>> ReadAsync(CancellationToken cancellationToken)
         {
             var buffer = _buffer ?? throw new ObjectDisposedException(nameof(PassThroughEventStream));

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using ModelRouter.Configuration;
 
@@ -31,6 +32,7 @@ public static class UpstreamHttp
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <param name="truncate">When <see langword="true"/>, a longer body is cut at the limit instead of failing.</param>
     /// <exception cref="InvalidUpstreamResponseException">The body is longer than <paramref name="maxBytes"/> and <paramref name="truncate"/> is <see langword="false"/>.</exception>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public static async ValueTask<ReadOnlyMemory<byte>> ReadBodyAsync(HttpResponseMessage response, int maxBytes, CancellationToken cancellationToken, bool truncate = false)
     {
         ArgumentNullException.ThrowIfNull(response);
