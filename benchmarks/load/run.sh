@@ -15,6 +15,7 @@ LOAD_DIR=$(pwd)
 
 DURATION=${DURATION:-10}        # seconds measured per point
 WARMUP=${WARMUP:-2}             # seconds of unmeasured load before each point
+WARMUP_START=${WARMUP_START:-10} # seconds of unmeasured load per target and mode before the sweep (JIT tiering settles)
 ROUNDS=${ROUNDS:-1}             # interleaved rounds; figures are averaged over rounds
 CONNECTIONS=${CONNECTIONS:-"32 256"}
 MODES=${MODES:-"plain stream"}    # plain: non-streaming; stream: "stream": true
@@ -135,6 +136,15 @@ ttfb() { # target -> p50 time to first byte (ms) of streaming requests, one conn
 
 # --- sweep -----------------------------------------------------------------------------------------------------
 echo "load: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), ${DURATION}s per point, $ROUNDS round(s)" >&2
+# Tiered compilation keeps re-compiling hot methods for several seconds under load, and a process with more code (the
+# router) needs longer: without this, the first points measure the JIT as much as the hop.
+if [ "$WARMUP_START" -gt 0 ]; then
+  echo "load: warming every target up, ${WARMUP_START}s per target and mode (unmeasured)" >&2
+  for mode in $MODES; do
+    body=$BODY_PLAIN; [ "$mode" = stream ] && body=$BODY_STREAM
+    for t in "${TARGETS[@]}"; do run_wrk "$t" 32 "$body" "$WARMUP_START" >/dev/null; done
+  done
+fi
 for round in $(seq 1 "$ROUNDS"); do
   for conns in $CONNECTIONS; do
     for mode in $MODES; do
@@ -157,7 +167,7 @@ done
 echo
 echo "== averages over $ROUNDS round(s); added = target minus direct; ratios = router / baseline (same run) =="
 awk -F'\t' -v groups="$(for c in $CONNECTIONS; do for m in $MODES; do printf '%s:%s ' "$m" "$c"; done; done)" 'NR > 1 {
-    k = $2 "\t" $3 "\t" $4; n[k]++; rps[k] += $5; p50[k] += $6; p99[k] += $7; cpu[k] += $8; if ($9 > rss[k]) rss[k] = $9; err[k] += $10
+    k = $2 "\t" $3 "\t" $4; n[k]++; prps[$1 "\t" k] = $5; if ($1 > rounds) rounds = $1; rps[k] += $5; p50[k] += $6; p99[k] += $7; cpu[k] += $8; if ($9 > rss[k]) rss[k] = $9; err[k] += $10
   }
   END {
     split("direct forwarder yarp router", t, " ")
@@ -175,6 +185,17 @@ awk -F'\t' -v groups="$(for c in $CONNECTIONS; do for m in $MODES; do printf '%s
       r = g "\trouter"; f = g "\tforwarder"; y = g "\tyarp"
       printf "  router/forwarder: throughput %.2fx, cpu/req %.2fx, added p99 %+.2f ms vs forwarder\n", (rps[r] / n[r]) / (rps[f] / n[f]), (cpu[r] / n[r]) / (cpu[f] / n[f]), p99[r] / n[r] - p99[f] / n[f]
       printf "  router/yarp:      throughput %.2fx, cpu/req %.2fx\n", (rps[r] / n[r]) / (rps[y] / n[y]), (cpu[r] / n[r]) / (cpu[y] / n[y])
+      if (rounds > 1) {
+        # Per round, and the median: one noisy round on a shared machine moves an average, not a median.
+        line = ""; c = 0
+        for (i = 1; i <= rounds; i++) {
+          kr = i "\t" g "\trouter"; kf = i "\t" g "\tforwarder"
+          if (prps[kf] > 0) { c++; v[c] = prps[kr] / prps[kf]; line = line sprintf(" %.2f", v[c]) }
+        }
+        for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (v[j] < v[i]) { x = v[i]; v[i] = v[j]; v[j] = x }
+        med = (c % 2) ? v[(c + 1) / 2] : (v[c / 2] + v[c / 2 + 1]) / 2
+        printf "  router/forwarder throughput per round:%s; median %.2fx\n", line, med
+      }
     }
   }' "$OUT"
 
