@@ -116,7 +116,11 @@ public sealed class OpenAIProviderAdapter : IProviderAdapter
     }
 }
 
-/// <summary>Finds a <c>data: [DONE]</c> (or <c>data:[DONE]</c>) line across chunk boundaries, byte by byte, without allocating.</summary>
+/// <summary>Finds a <c>data: [DONE]</c> (or <c>data:[DONE]</c>) line across chunk boundaries without allocating.</summary>
+/// <remarks>
+/// Only the first bytes of each line go through the state machine; the rest of a line is skipped with a vectorized
+/// search for the next line break, so the cost per streamed byte stays close to a memory scan.
+/// </remarks>
 internal struct DoneLineDetector
 {
     private const int MidLine = -1;
@@ -128,46 +132,60 @@ internal struct DoneLineDetector
     /// <summary>Feeds the next bytes of the stream.</summary>
     public void Scan(ReadOnlySpan<byte> chunk)
     {
-        ReadOnlySpan<byte> prefix = "data:"u8;
-        ReadOnlySpan<byte> done = "[DONE]"u8;
-        foreach (var b in chunk)
+        var i = 0;
+        while (i < chunk.Length && !SawDone)
         {
-            if (SawDone)
+            if (_state == MidLine)
             {
-                return;
-            }
+                // Nothing on the rest of this line can matter: jump past its end (SSE lines end in LF, CR or CRLF).
+                var lineBreak = chunk[i..].IndexOfAny((byte)'\n', (byte)'\r');
+                if (lineBreak < 0)
+                {
+                    return;
+                }
 
-            if (b is (byte)'\n' or (byte)'\r')
-            {
+                i += lineBreak + 1;
                 _state = 0;
                 continue;
             }
 
-            // States: 0..4 matching "data:", 5 after it (an optional space), 6..11 matching "[DONE]".
-            switch (_state)
-            {
-                case MidLine:
-                    break;
-                case < 5:
-                    _state = b == prefix[_state] ? _state + 1 : MidLine;
-                    break;
-                case 5 when b == (byte)' ':
-                    _state = 6;
-                    break;
-                default:
-                    var index = _state - (_state == 5 ? 5 : 6);
-                    if (b == done[index])
-                    {
-                        _state = (_state == 5 ? 6 : _state) + 1;
-                        SawDone = index == done.Length - 1;
-                    }
-                    else
-                    {
-                        _state = MidLine;
-                    }
+            Step(chunk[i++]);
+        }
+    }
 
-                    break;
-            }
+    /// <summary>Advances the state machine by one byte at the start of a line (never called mid-line).</summary>
+    private void Step(byte b)
+    {
+        ReadOnlySpan<byte> prefix = "data:"u8;
+        ReadOnlySpan<byte> done = "[DONE]"u8;
+        if (b is (byte)'\n' or (byte)'\r')
+        {
+            _state = 0;
+            return;
+        }
+
+        // States: 0..4 matching "data:", 5 after it (an optional space), 6..11 matching "[DONE]".
+        switch (_state)
+        {
+            case < 5:
+                _state = b == prefix[_state] ? _state + 1 : MidLine;
+                break;
+            case 5 when b == (byte)' ':
+                _state = 6;
+                break;
+            default:
+                var index = _state - (_state == 5 ? 5 : 6);
+                if (b == done[index])
+                {
+                    _state = (_state == 5 ? 6 : _state) + 1;
+                    SawDone = index == done.Length - 1;
+                }
+                else
+                {
+                    _state = MidLine;
+                }
+
+                break;
         }
     }
 }
