@@ -177,6 +177,22 @@ public class AnthropicStreamEdgeTests
         Assert.That(ex!.InnerException, Is.InstanceOf<JsonException>());
     }
 
+    [TestCase("\"0\"")]
+    [TestCase("null")]
+    [TestCase("[0]")]
+    [TestCase("1.5")]
+    [TestCase("4294967296")]
+    public void Translate_BlockIndexNotAnInteger_IsMalformed(string index)
+    {
+        var translator = new AnthropicStreamTranslator(1_700_000_000, includeUsage: false);
+        var output = new ArrayBufferWriter<byte>();
+        translator.Translate(Encoding.UTF8.GetBytes(Start), output);
+        var delta = "{\"type\":\"content_block_delta\",\"index\":" + index + ",\"delta\":{\"type\":\"text_delta\",\"text\":\"a\"}}";
+
+        var ex = Assert.Throws<InvalidUpstreamResponseException>(() => translator.Translate(Encoding.UTF8.GetBytes(delta), output));
+        Assert.That(ex!.Message, Does.Contain("malformed 'content_block_delta'"));
+    }
+
     [Test]
     public void Translate_AfterMessageStop_IgnoresEverything()
     {
