@@ -1,18 +1,17 @@
-using System.Buffers;
 using System.Net.ServerSentEvents;
 
 namespace ModelRouter.Upstream.Anthropic;
 
 /// <summary>Reads Anthropic's event stream with <see cref="SseParser"/> and hands out OpenAI chunk events.</summary>
 /// <remarks>
-/// Each event's data is translated where the parser holds it, without a copy, and the chunks are written to one output
-/// buffer that every read reuses: as <see cref="ChatEventReader.ReadAsync"/> states, a chunk is valid until the next
+/// Each event's data is translated where the parser holds it, without a copy, and the chunks are written to one pooled
+/// output buffer that every read reuses: as <see cref="ChatEventReader.ReadAsync"/> states, a chunk is valid until the next
 /// read, and the router (the first chunk held by <c>ModelRouterResponse</c>) and the endpoint write each one out before
 /// asking for the next.
 /// </remarks>
 internal sealed class AnthropicEventStream(HttpResponseMessage response, AnthropicStreamTranslator translator) : ChatEventReader
 {
-    private readonly ArrayBufferWriter<byte> _output = new(4096);
+    private readonly PooledByteBufferWriter _output = new(4096);
     private readonly CancellationTokenSource _cancellation = new();
     private IAsyncEnumerator<SseItem<int>>? _events;
     private Stream? _body;
@@ -62,6 +61,7 @@ internal sealed class AnthropicEventStream(HttpResponseMessage response, Anthrop
 
         _cancellation.Dispose();
         translator.Dispose();
+        _output.Dispose();
         await base.DisposeAsync().ConfigureAwait(false);
     }
 

@@ -11,7 +11,7 @@ namespace ModelRouter.Upstream.Anthropic;
 internal sealed class AnthropicStreamTranslator(long created, bool includeUsage) : IDisposable
 {
     private readonly Dictionary<int, int> _toolIndexByBlock = [];
-    private readonly ArrayBufferWriter<byte> _json = new(512);
+    private readonly PooledByteBufferWriter _json = new(512);
     private Utf8JsonWriter? _writer;
     private string? _id;
     private string _model = "";
@@ -92,7 +92,11 @@ internal sealed class AnthropicStreamTranslator(long created, bool includeUsage)
     }
 
     /// <inheritdoc/>
-    public void Dispose() => _writer?.Dispose();
+    public void Dispose()
+    {
+        _writer?.Dispose();
+        _json.Dispose();
+    }
 
     private void OnMessageStart(in AnthropicStreamEvent e)
     {
