@@ -177,10 +177,17 @@ internal record struct AnthropicUsage(long InputTokens, long OutputTokens, long 
             return;
         }
 
-        InputTokens = Get(usage, "input_tokens") ?? InputTokens;
-        OutputTokens = Get(usage, "output_tokens") ?? OutputTokens;
-        CacheReadTokens = Get(usage, "cache_read_input_tokens") ?? CacheReadTokens;
-        CacheCreationTokens = Get(usage, "cache_creation_input_tokens") ?? CacheCreationTokens;
+        Update(new AnthropicUsageCounts(
+            Get(usage, "input_tokens"), Get(usage, "output_tokens"), Get(usage, "cache_read_input_tokens"), Get(usage, "cache_creation_input_tokens")));
+    }
+
+    /// <summary>Takes the counts present in <paramref name="counts"/>; absent ones keep their value.</summary>
+    public void Update(AnthropicUsageCounts counts)
+    {
+        InputTokens = counts.InputTokens ?? InputTokens;
+        OutputTokens = counts.OutputTokens ?? OutputTokens;
+        CacheReadTokens = counts.CacheReadTokens ?? CacheReadTokens;
+        CacheCreationTokens = counts.CacheCreationTokens ?? CacheCreationTokens;
     }
 
     /// <summary>Writes the OpenAI <c>usage</c> property.</summary>
@@ -203,3 +210,6 @@ internal record struct AnthropicUsage(long InputTokens, long OutputTokens, long 
     private static long? Get(JsonElement usage, string name)
         => usage.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var count) ? count : null;
 }
+
+/// <summary>The token counts one Anthropic <c>usage</c> object gives; those absent, or not 64-bit integers, are null.</summary>
+internal readonly record struct AnthropicUsageCounts(long? InputTokens, long? OutputTokens, long? CacheReadTokens, long? CacheCreationTokens);

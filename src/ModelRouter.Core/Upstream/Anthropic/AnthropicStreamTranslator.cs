@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Net.ServerSentEvents;
 using System.Text.Json;
 
 namespace ModelRouter.Upstream.Anthropic;
@@ -12,7 +11,7 @@ namespace ModelRouter.Upstream.Anthropic;
 internal sealed class AnthropicStreamTranslator(long created, bool includeUsage) : IDisposable
 {
     private readonly Dictionary<int, int> _toolIndexByBlock = [];
-    private readonly ArrayBufferWriter<byte> _json = new(512);
+    private readonly PooledByteBufferWriter _json = new(512);
     private Utf8JsonWriter? _writer;
     private string? _id;
     private string _model = "";
@@ -33,168 +32,172 @@ internal sealed class AnthropicStreamTranslator(long created, bool includeUsage)
             return;
         }
 
-        JsonDocument document;
+        AnthropicStreamEvent e;
         try
         {
-            document = JsonDocument.Parse(data.ToArray(), new JsonDocumentOptions { MaxDepth = 256 });
+            e = AnthropicStreamEvent.Read(data);
         }
         catch (JsonException ex)
         {
             throw new InvalidUpstreamResponseException("The vendor sent a stream event that is not valid JSON.", ex);
         }
 
-        using (document)
+        switch (e.Kind)
         {
-            var root = document.RootElement;
-            var type = AnthropicResponseTranslator.GetString(root, "type");
-            switch (type)
-            {
-                case "ping":
-                    return;
-                case "error":
-                    AnthropicErrorMapper.TryRead(root, out var errorType, out var message);
-                    throw new InvalidUpstreamResponseException(
-                        $"The vendor reported an error in the stream ({errorType ?? "unknown"}): {AnthropicErrorMapper.Truncate(message) ?? "no message"}");
-                case "message_start":
-                    OnMessageStart(root, output);
-                    return;
-            }
+            case AnthropicEventKind.Ping:
+                return;
+            case AnthropicEventKind.Error:
+                var errorType = e.GetString(e.Error.Type);
+                var message = e.GetString(e.Error.Message);
+                throw new InvalidUpstreamResponseException(
+                    $"The vendor reported an error in the stream ({errorType ?? "unknown"}): {AnthropicErrorMapper.Truncate(message) ?? "no message"}");
+            case AnthropicEventKind.MessageStart:
+                OnMessageStart(e);
+                return;
+        }
 
-            if (_id is null)
-            {
-                throw new InvalidUpstreamResponseException($"The vendor's stream sent '{type}' before 'message_start'.");
-            }
+        if (_id is null)
+        {
+            throw new InvalidUpstreamResponseException($"The vendor's stream sent '{e.GetString(e.Type)}' before 'message_start'.");
+        }
 
-            switch (type)
-            {
-                case "content_block_start":
-                    OnBlockStart(root, output);
-                    break;
-                case "content_block_delta":
-                    OnBlockDelta(root, output);
-                    break;
-                case "message_delta":
-                    if (root.TryGetProperty("delta", out var delta))
-                    {
-                        _finishReason = AnthropicResponseTranslator.MapStopReason(AnthropicResponseTranslator.GetString(delta, "stop_reason")) ?? _finishReason;
-                    }
+        switch (e.Kind)
+        {
+            case AnthropicEventKind.ContentBlockStart:
+                OnBlockStart(e, output);
+                break;
+            case AnthropicEventKind.ContentBlockDelta:
+                OnBlockDelta(e, output);
+                break;
+            case AnthropicEventKind.MessageDelta:
+                _finishReason = AnthropicResponseTranslator.MapStopReason(e.GetString(e.Delta.StopReason)) ?? _finishReason;
+                _usage.Update(e.Usage);
+                if (_finishReason is not null && !_finishSent)
+                {
+                    WriteFinish(output);
+                }
 
-                    if (root.TryGetProperty("usage", out var usage))
-                    {
-                        _usage.Update(usage);
-                    }
-
-                    if (_finishReason is not null && !_finishSent)
-                    {
-                        WriteFinish(output);
-                    }
-
-                    break;
-                case "message_stop":
-                    OnMessageStop(output);
-                    break;
-
-                // content_block_stop needs nothing; unknown events are skipped, as Anthropic asks of clients.
-            }
+                break;
+            case AnthropicEventKind.MessageStop:
+                OnMessageStop(output);
+                break;
+            case AnthropicEventKind.ContentBlockStop:
+                break;
+            default:
+                // Unknown events are skipped, as Anthropic asks of clients. The type is still decoded, so text that is
+                // not valid fails the stream as it always has.
+                _ = e.GetString(e.Type);
+                break;
         }
     }
 
     /// <inheritdoc/>
-    public void Dispose() => _writer?.Dispose();
-
-    private void OnMessageStart(JsonElement root, IBufferWriter<byte> output)
+    public void Dispose()
     {
-        if (_id is not null || !root.TryGetProperty("message", out var message) || message.ValueKind != JsonValueKind.Object)
+        _writer?.Dispose();
+        _json.Dispose();
+    }
+
+    private void OnMessageStart(in AnthropicStreamEvent e)
+    {
+        var message = e.Message;
+        if (_id is not null || !message.IsObject)
         {
             throw new InvalidUpstreamResponseException("The vendor's stream sent an unexpected 'message_start'.");
         }
 
-        _id = AnthropicResponseTranslator.GetString(message, "id") ?? "";
-        _model = AnthropicResponseTranslator.GetString(message, "model") ?? "";
-        if (message.TryGetProperty("usage", out var usage))
-        {
-            _usage.Update(usage);
-        }
+        _id = e.GetString(message.Id) ?? "";
+        _model = e.GetString(message.Model) ?? "";
+        _usage.Update(message.Usage);
 
         // The role chunk waits for the first real chunk: until something of the answer exists, nothing is sent, so a
         // vendor that fails right after message_start (overloaded_error is common there) can still be failed over.
-        var role = new ArrayBufferWriter<byte>(256);
         var writer = BeginChunk();
         writer.WriteString("role"u8, "assistant");
         writer.WriteString("content"u8, "");
-        EndChunk(role, null);
-        _roleEvent = role.WrittenSpan.ToArray();
+        EndChunkJson(null);
+        writer.Flush();
+        _roleEvent = [.. "data: "u8, .. _json.WrittenSpan, .. "\n\n"u8];
     }
 
-    private void OnBlockStart(JsonElement root, IBufferWriter<byte> output)
+    private void OnBlockStart(in AnthropicStreamEvent e, IBufferWriter<byte> output)
     {
-        if (!root.TryGetProperty("content_block", out var block) || !root.TryGetProperty("index", out var indexElement) || !indexElement.TryGetInt32(out var blockIndex))
+        var block = e.ContentBlock;
+        if (!block.IsPresent || e.Index is not { } blockIndex)
         {
             throw new InvalidUpstreamResponseException("The vendor's stream sent a malformed 'content_block_start'.");
         }
 
-        switch (AnthropicResponseTranslator.GetString(block, "type"))
+        if (e.TextEquals(block.Type, "text"u8))
         {
-            case "text":
-                WriteContent(AnthropicResponseTranslator.GetString(block, "text"), output);
-                break;
-            case "tool_use":
-                var toolIndex = _toolIndexByBlock.Count;
-                _toolIndexByBlock[blockIndex] = toolIndex;
-                var writer = BeginChunk();
-                writer.WriteStartArray("tool_calls"u8);
-                writer.WriteStartObject();
-                writer.WriteNumber("index"u8, toolIndex);
-                writer.WriteString("id"u8, AnthropicResponseTranslator.GetString(block, "id") ?? "");
-                writer.WriteString("type"u8, "function");
-                writer.WriteStartObject("function"u8);
-                writer.WriteString("name"u8, AnthropicResponseTranslator.GetString(block, "name") ?? "");
-                writer.WriteString("arguments"u8, "");
-                writer.WriteEndObject();
-                writer.WriteEndObject();
-                writer.WriteEndArray();
-                EndChunk(output, null);
-                break;
-
-            // thinking and server tool blocks have no OpenAI counterpart in a chat completion: skipped.
+            WriteContent(e.GetString(block.Text), output);
+        }
+        else if (e.TextEquals(block.Type, "tool_use"u8))
+        {
+            var toolIndex = _toolIndexByBlock.Count;
+            _toolIndexByBlock[blockIndex] = toolIndex;
+            var writer = BeginChunk();
+            writer.WriteStartArray("tool_calls"u8);
+            writer.WriteStartObject();
+            writer.WriteNumber("index"u8, toolIndex);
+            writer.WriteString("id"u8, e.GetString(block.Id) ?? "");
+            writer.WriteString("type"u8, "function");
+            writer.WriteStartObject("function"u8);
+            writer.WriteString("name"u8, e.GetString(block.Name) ?? "");
+            writer.WriteString("arguments"u8, "");
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+            writer.WriteEndArray();
+            EndChunk(output, null);
+        }
+        else
+        {
+            // thinking and server tool blocks have no OpenAI counterpart in a chat completion: skipped (the type is
+            // decoded only so that text that is not valid fails the stream as it always has).
+            _ = e.GetString(block.Type);
         }
     }
 
-    private void OnBlockDelta(JsonElement root, IBufferWriter<byte> output)
+    private void OnBlockDelta(in AnthropicStreamEvent e, IBufferWriter<byte> output)
     {
-        if (!root.TryGetProperty("delta", out var delta) || !root.TryGetProperty("index", out var indexElement) || !indexElement.TryGetInt32(out var blockIndex))
+        var delta = e.Delta;
+        if (!delta.IsPresent || e.Index is not { } blockIndex)
         {
             throw new InvalidUpstreamResponseException("The vendor's stream sent a malformed 'content_block_delta'.");
         }
 
-        switch (AnthropicResponseTranslator.GetString(delta, "type"))
+        if (e.TextEquals(delta.Type, "text_delta"u8))
         {
-            case "text_delta":
-                WriteContent(AnthropicResponseTranslator.GetString(delta, "text"), output);
-                break;
-            case "input_json_delta":
-                var fragment = AnthropicResponseTranslator.GetString(delta, "partial_json");
-                if (!_toolIndexByBlock.TryGetValue(blockIndex, out var toolIndex))
-                {
-                    throw new InvalidUpstreamResponseException("The vendor's stream sent tool input for a block that is not a tool call.");
-                }
+            WriteContent(e.GetString(delta.Text), output);
+        }
+        else if (e.TextEquals(delta.Type, "input_json_delta"u8))
+        {
+            var fragment = e.GetString(delta.PartialJson);
+            if (!_toolIndexByBlock.TryGetValue(blockIndex, out var toolIndex))
+            {
+                throw new InvalidUpstreamResponseException("The vendor's stream sent tool input for a block that is not a tool call.");
+            }
 
-                if (string.IsNullOrEmpty(fragment))
-                {
-                    return;
-                }
+            if (string.IsNullOrEmpty(fragment))
+            {
+                return;
+            }
 
-                var writer = BeginChunk();
-                writer.WriteStartArray("tool_calls"u8);
-                writer.WriteStartObject();
-                writer.WriteNumber("index"u8, toolIndex);
-                writer.WriteStartObject("function"u8);
-                writer.WriteString("arguments"u8, fragment);
-                writer.WriteEndObject();
-                writer.WriteEndObject();
-                writer.WriteEndArray();
-                EndChunk(output, null);
-                break;
+            var writer = BeginChunk();
+            writer.WriteStartArray("tool_calls"u8);
+            writer.WriteStartObject();
+            writer.WriteNumber("index"u8, toolIndex);
+            writer.WriteStartObject("function"u8);
+            writer.WriteString("arguments"u8, fragment);
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+            writer.WriteEndArray();
+            EndChunk(output, null);
+        }
+        else
+        {
+            // Thinking, signature and citation deltas are skipped, like their blocks.
+            _ = e.GetString(delta.Type);
         }
     }
 
@@ -253,6 +256,13 @@ internal sealed class AnthropicStreamTranslator(long created, bool includeUsage)
 
     private void EndChunk(IBufferWriter<byte> output, string? finishReason)
     {
+        EndChunkJson(finishReason);
+        FlushEvent(output);
+    }
+
+    /// <summary>Closes the chunk's JSON in <see cref="_json"/>, without writing it out.</summary>
+    private void EndChunkJson(string? finishReason)
+    {
         var writer = _writer!;
         writer.WriteEndObject();
         writer.WriteNull("logprobs"u8);
@@ -268,7 +278,6 @@ internal sealed class AnthropicStreamTranslator(long created, bool includeUsage)
         writer.WriteEndObject();
         writer.WriteEndArray();
         writer.WriteEndObject();
-        FlushEvent(output);
     }
 
     private void FlushRole(IBufferWriter<byte> output)
@@ -308,63 +317,5 @@ internal sealed class AnthropicStreamTranslator(long created, bool includeUsage)
         output.Write("data: "u8);
         output.Write(_json.WrittenSpan);
         output.Write("\n\n"u8);
-    }
-}
-
-/// <summary>Reads Anthropic's event stream with <see cref="SseParser"/> and hands out OpenAI chunk events.</summary>
-internal sealed class AnthropicEventStream(HttpResponseMessage response, AnthropicStreamTranslator translator) : ChatEventReader
-{
-    private readonly ArrayBufferWriter<byte> _output = new(4096);
-    private readonly CancellationTokenSource _cancellation = new();
-    private IAsyncEnumerator<SseItem<byte[]>>? _events;
-    private Stream? _body;
-    private bool _disposed;
-
-    public override async ValueTask<ReadOnlyMemory<byte>> ReadAsync(CancellationToken cancellationToken)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        using var registration = cancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), _cancellation);
-        _output.ResetWrittenCount();
-        if (_events is null)
-        {
-            _body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            _events = SseParser.Create(_body, static (_, data) => data.ToArray()).EnumerateAsync(_cancellation.Token).GetAsyncEnumerator(_cancellation.Token);
-        }
-
-        // Events that produce nothing (ping, content_block_stop) are read past: an empty result means the end.
-        while (_output.WrittenCount == 0 && !translator.IsComplete)
-        {
-            if (!await _events.MoveNextAsync().ConfigureAwait(false))
-            {
-                throw new InvalidUpstreamResponseException("The vendor ended the stream before its 'message_stop' event.");
-            }
-
-            translator.Translate(_events.Current.Data, _output);
-        }
-
-        return _output.WrittenMemory;
-    }
-
-    public override async ValueTask DisposeAsync()
-    {
-        if (_disposed)
-        {
-            return;
-        }
-
-        _disposed = true;
-        if (_events is not null)
-        {
-            await _events.DisposeAsync().ConfigureAwait(false);
-        }
-
-        if (_body is not null)
-        {
-            await _body.DisposeAsync().ConfigureAwait(false);
-        }
-
-        _cancellation.Dispose();
-        translator.Dispose();
-        await base.DisposeAsync().ConfigureAwait(false);
     }
 }
