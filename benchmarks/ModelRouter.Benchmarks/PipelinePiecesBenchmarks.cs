@@ -58,13 +58,13 @@ public class PipelinePiecesBenchmarks
     }
 
     [Benchmark(Description = "AttemptResources + 2x CancelAfter + dispose")]
-    public async Task<bool> Timeouts()
+    public bool Timeouts()
     {
         var resources = new AttemptResources(TimeProvider.System, _caller.Token);
         resources.Timeout.CancelAfter(TimeSpan.FromSeconds(100));
         resources.Timeout.CancelAfter(TimeSpan.FromSeconds(300));
         var cancelled = resources.Timeout.IsCancellationRequested;
-        await resources.DisposeAsync().ConfigureAwait(false);
+        resources.Dispose();
         return cancelled;
     }
 

@@ -4,7 +4,7 @@ using ModelRouter.Upstream;
 namespace ModelRouter.Routing;
 
 /// <summary>The response and the timeout of one attempt, disposed together when the caller is done.</summary>
-internal sealed class AttemptResources : IAsyncDisposable
+internal sealed class AttemptResources : IDisposable
 {
     private readonly CancellationTokenRegistration _callerRegistration;
 
@@ -25,9 +25,13 @@ internal sealed class AttemptResources : IAsyncDisposable
 
     public HttpResponseMessage? Response { get; set; }
 
-    public async ValueTask DisposeAsync()
+    /// <remarks>
+    /// Synchronous on purpose: unregistering waits only if the caller's cancellation is running its callback right now,
+    /// and that callback is one <see cref="CancellationTokenSource.Cancel()"/>.
+    /// </remarks>
+    public void Dispose()
     {
-        await _callerRegistration.DisposeAsync().ConfigureAwait(false);
+        _callerRegistration.Dispose();
         Response?.Dispose();
         Timeout.Dispose();
     }

@@ -284,7 +284,7 @@ internal sealed class DefaultModelRouter(
         {
             if (!handedOver)
             {
-                await resources.DisposeAsync().ConfigureAwait(false);
+                resources.Dispose();
             }
         }
     }

@@ -9,7 +9,7 @@ namespace ModelRouter.Routing;
 public sealed class ModelRouterResponse : IAsyncDisposable
 {
     private readonly ChatEventReader? _stream;
-    private readonly IAsyncDisposable? _owner;
+    private readonly IDisposable? _owner;
     private ReadOnlyMemory<byte> _pending;
     private bool _disposed;
 
@@ -23,7 +23,7 @@ public sealed class ModelRouterResponse : IAsyncDisposable
         Content = content;
     }
 
-    internal ModelRouterResponse(VendorSnapshot vendor, PoolSnapshot pool, string model, int attempts, ChatEventReader stream, ReadOnlyMemory<byte> firstChunk, IAsyncDisposable owner)
+    internal ModelRouterResponse(VendorSnapshot vendor, PoolSnapshot pool, string model, int attempts, ChatEventReader stream, ReadOnlyMemory<byte> firstChunk, IDisposable owner)
         : this(vendor, pool, model, attempts, ReadOnlyMemory<byte>.Empty)
     {
         _stream = stream;
@@ -95,10 +95,7 @@ public sealed class ModelRouterResponse : IAsyncDisposable
             await _stream.DisposeAsync().ConfigureAwait(false);
         }
 
-        if (_owner is not null)
-        {
-            await _owner.DisposeAsync().ConfigureAwait(false);
-        }
+        _owner?.Dispose();
     }
 
     /// <summary>A read-only stream over the chunks, for <see cref="SseParser"/>.</summary>

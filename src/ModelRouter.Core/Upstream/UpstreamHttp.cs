@@ -19,8 +19,11 @@ public static class UpstreamHttp
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(llm);
-        foreach (var header in llm.Headers)
+        // Indexed, not foreach: enumerating an IReadOnlyList boxes an enumerator on every request.
+        var headers = llm.Headers;
+        for (var i = 0; i < headers.Count; i++)
         {
+            var header = headers[i];
             request.Headers.Remove(header.Name);
             request.Headers.TryAddWithoutValidation(header.Name, header.Value);
         }
