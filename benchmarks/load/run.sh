@@ -32,6 +32,51 @@ mkdir -p results
 OUT=${OUT:-results/$(date -u +%Y%m%dT%H%M%SZ).tsv}
 CLK_TCK=$(getconf CLK_TCK)
 
+# --- summary ---------------------------------------------------------------------------------------------------
+summarize() { # tsv -> averages per point, router/baseline ratios, per-round ratios and their median
+  echo
+  echo "== averages over $(awk -F'\t' 'NR > 1 && $1 ~ /^[0-9]+$/ && $1 > r { r = $1 } END { print r + 0 }' "$1") round(s); added = target minus direct; ratios = router / baseline (same run) =="
+  awk -F'\t' -v groups="$(for c in $CONNECTIONS; do for m in $MODES; do printf '%s:%s ' "$m" "$c"; done; done)" 'NR > 1 && $1 ~ /^[0-9]+$/ {
+      k = $2 "\t" $3 "\t" $4; n[k]++; prps[$1 "\t" k] = $5; if ($1 > rounds) rounds = $1; rps[k] += $5; p50[k] += $6; p99[k] += $7; cpu[k] += $8; if ($9 > rss[k]) rss[k] = $9; err[k] += $10
+    }
+    END {
+      split("direct forwarder yarp router", t, " ")
+      m = split(groups, order, " ")
+      for (j = 1; j <= m; j++) {
+        split(order[j], gc, ":"); g = gc[1] "\t" gc[2]
+        printf "\n%s, %s connections\n", (gc[1] == "stream" ? "streaming" : "non-streaming"), gc[2]
+        printf "  %-10s %10s %8s %8s %10s %10s %10s %8s %6s\n", "target", "req/s", "p50 ms", "p99 ms", "+p50 ms", "+p99 ms", "cpu us/req", "RSS MB", "errors"
+        d = g "\tdirect"
+        for (i = 1; i <= 4; i++) {
+          k = g "\t" t[i]; c = n[k]
+          printf "  %-10s %10.0f %8.2f %8.2f %10.2f %10.2f %10.1f %8d %6d\n", t[i], rps[k] / c, p50[k] / c, p99[k] / c,
+            (p50[k] - p50[d] * c / n[d]) / c, (p99[k] - p99[d] * c / n[d]) / c, cpu[k] / c, rss[k], err[k]
+        }
+        r = g "\trouter"; f = g "\tforwarder"; y = g "\tyarp"
+        printf "  router/forwarder: throughput %.2fx, cpu/req %.2fx, added p99 %+.2f ms vs forwarder\n", (rps[r] / n[r]) / (rps[f] / n[f]), (cpu[r] / n[r]) / (cpu[f] / n[f]), p99[r] / n[r] - p99[f] / n[f]
+        printf "  router/yarp:      throughput %.2fx, cpu/req %.2fx\n", (rps[r] / n[r]) / (rps[y] / n[y]), (cpu[r] / n[r]) / (cpu[y] / n[y])
+        if (rounds > 1) {
+          # Per round, and the median: one noisy round on a shared machine moves an average, not a median.
+          line = ""; c = 0
+          for (i = 1; i <= rounds; i++) {
+            kr = i "\t" g "\trouter"; kf = i "\t" g "\tforwarder"
+            if (prps[kf] > 0) { c++; v[c] = prps[kr] / prps[kf]; line = line sprintf(" %.2f", v[c]) }
+          }
+          for (a = 1; a <= c; a++) for (b = a + 1; b <= c; b++) if (v[b] < v[a]) { x = v[a]; v[a] = v[b]; v[b] = x }
+          med = (c % 2) ? v[(c + 1) / 2] : (v[c / 2] + v[c / 2 + 1]) / 2
+          printf "  router/forwarder throughput per round:%s; median %.2fx\n", line, med
+        }
+      }
+    }' "$1"
+}
+
+if [ -n "${REPORT:-}" ]; then # REPORT=results/<date>.tsv: print the summary of an earlier run, run nothing
+  summarize "$REPORT"
+  awk -F'\t' '$1 == "ttfb" { printf "  streaming time to first byte, %-10s p50 %s ms\n", $4, $6 }' "$REPORT"
+  exit 0
+fi
+
+
 # --- tools -----------------------------------------------------------------------------------------------------
 if ! command -v wrk >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1; then
   echo "load: installing wrk and curl from Debian's packages" >&2
@@ -163,41 +208,7 @@ for round in $(seq 1 "$ROUNDS"); do
   done
 done
 
-# --- summary ---------------------------------------------------------------------------------------------------
-echo
-echo "== averages over $ROUNDS round(s); added = target minus direct; ratios = router / baseline (same run) =="
-awk -F'\t' -v groups="$(for c in $CONNECTIONS; do for m in $MODES; do printf '%s:%s ' "$m" "$c"; done; done)" 'NR > 1 {
-    k = $2 "\t" $3 "\t" $4; n[k]++; prps[$1 "\t" k] = $5; if ($1 > rounds) rounds = $1; rps[k] += $5; p50[k] += $6; p99[k] += $7; cpu[k] += $8; if ($9 > rss[k]) rss[k] = $9; err[k] += $10
-  }
-  END {
-    split("direct forwarder yarp router", t, " ")
-    m = split(groups, order, " ")
-    for (j = 1; j <= m; j++) {
-      split(order[j], gc, ":"); g = gc[1] "\t" gc[2]
-      printf "\n%s, %s connections\n", (gc[1] == "stream" ? "streaming" : "non-streaming"), gc[2]
-      printf "  %-10s %10s %8s %8s %10s %10s %10s %8s %6s\n", "target", "req/s", "p50 ms", "p99 ms", "+p50 ms", "+p99 ms", "cpu us/req", "RSS MB", "errors"
-      d = g "\tdirect"
-      for (i = 1; i <= 4; i++) {
-        k = g "\t" t[i]; c = n[k]
-        printf "  %-10s %10.0f %8.2f %8.2f %10.2f %10.2f %10.1f %8d %6d\n", t[i], rps[k] / c, p50[k] / c, p99[k] / c,
-          (p50[k] - p50[d] * c / n[d]) / c, (p99[k] - p99[d] * c / n[d]) / c, cpu[k] / c, rss[k], err[k]
-      }
-      r = g "\trouter"; f = g "\tforwarder"; y = g "\tyarp"
-      printf "  router/forwarder: throughput %.2fx, cpu/req %.2fx, added p99 %+.2f ms vs forwarder\n", (rps[r] / n[r]) / (rps[f] / n[f]), (cpu[r] / n[r]) / (cpu[f] / n[f]), p99[r] / n[r] - p99[f] / n[f]
-      printf "  router/yarp:      throughput %.2fx, cpu/req %.2fx\n", (rps[r] / n[r]) / (rps[y] / n[y]), (cpu[r] / n[r]) / (cpu[y] / n[y])
-      if (rounds > 1) {
-        # Per round, and the median: one noisy round on a shared machine moves an average, not a median.
-        line = ""; c = 0
-        for (i = 1; i <= rounds; i++) {
-          kr = i "\t" g "\trouter"; kf = i "\t" g "\tforwarder"
-          if (prps[kf] > 0) { c++; v[c] = prps[kr] / prps[kf]; line = line sprintf(" %.2f", v[c]) }
-        }
-        for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (v[j] < v[i]) { x = v[i]; v[i] = v[j]; v[j] = x }
-        med = (c % 2) ? v[(c + 1) / 2] : (v[c / 2] + v[c / 2 + 1]) / 2
-        printf "  router/forwarder throughput per round:%s; median %.2fx\n", line, med
-      }
-    }
-  }' "$OUT"
+summarize "$OUT"
 
 echo
 echo "streaming time to first byte, p50 of $TTFB_REQUESTS sequential requests on one connection (per round):"
