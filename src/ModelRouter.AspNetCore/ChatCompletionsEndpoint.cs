@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 using ModelRouter.Configuration;
 using ModelRouter.Routing;
 using ModelRouter.Serialization;
@@ -17,6 +18,9 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, IOpti
 {
     private static readonly byte[] s_dataPrefix = "data: "u8.ToArray();
     private static readonly byte[] s_eventEnd = "\n\n"u8.ToArray();
+
+    // Attempt counts as header values, made once: nearly every answer says "1".
+    private static readonly StringValues[] s_attemptCounts = [.. Enumerable.Range(0, 17).Select(n => new StringValues(n.ToString(CultureInfo.InvariantCulture)))];
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -34,7 +38,7 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, IOpti
             {
                 var headers = context.Response.Headers;
                 headers[ModelRouterDefaults.VendorHeader] = response.Vendor;
-                headers[ModelRouterDefaults.AttemptsHeader] = response.Attempts.ToString(CultureInfo.InvariantCulture);
+                headers[ModelRouterDefaults.AttemptsHeader] = AttemptCount(response.Attempts);
                 context.Response.StatusCode = StatusCodes.Status200OK;
                 context.Response.ContentType = response.ContentType;
                 if (!response.IsStreaming)
@@ -129,7 +133,7 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, IOpti
 
         if (error.Attempts > 0)
         {
-            response.Headers[ModelRouterDefaults.AttemptsHeader] = error.Attempts.ToString(CultureInfo.InvariantCulture);
+            response.Headers[ModelRouterDefaults.AttemptsHeader] = AttemptCount(error.Attempts);
         }
 
         var payload = OpenAIErrorEnvelope.ToUtf8Bytes(error);
@@ -143,6 +147,9 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, IOpti
             // The client went away while we answered.
         }
     }
+
+    private static StringValues AttemptCount(int attempts)
+        => (uint)attempts < (uint)s_attemptCounts.Length ? s_attemptCounts[attempts] : new StringValues(attempts.ToString(CultureInfo.InvariantCulture));
 
     private static string? ReadBearer(HttpRequest request)
     {

@@ -68,7 +68,11 @@ public static class ModelRouterBuilderExtensions
         return builder;
     }
 
-    /// <summary>Configures the <see cref="HttpClient"/> that carries upstream requests (handlers, proxies, certificates).</summary>
+    /// <summary>Configures the handler pipeline that carries upstream requests (primary handler, delegating handlers, proxies, certificates).</summary>
+    /// <remarks>
+    /// Requests go through the handlers with an <see cref="HttpMessageInvoker"/>, not an <see cref="HttpClient"/>, so settings of
+    /// the client object itself (<c>Timeout</c>, <c>DefaultRequestHeaders</c>, <c>BaseAddress</c>) are not used.
+    /// </remarks>
     public static IModelRouterBuilder ConfigureHttpClient(this IModelRouterBuilder builder, Action<IHttpClientBuilder> configure)
     {
         ArgumentNullException.ThrowIfNull(builder);

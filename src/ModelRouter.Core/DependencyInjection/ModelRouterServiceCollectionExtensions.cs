@@ -81,13 +81,15 @@ public static class ModelRouterServiceCollectionExtensions
             sp.GetRequiredService<RoutingSnapshotCompiler>(),
             sp.GetServices<IRouterConfigChangeListener>(),
             sp.GetRequiredService<ILogger<RoutingSnapshotProvider>>()));
+        services.TryAddSingleton<UpstreamInvoker>();
         services.TryAddSingleton<IModelRouter, DefaultModelRouter>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ModelRouterStartup>());
 
         if (!services.Any(d => d.ServiceType == typeof(ModelRouterMarker)))
         {
             services.AddSingleton<ModelRouterMarker>();
-            services.AddHttpClient(ModelRouterDefaults.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            // Only the handler pipeline is used (see UpstreamInvoker): timeouts are per LLM and per attempt.
+            services.AddHttpClient(ModelRouterDefaults.HttpClientName)
                 .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
                 {
                     AllowAutoRedirect = false,

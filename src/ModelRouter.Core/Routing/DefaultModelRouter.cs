@@ -16,19 +16,50 @@ namespace ModelRouter.Routing;
 internal sealed class DefaultModelRouter(
     RoutingSnapshotProvider snapshots,
     IPoolMatcher matcher,
-    IHttpClientFactory httpClientFactory,
+    UpstreamInvoker upstream,
     IOptionsMonitor<ModelRouterOptions> options,
     TimeProvider timeProvider,
     ILogger<DefaultModelRouter> logger) : IModelRouter
 {
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<ModelRouterResponse> RouteAsync(ModelRouterRequest request, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// Not an async method: everything up to the upstream call (snapshot, key, router, body, pool) usually completes
+    /// synchronously, so the request goes straight on to <see cref="ForwardAsync"/> without a state machine of its own.
+    /// Failures still arrive as a faulted task, never as a synchronous throw.
+    /// </remarks>
+    public ValueTask<ModelRouterResponse> RouteAsync(ModelRouterRequest request, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        cancellationToken.ThrowIfCancellationRequested();
-        var settings = options.CurrentValue;
-        var snapshot = await snapshots.GetSnapshotAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ArgumentNullException.ThrowIfNull(request);
+            cancellationToken.ThrowIfCancellationRequested();
+            var pending = snapshots.GetSnapshotAsync(cancellationToken);
+            if (!pending.IsCompletedSuccessfully)
+            {
+                return RouteAfterSnapshotAsync(pending, request, cancellationToken);
+            }
 
+            var settings = options.CurrentValue;
+            var (pool, body) = Resolve(pending.Result, request, settings);
+            return ForwardAsync(pool, body, settings, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            return ValueTask.FromException<ModelRouterResponse>(ex);
+        }
+    }
+
+    /// <summary>The first request (or one racing the first load) waits for the configuration here.</summary>
+    private async ValueTask<ModelRouterResponse> RouteAfterSnapshotAsync(ValueTask<RoutingSnapshot> pending, ModelRouterRequest request, CancellationToken cancellationToken)
+    {
+        var snapshot = await pending.ConfigureAwait(false);
+        var settings = options.CurrentValue;
+        var (pool, body) = Resolve(snapshot, request, settings);
+        return await ForwardAsync(pool, body, settings, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Authenticates the caller, finds the router, parses the body and matches the pool; throws <see cref="ModelRouterException"/> on any refusal.</summary>
+    private (PoolSnapshot Pool, ChatRequestBody Body) Resolve(RoutingSnapshot snapshot, ModelRouterRequest request, ModelRouterOptions settings)
+    {
         AppConfig? app = null;
         if (settings.RequireAppKey)
         {
@@ -60,8 +91,7 @@ internal sealed class DefaultModelRouter(
         var body = ChatRequestBody.Parse(request.Body, settings.MaxJsonDepth);
         var pool = matcher.Match(router, body.Model)
             ?? throw new ModelRouterException(ModelRouterErrorKind.ModelNotFound, $"No pool of router '{slug}' matches model '{Shorten(body.Model)}'.") { Param = "model" };
-
-        return await ForwardAsync(pool, body, settings, cancellationToken).ConfigureAwait(false);
+        return (pool, body);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -73,7 +103,7 @@ internal sealed class DefaultModelRouter(
             throw new ModelRouterException(ModelRouterErrorKind.NoAvailableVendor, $"Pool '{pool.Name}' of router '{pool.RouterSlug}' has no active vendor.");
         }
 
-        var client = httpClientFactory.CreateClient(ModelRouterDefaults.HttpClientName);
+        var client = upstream.Current;
         var now = timeProvider.GetUtcNow();
         var tried = default(VendorSet);
         var cooling = default(VendorSet);
@@ -185,7 +215,7 @@ internal sealed class DefaultModelRouter(
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<AttemptResult> TryVendorAsync(
-        HttpClient client, PoolSnapshot pool, VendorSnapshot vendor, ChatRequestBody body, int attempt, ModelRouterOptions settings, CancellationToken cancellationToken)
+        HttpMessageInvoker client, PoolSnapshot pool, VendorSnapshot vendor, ChatRequestBody body, int attempt, ModelRouterOptions settings, CancellationToken cancellationToken)
     {
         var llm = vendor.Llm;
         var target = vendor.Map(body.Model, out var targetJson);
@@ -204,7 +234,7 @@ internal sealed class DefaultModelRouter(
             try
             {
                 using var message = CreateRequest(llm, context);
-                response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, resources.Timeout.Token).ConfigureAwait(false);
+                response = await client.SendAsync(message, resources.Timeout.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {

@@ -1,0 +1,84 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Primitives;
+using ModelRouter.Configuration;
+using ModelRouter.Routing;
+using ModelRouter.Storage;
+using ModelRouter.Tests.Support;
+using RichardSzalay.MockHttp;
+using static ModelRouter.Tests.Support.TestConfigs;
+
+namespace ModelRouter.Tests.Routing;
+
+/// <summary>How <see cref="IModelRouter.RouteAsync"/> reports: refusals as a faulted task, and the first request waits for the configuration.</summary>
+public partial class DefaultModelRouterTests
+{
+    [Test]
+    public async Task RouteAsync_RefusedRequest_FaultsTheTaskInsteadOfThrowing()
+    {
+        await using var h = RouterHarness.Create(OnePool("a"));
+        await h.RouteFailsAsync(Bodies.Chat("gpt-4o"), appKey: "not-a-known-key"); // the configuration is loaded
+
+        ValueTask<ModelRouterResponse> pending = default;
+        Assert.DoesNotThrow(() => pending = h.RouteAsync(Bodies.Chat("gpt-4o"), appKey: "not-a-known-key"));
+        Assert.That(pending.IsFaulted, Is.True);
+        var error = Assert.ThrowsAsync<ModelRouterException>(async () => await pending);
+        Assert.That(error!.Kind, Is.EqualTo(ModelRouterErrorKind.Unauthorized));
+    }
+
+    [Test]
+    public void RouteAsync_NullRequest_FaultsTheTask()
+    {
+        using var services = new ServiceCollection().AddModelRouter().Services.BuildServiceProvider();
+        var router = services.GetRequiredService<IModelRouter>();
+
+        ValueTask<ModelRouterResponse> pending = default;
+        Assert.DoesNotThrow(() => pending = router.RouteAsync(null!));
+        Assert.ThrowsAsync<ArgumentNullException>(async () => await pending);
+    }
+
+    [Test]
+    public async Task RouteAsync_ConfigurationStillLoading_WaitsForItThenRoutes()
+    {
+        var store = new SlowStore(OnePool("a"));
+        await using var h = RouterHarness.Create(OnePool("a"), services: s => s.Replace(ServiceDescriptor.Singleton<IRouterStore>(store)));
+        h.Http.Expect(HttpMethod.Post, ChatUrl("a")).Respond(_ => Bodies.Success(false));
+
+        var pending = h.RouteAsync(Bodies.Chat("gpt-4o"));
+        Assert.That(pending.IsCompleted, Is.False, "the first request must wait for the store");
+        store.Release();
+        await using var response = await pending;
+
+        Assert.That(response.Vendor, Is.EqualTo("a"));
+        h.Http.VerifyNoOutstandingExpectation();
+    }
+
+    [Test]
+    public async Task RouteAsync_ConfigurationStillLoading_RefusalStillFaultsTheTask()
+    {
+        var store = new SlowStore(OnePool("a"));
+        await using var h = RouterHarness.Create(OnePool("a"), services: s => s.Replace(ServiceDescriptor.Singleton<IRouterStore>(store)));
+
+        var pending = h.RouteAsync(Bodies.Chat("gpt-4o"), slug: "no-such-router");
+        store.Release();
+
+        var error = Assert.ThrowsAsync<ModelRouterException>(async () => await pending);
+        Assert.That(error!.Kind, Is.EqualTo(ModelRouterErrorKind.RouterNotFound));
+    }
+
+    /// <summary>A store whose first read completes only when the test says so.</summary>
+    private sealed class SlowStore(ModelRouterConfig config) : IRouterStore
+    {
+        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Release() => _released.TrySetResult();
+
+        public async ValueTask<ModelRouterConfig> GetConfigAsync(CancellationToken cancellationToken = default)
+        {
+            await _released.Task.WaitAsync(cancellationToken);
+            return config;
+        }
+
+        public IChangeToken GetChangeToken() => new CancellationChangeToken(CancellationToken.None);
+    }
+}
