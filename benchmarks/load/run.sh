@@ -7,6 +7,10 @@
 #   benchmarks/load/run.sh                      # 10 s per point, one round
 #   DURATION=30 ROUNDS=3 benchmarks/load/run.sh # longer, three interleaved rounds averaged
 #   SOAK=300 benchmarks/load/run.sh             # also: 5 minutes of streaming at 256 connections, RSS every 30 s
+#   PIN=1 benchmarks/load/run.sh                # hops on CPU 1, fake vendor and wrk on CPU 0 (see below)
+#
+# PIN=1 gives each hop a core of its own, so its throughput is bounded by its own CPU per request instead of by how the
+# scheduler shares two cores between wrk, the vendor and the hop; same-run ratios then move far less between rounds.
 #
 # Every process it starts is killed on exit. Results also go to $OUT (default: benchmarks/load/results/<date>.tsv).
 set -euo pipefail
@@ -15,11 +19,12 @@ LOAD_DIR=$(pwd)
 
 DURATION=${DURATION:-10}        # seconds measured per point
 WARMUP=${WARMUP:-2}             # seconds of unmeasured load before each point
-WARMUP_START=${WARMUP_START:-10} # seconds of unmeasured load per target and mode before the sweep (JIT tiering settles)
+WARMUP_START=${WARMUP_START:-30} # seconds of unmeasured load per target and mode before the sweep (JIT tiering settles)
 ROUNDS=${ROUNDS:-1}             # interleaved rounds; figures are averaged over rounds
 CONNECTIONS=${CONNECTIONS:-"32 256"}
 MODES=${MODES:-"plain stream"}    # plain: non-streaming; stream: "stream": true
-THREADS=${THREADS:-2}
+PIN=${PIN:-0}                   # 1: hops on CPU 1, vendor + wrk + curl on CPU 0
+THREADS=${THREADS:-$([ "$PIN" = 1 ] && echo 1 || echo 2)}
 TTFB_REQUESTS=${TTFB_REQUESTS:-400}
 SOAK=${SOAK:-0}                 # seconds of streaming soak at 256 connections after the sweep (0: none)
 PORT_VENDOR=${PORT_VENDOR:-18101}
@@ -101,22 +106,26 @@ for port in $PORT_VENDOR $PORT_FORWARDER $PORT_YARP $PORT_ROUTER; do
   if (exec 3<>/dev/tcp/$HOST/$port) 2>/dev/null; then echo "load: port $port is in use; set PORT_* to free ones" >&2; exit 1; fi
 done
 
+HOP_PIN=(); LOAD_PIN=()
+if [ "$PIN" = 1 ]; then
+  [ "$(nproc)" -ge 2 ] || { echo "load: PIN=1 needs two cores" >&2; exit 1; }
+  HOP_PIN=(taskset -c 1); LOAD_PIN=(taskset -c 0)
+fi
 start() { # name dll args...
   local name=$1 dll=$2; shift 2
-  DOTNET_gcServer=1 dotnet "$BIN/$name/$dll" "$@" >"results/$name.log" 2>&1 &
+  local pin=("${HOP_PIN[@]}"); [ "$name" = FakeVendor ] && pin=("${LOAD_PIN[@]}")
+  DOTNET_gcServer=1 "${pin[@]}" dotnet "$BIN/$name/$dll" "$@" >"results/$name.log" 2>&1 &
   PIDS+=($!)
   eval "PID_$name=$!"
 }
 start FakeVendor FakeVendor.dll --urls "http://$HOST:$PORT_VENDOR"
 start BareForwarder BareForwarder.dll --urls "http://$HOST:$PORT_FORWARDER" --Upstream "http://$HOST:$PORT_VENDOR/v1/chat/completions"
 start YarpHop YarpHop.dll --urls "http://$HOST:$PORT_YARP" --Upstream "http://$HOST:$PORT_VENDOR/"
-(cd "$BIN/RouterHost" && DOTNET_gcServer=1 dotnet RouterHost.dll --urls "http://$HOST:$PORT_ROUTER" \
+(cd "$BIN/RouterHost" && export DOTNET_gcServer=1 && exec "${HOP_PIN[@]}" dotnet RouterHost.dll --urls "http://$HOST:$PORT_ROUTER" \
   --ModelRouter:llms:0:baseUrl "http://$HOST:$PORT_VENDOR/v1" >"$LOAD_DIR/results/RouterHost.log" 2>&1) &
 PIDS+=($!)
-sleep 0.5
-# The subshell's child is the router process.
-PID_RouterHost=$(pgrep -P "${PIDS[-1]}" -f RouterHost.dll | head -1)
-PIDS+=("$PID_RouterHost")
+# The subshell execs the router (through taskset with PIN=1, which execs too), so its pid is the router's.
+PID_RouterHost=${PIDS[-1]}
 
 declare -A URL PID
 URL[direct]="http://$HOST:$PORT_VENDOR/v1/chat/completions";    PID[direct]=$PID_FakeVendor
@@ -147,7 +156,7 @@ to_ms() { # wrk's "812.00us" / "1.23ms" / "1.01s" -> milliseconds
 }
 
 run_wrk() { # target connections body seconds -> writes wrk output to stdout
-  BODY_FILE=$3 APP_KEY=$APP_KEY wrk -t"$THREADS" -c"$2" -d"$4s" --timeout 10s --latency -s "$LOAD_DIR/post.lua" "${URL[$1]}"
+  BODY_FILE=$3 APP_KEY=$APP_KEY "${LOAD_PIN[@]}" wrk -t"$THREADS" -c"$2" -d"$4s" --timeout 10s --latency -s "$LOAD_DIR/post.lua" "${URL[$1]}"
 }
 
 printf 'round\tmode\tconnections\ttarget\treq_s\tp50_ms\tp99_ms\tcpu_us_per_req\tpeak_rss_mb\terrors\n' >"$OUT"
@@ -174,13 +183,13 @@ measure() { # round mode connections target
 
 ttfb() { # target -> p50 time to first byte (ms) of streaming requests, one connection, unloaded
   local target=$1
-  curl -s -o /dev/null -w '%{time_starttransfer}\n' -H "Authorization: Bearer $APP_KEY" -H 'Content-Type: application/json' \
+  "${LOAD_PIN[@]}" curl -s -o /dev/null -w '%{time_starttransfer}\n' -H "Authorization: Bearer $APP_KEY" -H 'Content-Type: application/json' \
     --data-binary @"$BODY_STREAM" "${URL[$target]}?i=[1-$TTFB_REQUESTS]" |
     sort -n | awk '{ a[NR] = $1 } END { printf "%.3f", a[int((NR + 1) / 2)] * 1000 }'
 }
 
 # --- sweep -----------------------------------------------------------------------------------------------------
-echo "load: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), ${DURATION}s per point, $ROUNDS round(s)" >&2
+echo "load: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), ${DURATION}s per point, $ROUNDS round(s), pinned: $([ "$PIN" = 1 ] && echo 'hops on CPU 1, vendor and wrk on CPU 0' || echo no)" >&2
 # Tiered compilation keeps re-compiling hot methods for several seconds under load, and a process with more code (the
 # router) needs longer: without this, the first points measure the JIT as much as the hop.
 if [ "$WARMUP_START" -gt 0 ]; then

@@ -59,19 +59,19 @@ public sealed class ModelRouterResponse : IAsyncDisposable
     /// <remarks>The memory is valid until the next call. Write and flush each chunk to pass events through as they arrive.</remarks>
     /// <exception cref="ModelRouterException">The stream was cut or failed after it started (<see cref="ModelRouterErrorKind.StreamInterrupted"/> or <see cref="ModelRouterErrorKind.UpstreamTimeout"/>).</exception>
     /// <exception cref="InvalidOperationException">The answer is not a stream.</exception>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<ReadOnlyMemory<byte>> ReadStreamChunkAsync(CancellationToken cancellationToken = default)
+    public ValueTask<ReadOnlyMemory<byte>> ReadStreamChunkAsync(CancellationToken cancellationToken = default)
     {
+        // Not an async method: each chunk comes straight from the vendor's stream, with no state machine of ours in between.
         var stream = _stream ?? throw new InvalidOperationException("The answer is not a stream; read Content instead.");
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (!_pending.IsEmpty)
         {
             var pending = _pending;
             _pending = ReadOnlyMemory<byte>.Empty;
-            return pending;
+            return new(pending);
         }
 
-        return await stream.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return stream.ReadAsync(cancellationToken);
     }
 
     /// <summary>Reads the stream as parsed server-sent events (<c>data:</c> payloads of <c>chat.completion.chunk</c>, then <c>[DONE]</c>).</summary>
