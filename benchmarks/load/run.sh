@@ -108,7 +108,7 @@ done
 
 HOP_PIN=(); LOAD_PIN=()
 if [ "$PIN" = 1 ]; then
-  [ "$(nproc)" -ge 2 ] || { echo "load: PIN=1 needs two cores" >&2; exit 1; }
+  taskset -c 0,1 true 2>/dev/null || { echo "load: PIN=1 needs CPUs 0 and 1 (see taskset -pc \$\$)" >&2; exit 1; }
   HOP_PIN=(taskset -c 1); LOAD_PIN=(taskset -c 0)
 fi
 start() { # name dll args...
@@ -231,7 +231,7 @@ done
 if [ "$SOAK" -gt 0 ]; then
   echo
   echo "soak: streaming, 256 connections, ${SOAK}s through the router; RSS (MB) every 30 s:"
-  BODY_FILE=$BODY_STREAM APP_KEY=$APP_KEY wrk -t"$THREADS" -c256 -d"${SOAK}s" --timeout 10s -s "$LOAD_DIR/post.lua" "${URL[router]}" >results/soak-wrk.txt &
+  BODY_FILE=$BODY_STREAM APP_KEY=$APP_KEY "${LOAD_PIN[@]}" wrk -t"$THREADS" -c256 -d"${SOAK}s" --timeout 10s -s "$LOAD_DIR/post.lua" "${URL[router]}" >results/soak-wrk.txt &
   soak=$!
   for _ in $(seq 1 $((SOAK / 30))); do
     sleep 30

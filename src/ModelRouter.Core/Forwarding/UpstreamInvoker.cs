@@ -11,7 +11,8 @@ namespace ModelRouter.Forwarding;
 /// The router sets its own timeouts and cancellation on every attempt, so <see cref="HttpClient"/> would add only cost:
 /// an instance and a cancellation source per request, and a linked source and an extra async layer per send (YARP
 /// forwards through an invoker for the same reason). The factory's handler rotation still applies: a new handler
-/// gets a new invoker, and the old one is released for the factory to dispose.
+/// gets a new invoker, and the old one is released for the factory to dispose. A host that replaces
+/// <c>IHttpClientFactory</c> must replace <see cref="IHttpMessageHandlerFactory"/> too: the router asks only the latter.
 /// </remarks>
 internal sealed class UpstreamInvoker(IHttpMessageHandlerFactory handlers)
 {

@@ -42,6 +42,11 @@ internal sealed class DefaultModelRouter(
             var (pool, body) = Resolve(pending.Result, request, settings);
             return ForwardAsync(pool, body, settings, cancellationToken);
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // A cancelled task, as an async method would report it (IsCanceled, not IsFaulted).
+            return ValueTask.FromCanceled<ModelRouterResponse>(cancellationToken);
+        }
         catch (Exception ex)
         {
             return ValueTask.FromException<ModelRouterResponse>(ex);
@@ -240,7 +245,16 @@ internal sealed class DefaultModelRouter(
             {
                 return AttemptResult.Failed(vendor, UpstreamOutcome.VendorFailure, 0, $"no response headers within {llm.HeadersTimeout.TotalSeconds:0.###} s", isTimeout: true);
             }
-            catch (HttpRequestException ex) when (!cancellationToken.IsCancellationRequested)
+            catch (HttpRequestException ex) when (cancellationToken.IsCancellationRequested)
+            {
+                // The handler may fail a send that cancellation interrupted; HttpClient used to report that as a cancellation, and so do we.
+                throw new OperationCanceledException("The request was cancelled.", ex, cancellationToken);
+            }
+            catch (HttpRequestException) when (resources.Timeout.IsCancellationRequested)
+            {
+                return AttemptResult.Failed(vendor, UpstreamOutcome.VendorFailure, 0, $"no response headers within {llm.HeadersTimeout.TotalSeconds:0.###} s", isTimeout: true);
+            }
+            catch (HttpRequestException ex)
             {
                 return AttemptResult.Failed(vendor, UpstreamOutcome.VendorFailure, 0, $"connection failed: {ex.HttpRequestError}");
             }

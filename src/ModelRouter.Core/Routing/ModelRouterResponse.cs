@@ -62,8 +62,18 @@ public sealed class ModelRouterResponse : IAsyncDisposable
     public ValueTask<ReadOnlyMemory<byte>> ReadStreamChunkAsync(CancellationToken cancellationToken = default)
     {
         // Not an async method: each chunk comes straight from the vendor's stream, with no state machine of ours in between.
-        var stream = _stream ?? throw new InvalidOperationException("The answer is not a stream; read Content instead.");
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        // Misuse still arrives as a faulted task, as it did from the async method.
+        var stream = _stream;
+        if (stream is null)
+        {
+            return ValueTask.FromException<ReadOnlyMemory<byte>>(new InvalidOperationException("The answer is not a stream; read Content instead."));
+        }
+
+        if (_disposed)
+        {
+            return ValueTask.FromException<ReadOnlyMemory<byte>>(new ObjectDisposedException(nameof(ModelRouterResponse)));
+        }
+
         if (!_pending.IsEmpty)
         {
             var pending = _pending;

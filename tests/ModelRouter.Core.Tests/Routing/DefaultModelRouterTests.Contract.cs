@@ -38,6 +38,66 @@ public partial class DefaultModelRouterTests
     }
 
     [Test]
+    public async Task RouteAsync_AlreadyCancelled_ReturnsACancelledTask()
+    {
+        await using var h = RouterHarness.Create(OnePool("a"));
+
+        var pending = h.RouteAsync(Bodies.Chat("gpt-4o"), cancellationToken: new CancellationToken(canceled: true));
+
+        Assert.That(pending.IsCanceled, Is.True, "cancelled, as an async method reports it, not faulted");
+    }
+
+    [Test]
+    public async Task RouteAsync_SendFailsAfterTheCallerCancelled_ReportsACancellationNotAVendorFailure()
+    {
+        await using var h = RouterHarness.Create(OnePool("a", "b"));
+        using var caller = new CancellationTokenSource();
+        h.Http.Expect(HttpMethod.Post, ChatUrl("a")).Respond(_ =>
+        {
+            caller.Cancel();
+            throw new HttpRequestException(HttpRequestError.ConnectionError, "The connection was reset.");
+        });
+
+        Assert.That(
+            async () => await h.RouteAsync(Bodies.Chat("gpt-4o"), cancellationToken: caller.Token),
+            Throws.InstanceOf<OperationCanceledException>());
+        h.Http.VerifyNoOutstandingExpectation(); // and "b" was never called: a cancelled request does not fail over
+    }
+
+    [Test]
+    public async Task RouteAsync_SendFailsAfterTheHeadersTimeout_IsATimeout()
+    {
+        await using var h = RouterHarness.Create(OnePool("a"));
+        h.Http.Expect(HttpMethod.Post, ChatUrl("a")).Respond(_ =>
+        {
+            h.Time.Advance(TimeSpan.FromSeconds(101)); // past the default 100 s headers timeout
+            throw new HttpRequestException(HttpRequestError.ConnectionError, "The connection was reset.");
+        });
+
+        var error = await h.RouteFailsAsync(Bodies.Chat("gpt-4o"));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(error.Kind, Is.EqualTo(ModelRouterErrorKind.UpstreamTimeout));
+            Assert.That(error.StatusCode, Is.EqualTo(504));
+        });
+    }
+
+    [TestCase(false, typeof(InvalidOperationException))] // not a stream
+    [TestCase(true, typeof(ObjectDisposedException))]    // a stream, already disposed
+    public async Task ReadStreamChunkAsync_Misuse_FaultsTheTaskInsteadOfThrowing(bool streaming, Type expected)
+    {
+        await using var h = RouterHarness.Create(OnePool("a"));
+        h.Http.Expect(HttpMethod.Post, ChatUrl("a")).Respond(_ => Bodies.Success(streaming));
+        var response = await h.RouteAsync(Bodies.Chat("gpt-4o", streaming));
+        await response.DisposeAsync();
+
+        ValueTask<ReadOnlyMemory<byte>> pending = default;
+        Assert.DoesNotThrow(() => pending = response.ReadStreamChunkAsync());
+        Assert.That(async () => await pending, Throws.TypeOf(expected));
+    }
+
+    [Test]
     public async Task RouteAsync_ConfigurationStillLoading_WaitsForItThenRoutes()
     {
         var store = new SlowStore(OnePool("a"));
