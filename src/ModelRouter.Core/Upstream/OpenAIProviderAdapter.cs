@@ -75,7 +75,9 @@ public sealed class OpenAIProviderAdapter : IProviderAdapter
     private sealed class PassThroughEventStream(HttpResponseMessage response) : ChatEventReader
     {
         private Stream? _body;
-        private byte[]? _buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        // 4 KiB: SocketsHttpHandler's connection buffer starts at that size, so a larger one rarely fills, while under
+        // hundreds of concurrent streams the shared pool runs dry and each stream allocates its buffer anew.
+        private byte[]? _buffer = ArrayPool<byte>.Shared.Rent(4 * 1024);
         private DoneLineDetector _done;
 
         [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]

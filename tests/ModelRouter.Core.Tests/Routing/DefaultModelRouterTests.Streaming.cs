@@ -39,6 +39,20 @@ public partial class DefaultModelRouterTests
     }
 
     [Test]
+    public async Task RouteAsync_StreamWithEventsLargerThanTheReadBuffer_PassesThemThroughWhole()
+    {
+        // A 40 KB tool-call delta, then [DONE] straddling a read boundary: several reads per event, nothing lost or cut early.
+        var large = new string('x', 40_000);
+        var events = $"data: {{\"choices\":[{{\"delta\":{{\"content\":\"{large}\"}}}}]}}\n\n" + "data: [DONE]\n\n";
+        await using var h = RouterHarness.Create(OnePool("a"));
+        h.Http.Expect(HttpMethod.Post, ChatUrl("a")).Respond(_ => EventStream(events));
+
+        await using var response = await h.RouteAsync(Bodies.Chat("m", streaming: true));
+
+        Assert.That(await Bodies.ReadAllAsync(response), Is.EqualTo(events));
+    }
+
+    [Test]
     public async Task ReadEventsAsync_Stream_YieldsEachDataPayloadThenDone()
     {
         await using var h = RouterHarness.Create(OnePool("a"));
