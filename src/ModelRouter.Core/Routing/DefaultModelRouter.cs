@@ -24,7 +24,7 @@ internal sealed class DefaultModelRouter(
     /// <remarks>
     /// Not an async method: everything up to the upstream call (snapshot, key, router, body, pool) usually completes
     /// synchronously, so the request goes straight on to <see cref="ForwardAsync"/> without a state machine of its own.
-    /// Failures still arrive as a faulted task, never as a synchronous throw.
+    /// Refusals still arrive as a faulted task and a cancelled token as a cancelled one, never as a synchronous throw.
     /// </remarks>
     public ValueTask<ModelRouterResponse> RouteAsync(ModelRouterRequest request, CancellationToken cancellationToken = default)
     {
