@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Paired before/after load run: the RouterHost of an earlier commit, the RouterHost of the working tree and the bare
+# forwarder, each on CPU 1 in turn (fake vendor and wrk on CPU 0), in many short interleaved rounds. Prints the
+# per-round throughput and CPU-per-request ratios and their medians. Loopback only; every process is killed on exit.
+#
+#   benchmarks/load/paired.sh c65e2c8                  # plain, 32 connections, 8 rounds of 5 s
+#   MODE=stream ROUNDS=10 benchmarks/load/paired.sh HEAD~3
+#
+# Why: on a shared 2-core machine a 10 s round moves by +-15 %; two builds measured side by side, many times, with
+# medians, is the only before/after this machine can resolve.
+set -euo pipefail
+cd "$(dirname "$0")"
+LOAD_DIR=$(pwd)
+BEFORE_REV=${1:?usage: paired.sh <git revision to compare the working tree with>}
+MODE=${MODE:-plain}; ROUNDS=${ROUNDS:-8}; DURATION=${DURATION:-5}; WARM=${WARM:-30}; CONNECTIONS=${CONNECTIONS:-32}
+PORT_BASE=${PORT_BASE:-18400}
+HOST=127.0.0.1
+taskset -c 0,1 true 2>/dev/null || { echo "paired: needs CPUs 0 and 1 (see taskset -pc \$\$)" >&2; exit 1; }
+command -v wrk >/dev/null 2>&1 || { echo "paired: wrk is required (apt-get install wrk, or run run.sh once)" >&2; exit 1; }
+
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  git -C "$LOAD_DIR" worktree remove --force "$WORK/src" >/dev/null 2>&1 || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+git -C "$LOAD_DIR" worktree add --detach -f "$WORK/src" "$BEFORE_REV" >/dev/null 2>&1
+dotnet build -c Release -nologo -v q "$WORK/src/benchmarks/load/RouterHost" -o "$WORK/before" >/dev/null
+for app in FakeVendor BareForwarder RouterHost; do
+  dotnet build -c Release -nologo -v q "$app" -o "$WORK/$app" >/dev/null
+done
+
+export DOTNET_gcServer=1
+taskset -c 0 dotnet "$WORK/FakeVendor/FakeVendor.dll" --urls "http://$HOST:$((PORT_BASE + 1))" >/dev/null 2>&1 & PIDS+=($!)
+(cd "$WORK/before" && exec taskset -c 1 dotnet RouterHost.dll --urls "http://$HOST:$((PORT_BASE + 2))" \
+  --ModelRouter:llms:0:baseUrl "http://$HOST:$((PORT_BASE + 1))/v1" >/dev/null 2>&1) & PIDS+=($!); BEFORE=$!
+(cd "$WORK/RouterHost" && exec taskset -c 1 dotnet RouterHost.dll --urls "http://$HOST:$((PORT_BASE + 3))" \
+  --ModelRouter:llms:0:baseUrl "http://$HOST:$((PORT_BASE + 1))/v1" >/dev/null 2>&1) & PIDS+=($!); AFTER=$!
+taskset -c 1 dotnet "$WORK/BareForwarder/BareForwarder.dll" --urls "http://$HOST:$((PORT_BASE + 4))" \
+  --Upstream "http://$HOST:$((PORT_BASE + 1))/v1/chat/completions" >/dev/null 2>&1 & PIDS+=($!); FORWARDER=$!
+
+declare -A URL PID
+URL[forwarder]="http://$HOST:$((PORT_BASE + 4))/v1/chat/completions"; PID[forwarder]=$FORWARDER
+URL[before]="http://$HOST:$((PORT_BASE + 2))/router/bench/v1/chat/completions"; PID[before]=$BEFORE
+URL[after]="http://$HOST:$((PORT_BASE + 3))/router/bench/v1/chat/completions"; PID[after]=$AFTER
+TARGETS=(forwarder before after)
+
+BODY=$WORK/body.json
+STREAM=''; [ "$MODE" = stream ] && STREAM=',"stream":true'
+printf '%s' '{"model":"gpt-4o","messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"Say hello in one short sentence, please."}],"temperature":0.2,"max_tokens":64'"$STREAM"'}' >"$BODY"
+for t in "${TARGETS[@]}"; do
+  for i in $(seq 1 100); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer bench-app-key' -H 'Content-Type: application/json' --data-binary @"$BODY" "${URL[$t]}" || true)
+    [ "$code" = 200 ] && break
+    [ "$i" = 100 ] && { echo "paired: $t never answered 200 (last: $code)" >&2; exit 1; }
+    sleep 0.1
+  done
+done
+
+run_wrk() { BODY_FILE=$BODY APP_KEY=bench-app-key taskset -c 0 wrk -t1 -c"$CONNECTIONS" -d"$2s" -s "$LOAD_DIR/post.lua" "${URL[$1]}"; }
+echo "paired: $BEFORE_REV vs working tree vs bare forwarder, $MODE, $CONNECTIONS connections, warm-up ${WARM}s x 2 each, $ROUNDS rounds of ${DURATION}s" >&2
+for pass in 1 2; do for t in "${TARGETS[@]}"; do run_wrk "$t" "$WARM" >/dev/null; done; done
+
+ROWS=$WORK/rows.tsv
+for round in $(seq 1 "$ROUNDS"); do
+  for t in "${TARGETS[@]}"; do
+    c0=$(awk '{ print $14 + $15 }' "/proc/${PID[$t]}/stat")
+    out=$(run_wrk "$t" "$DURATION")
+    c1=$(awk '{ print $14 + $15 }' "/proc/${PID[$t]}/stat")
+    n=$(awk '/requests in/ { print $1 }' <<<"$out")
+    rps=$(awk '/^Requests\/sec/ { print $2 }' <<<"$out")
+    cpu=$(awk -v d=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" -v n="$n" 'BEGIN { printf "%.1f", (n > 0 ? d * 1e6 / hz / n : 0) }')
+    printf '%s\t%s\t%s\t%s\n' "$round" "$t" "$rps" "$cpu" | tee -a "$ROWS"
+  done
+done
+
+awk -F'\t' '{ rps[$1, $2] = $3; cpu[$1, $2] = $4; if ($1 > r) r = $1 }
+  function median(a, n,   i, j, x) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { x = a[i]; a[i] = a[j]; a[j] = x }
+    return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+  END {
+    split("before/forwarder after/forwarder after/before", pairs, " ")
+    for (p = 1; p <= 3; p++) {
+      split(pairs[p], ab, "/"); line = ""; delete t; delete c
+      for (i = 1; i <= r; i++) { t[i] = rps[i, ab[1]] / rps[i, ab[2]]; c[i] = cpu[i, ab[1]] / cpu[i, ab[2]]; line = line sprintf(" %.2f", t[i]) }
+      printf "%-17s throughput per round:%s; median %.2fx; cpu/req median %.2fx\n", pairs[p], line, median(t, r), median(c, r)
+    }
+  }' "$ROWS"
