@@ -11,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 LOAD_DIR=$(pwd)
+. "$LOAD_DIR/common.sh"
 BEFORE_REV=${1:?usage: paired.sh <git revision to compare the working tree with>}
 MODE=${MODE:-plain}; ROUNDS=${ROUNDS:-8}; DURATION=${DURATION:-5}; WARM=${WARM:-30}; CONNECTIONS=${CONNECTIONS:-32}
 PORT_BASE=${PORT_BASE:-18400}
@@ -50,16 +51,8 @@ URL[after]="http://$HOST:$((PORT_BASE + 3))/router/bench/v1/chat/completions"; P
 TARGETS=(forwarder before after)
 
 BODY=$WORK/body.json
-STREAM=''; [ "$MODE" = stream ] && STREAM=',"stream":true'
-printf '%s' '{"model":"gpt-4o","messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"Say hello in one short sentence, please."}],"temperature":0.2,"max_tokens":64'"$STREAM"'}' >"$BODY"
-for t in "${TARGETS[@]}"; do
-  for i in $(seq 1 100); do
-    code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer bench-app-key' -H 'Content-Type: application/json' --data-binary @"$BODY" "${URL[$t]}" || true)
-    [ "$code" = 200 ] && break
-    [ "$i" = 100 ] && { echo "paired: $t never answered 200 (last: $code)" >&2; exit 1; }
-    sleep 0.1
-  done
-done
+write_body "$BODY" "$MODE"
+for t in "${TARGETS[@]}"; do wait_until_ok "$t" "${URL[$t]}" "$BODY" bench-app-key; done
 
 run_wrk() { BODY_FILE=$BODY APP_KEY=bench-app-key taskset -c 0 wrk -t1 -c"$CONNECTIONS" -d"$2s" -s "$LOAD_DIR/post.lua" "${URL[$1]}"; }
 echo "paired: $BEFORE_REV vs working tree vs bare forwarder, $MODE, $CONNECTIONS connections, warm-up ${WARM}s x 2 each, $ROUNDS rounds of ${DURATION}s" >&2

@@ -11,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 LOAD_DIR=$(pwd)
+. "$LOAD_DIR/common.sh"
 
 MODE=${MODE:-plain}
 CONNECTIONS=${CONNECTIONS:-32}
@@ -44,8 +45,9 @@ dotnet "$BIN/BareForwarder/BareForwarder.dll" --urls "http://$HOST:$PORT_FORWARD
 sleep 3
 
 BODY=$(mktemp)
-STREAM=''; [ "$MODE" = stream ] && STREAM=',"stream":true'
-printf '%s' '{"model":"gpt-4o","messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"Say hello in one short sentence, please."}],"temperature":0.2,"max_tokens":64'"$STREAM"'}' >"$BODY"
+write_body "$BODY" "$MODE"
+wait_until_ok forwarder "http://$HOST:$PORT_FORWARDER/v1/chat/completions" "$BODY" bench-app-key
+wait_until_ok router "http://$HOST:$PORT_ROUTER/router/bench/v1/chat/completions" "$BODY" bench-app-key
 
 for target in forwarder router; do
   if [ "$target" = forwarder ]; then pid=$FORWARDER; url="http://$HOST:$PORT_FORWARDER/v1/chat/completions"

@@ -16,6 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 LOAD_DIR=$(pwd)
+. "$LOAD_DIR/common.sh"
 
 DURATION=${DURATION:-10}        # seconds measured per point
 WARMUP=${WARMUP:-2}             # seconds of unmeasured load before each point
@@ -135,17 +136,8 @@ URL[router]="http://$HOST:$PORT_ROUTER/router/bench/v1/chat/completions"; PID[ro
 TARGETS=(direct forwarder yarp router)
 
 BODY_PLAIN=$(mktemp); BODY_STREAM=$(mktemp)
-printf '%s' '{"model":"gpt-4o","messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"Say hello in one short sentence, please."}],"temperature":0.2,"max_tokens":64}' >"$BODY_PLAIN"
-printf '%s' '{"model":"gpt-4o","messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"Say hello in one short sentence, please."}],"temperature":0.2,"max_tokens":64,"stream":true}' >"$BODY_STREAM"
-
-for t in "${TARGETS[@]}"; do
-  for i in $(seq 1 100); do
-    code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $APP_KEY" -H 'Content-Type: application/json' --data-binary @"$BODY_PLAIN" "${URL[$t]}" || true)
-    [ "$code" = 200 ] && break
-    [ "$i" = 100 ] && { echo "load: $t never answered 200 (last: $code); see results/*.log" >&2; exit 1; }
-    sleep 0.1
-  done
-done
+write_body "$BODY_PLAIN"; write_body "$BODY_STREAM" stream
+for t in "${TARGETS[@]}"; do wait_until_ok "$t" "${URL[$t]}" "$BODY_PLAIN" "$APP_KEY"; done
 
 # --- helpers ---------------------------------------------------------------------------------------------------
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
