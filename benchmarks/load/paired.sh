@@ -5,6 +5,7 @@
 #
 #   benchmarks/load/paired.sh c65e2c8                  # plain, 32 connections, 8 rounds of 5 s
 #   MODE=stream ROUNDS=10 benchmarks/load/paired.sh HEAD~3
+#   MODE=stream GAP_MS=1 benchmarks/load/paired.sh HEAD~1  # fake vendor waits 1 ms between stream events
 #
 # Why: on a shared 2-core machine a 10 s round moves by +-15 %; two builds measured side by side, many times, with
 # medians, is the only before/after this machine can resolve.
@@ -14,6 +15,7 @@ LOAD_DIR=$(pwd)
 . "$LOAD_DIR/common.sh"
 BEFORE_REV=${1:?usage: paired.sh <git revision to compare the working tree with>}
 MODE=${MODE:-plain}; ROUNDS=${ROUNDS:-8}; DURATION=${DURATION:-5}; WARM=${WARM:-30}; CONNECTIONS=${CONNECTIONS:-32}
+GAP_MS=${GAP_MS:-0}
 PORT_BASE=${PORT_BASE:-18400}
 HOST=127.0.0.1
 taskset -c 0,1 true 2>/dev/null || { echo "paired: needs CPUs 0 and 1 (see taskset -pc \$\$)" >&2; exit 1; }
@@ -36,7 +38,7 @@ for app in FakeVendor BareForwarder RouterHost; do
 done
 
 export DOTNET_gcServer=1
-taskset -c 0 dotnet "$WORK/FakeVendor/FakeVendor.dll" --urls "http://$HOST:$((PORT_BASE + 1))" >/dev/null 2>&1 & PIDS+=($!)
+taskset -c 0 dotnet "$WORK/FakeVendor/FakeVendor.dll" --urls "http://$HOST:$((PORT_BASE + 1))" --EventGapMs "$GAP_MS" >/dev/null 2>&1 & PIDS+=($!)
 (cd "$WORK/before" && exec taskset -c 1 dotnet RouterHost.dll --urls "http://$HOST:$((PORT_BASE + 2))" \
   --ModelRouter:llms:0:baseUrl "http://$HOST:$((PORT_BASE + 1))/v1" >/dev/null 2>&1) & PIDS+=($!); BEFORE=$!
 (cd "$WORK/RouterHost" && exec taskset -c 1 dotnet RouterHost.dll --urls "http://$HOST:$((PORT_BASE + 3))" \
@@ -55,7 +57,7 @@ write_body "$BODY" "$MODE"
 for t in "${TARGETS[@]}"; do wait_until_ok "$t" "${URL[$t]}" "$BODY" bench-app-key; done
 
 run_wrk() { BODY_FILE=$BODY APP_KEY=bench-app-key taskset -c 0 wrk -t1 -c"$CONNECTIONS" -d"$2s" -s "$LOAD_DIR/post.lua" "${URL[$1]}"; }
-echo "paired: $BEFORE_REV vs working tree vs bare forwarder, $MODE, $CONNECTIONS connections, warm-up ${WARM}s x 2 each, $ROUNDS rounds of ${DURATION}s" >&2
+echo "paired: $BEFORE_REV vs working tree vs bare forwarder, $MODE (event gap ${GAP_MS} ms), $CONNECTIONS connections, warm-up ${WARM}s x 2 each, $ROUNDS rounds of ${DURATION}s" >&2
 for pass in 1 2; do for t in "${TARGETS[@]}"; do run_wrk "$t" "$WARM" >/dev/null; done; done
 
 ROWS=$WORK/rows.tsv

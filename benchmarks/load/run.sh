@@ -8,6 +8,7 @@
 #   DURATION=30 ROUNDS=3 benchmarks/load/run.sh # longer, three interleaved rounds averaged
 #   SOAK=300 benchmarks/load/run.sh             # also: 5 minutes of streaming at 256 connections, RSS every 30 s
 #   PIN=1 benchmarks/load/run.sh                # hops on CPU 1, fake vendor and wrk on CPU 0 (see below)
+#   GAP_MS=1 MODES=stream benchmarks/load/run.sh # the fake vendor waits 1 ms between stream events, like a model
 #
 # PIN=1 gives each hop a core of its own, so its throughput is bounded by its own CPU per request instead of by how the
 # scheduler shares two cores between wrk, the vendor and the hop; same-run ratios then move far less between rounds.
@@ -28,6 +29,7 @@ PIN=${PIN:-0}                   # 1: hops on CPU 1, vendor + wrk + curl on CPU 0
 THREADS=${THREADS:-$([ "$PIN" = 1 ] && echo 1 || echo 2)}
 TTFB_REQUESTS=${TTFB_REQUESTS:-400}
 SOAK=${SOAK:-0}                 # seconds of streaming soak at 256 connections after the sweep (0: none)
+GAP_MS=${GAP_MS:-0}             # ms the fake vendor waits between stream events (0: back to back)
 PORT_VENDOR=${PORT_VENDOR:-18101}
 PORT_FORWARDER=${PORT_FORWARDER:-18102}
 PORT_YARP=${PORT_YARP:-18103}
@@ -119,7 +121,7 @@ start() { # name dll args...
   PIDS+=($!)
   eval "PID_$name=$!"
 }
-start FakeVendor FakeVendor.dll --urls "http://$HOST:$PORT_VENDOR"
+start FakeVendor FakeVendor.dll --urls "http://$HOST:$PORT_VENDOR" --EventGapMs "$GAP_MS"
 start BareForwarder BareForwarder.dll --urls "http://$HOST:$PORT_FORWARDER" --Upstream "http://$HOST:$PORT_VENDOR/v1/chat/completions"
 start YarpHop YarpHop.dll --urls "http://$HOST:$PORT_YARP" --Upstream "http://$HOST:$PORT_VENDOR/"
 (cd "$BIN/RouterHost" && export DOTNET_gcServer=1 && exec "${HOP_PIN[@]}" dotnet RouterHost.dll --urls "http://$HOST:$PORT_ROUTER" \
@@ -181,7 +183,7 @@ ttfb() { # target -> p50 time to first byte (ms) of streaming requests, one conn
 }
 
 # --- sweep -----------------------------------------------------------------------------------------------------
-echo "load: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), ${DURATION}s per point, $ROUNDS round(s), pinned: $([ "$PIN" = 1 ] && echo 'hops on CPU 1, vendor and wrk on CPU 0' || echo no)" >&2
+echo "load: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), ${DURATION}s per point, $ROUNDS round(s), pinned: $([ "$PIN" = 1 ] && echo 'hops on CPU 1, vendor and wrk on CPU 0' || echo no), event gap ${GAP_MS} ms" >&2
 # Tiered compilation keeps re-compiling hot methods for several seconds under load, and a process with more code (the
 # router) needs longer: without this, the first points measure the JIT as much as the hop.
 if [ "$WARMUP_START" -gt 0 ]; then

@@ -19,6 +19,9 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, IOpti
     private static readonly byte[] s_dataPrefix = "data: "u8.ToArray();
     private static readonly byte[] s_eventEnd = "\n\n"u8.ToArray();
 
+    // A vendor that floods faster than it can be read is still relayed in steps of this size.
+    private const int MaxUnflushedStreamBytes = 16 * 1024;
+
     // Attempt counts as header values, made once: nearly every answer says "1".
     private static readonly StringValues[] s_attemptCounts = [.. Enumerable.Range(0, 17).Select(n => new StringValues(n.ToString(CultureInfo.InvariantCulture)))];
 
@@ -84,36 +87,63 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, IOpti
         return WriteErrorAsync(context, new ModelRouterException(ModelRouterErrorKind.MethodNotAllowed, $"Method {context.Request.Method} is not allowed here; use POST."));
     }
 
+    /// <summary>
+    /// Relays the stream, flushing whenever the next chunk is not already in hand: events that arrive together leave
+    /// together (one write to the client instead of one per event), and an event is never held back to wait for another.
+    /// </summary>
     private async Task StreamAsync(HttpContext context, ModelRouterResponse response, CancellationToken cancellationToken)
     {
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
         context.Response.Headers.CacheControl = "no-cache";
         context.Response.Headers["X-Accel-Buffering"] = "no";
-        var output = context.Response.Body;
+        var output = context.Response.BodyWriter;
+        var unflushed = 0;
         try
         {
+            var next = response.ReadStreamChunkAsync(cancellationToken);
             while (true)
             {
-                var chunk = await response.ReadStreamChunkAsync(cancellationToken).ConfigureAwait(false);
-                if (chunk.IsEmpty)
+                if (!next.IsCompleted && unflushed > 0)
                 {
-                    return;
+                    unflushed = 0;
+                    if ((await output.FlushAsync(cancellationToken).ConfigureAwait(false)).IsCompleted)
+                    {
+                        return; // The client is gone.
+                    }
                 }
 
-                await output.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
-                await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                var chunk = await next.ConfigureAwait(false);
+                if (chunk.IsEmpty)
+                {
+                    break;
+                }
+
+                // Copied into the response's own buffer: the chunk is only valid until the next read.
+                output.Write(chunk.Span);
+                unflushed += chunk.Length;
+                if (unflushed >= MaxUnflushedStreamBytes)
+                {
+                    unflushed = 0;
+                    if ((await output.FlushAsync(cancellationToken).ConfigureAwait(false)).IsCompleted)
+                    {
+                        return;
+                    }
+                }
+
+                next = response.ReadStreamChunkAsync(cancellationToken);
             }
         }
         catch (ModelRouterException ex)
         {
             // The status line is gone: tell the client in-band that the answer is incomplete, then end the response.
             LogStreamInterrupted(logger, response.Vendor, response.RouterSlug, ex.ErrorCode ?? ex.Kind.ToString());
-            await output.WriteAsync(s_eventEnd, cancellationToken).ConfigureAwait(false);
-            await output.WriteAsync(s_dataPrefix, cancellationToken).ConfigureAwait(false);
-            await output.WriteAsync(OpenAIErrorEnvelope.ToUtf8Bytes(ex), cancellationToken).ConfigureAwait(false);
-            await output.WriteAsync(s_eventEnd, cancellationToken).ConfigureAwait(false);
-            await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            output.Write(s_eventEnd);
+            output.Write(s_dataPrefix);
+            output.Write(OpenAIErrorEnvelope.ToUtf8Bytes(ex));
+            output.Write(s_eventEnd);
         }
+
+        await output.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task WriteErrorAsync(HttpContext context, ModelRouterException error)

@@ -2,8 +2,11 @@ using System.Buffers;
 
 // A near-zero-cost OpenAI-compatible vendor for load tests: drains the body, answers a fixed completion, or a short
 // fixed stream (five events, each flushed) when the body asks for "stream": true. Loopback only.
+// --EventGapMs N waits N ms between events, as a model generating tokens does, so that every hop reads each event on
+// its own; without it the five events leave back to back and a hop may find several already received.
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.Logging.ClearProviders();
+var eventGap = TimeSpan.FromMilliseconds(double.Parse(builder.Configuration["EventGapMs"] ?? "0", System.Globalization.CultureInfo.InvariantCulture));
 var app = builder.Build();
 
 var completion = """{"id":"chatcmpl-bench","object":"chat.completion","created":1700000000,"model":"gpt-4o-2024-08-06","choices":[{"index":0,"message":{"role":"assistant","content":"Hello! How can I help you today?"},"finish_reason":"stop"}],"usage":{"prompt_tokens":12,"completion_tokens":9,"total_tokens":21}}"""u8.ToArray();
@@ -38,9 +41,14 @@ app.MapPost("/v1/chat/completions", async (HttpContext context) =>
 
     response.ContentType = "text/event-stream";
     response.Headers.CacheControl = "no-cache";
-    foreach (var e in events)
+    for (var i = 0; i < events.Length; i++)
     {
-        await response.Body.WriteAsync(e, context.RequestAborted);
+        if (i > 0 && eventGap > TimeSpan.Zero)
+        {
+            await Task.Delay(eventGap, context.RequestAborted);
+        }
+
+        await response.Body.WriteAsync(events[i], context.RequestAborted);
         await response.Body.FlushAsync(context.RequestAborted);
     }
 });
