@@ -56,7 +56,10 @@ public sealed class ModelRouterResponse : IAsyncDisposable
     public ReadOnlyMemory<byte> Content { get; }
 
     /// <summary>Reads the next chunk of server-sent event bytes; empty when the stream is complete.</summary>
-    /// <remarks>The memory is valid until the next call. Write and flush each chunk to pass events through as they arrive.</remarks>
+    /// <remarks>
+    /// The memory is valid until the next call. To pass events through as they arrive, write each chunk and flush before
+    /// waiting for the next: when the returned task is not already completed (as the HTTP endpoint does), or after every chunk.
+    /// </remarks>
     /// <exception cref="ModelRouterException">The stream was cut or failed after it started (<see cref="ModelRouterErrorKind.StreamInterrupted"/> or <see cref="ModelRouterErrorKind.UpstreamTimeout"/>).</exception>
     /// <exception cref="InvalidOperationException">The answer is not a stream.</exception>
     public ValueTask<ReadOnlyMemory<byte>> ReadStreamChunkAsync(CancellationToken cancellationToken = default)
