@@ -98,9 +98,12 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, IOpti
         context.Response.Headers["X-Accel-Buffering"] = "no";
         var output = context.Response.BodyWriter;
         var unflushed = 0;
+        var next = default(ValueTask<ReadOnlyMemory<byte>>);
+        var reading = false;
         try
         {
-            var next = response.ReadStreamChunkAsync(cancellationToken);
+            next = response.ReadStreamChunkAsync(cancellationToken);
+            reading = true;
             while (true)
             {
                 if (!next.IsCompleted && unflushed > 0)
@@ -112,6 +115,7 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, IOpti
                     }
                 }
 
+                reading = false;
                 var chunk = await next.ConfigureAwait(false);
                 if (chunk.IsEmpty)
                 {
@@ -131,6 +135,7 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, IOpti
                 }
 
                 next = response.ReadStreamChunkAsync(cancellationToken);
+                reading = true;
             }
         }
         catch (ModelRouterException ex)
@@ -142,8 +147,30 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, IOpti
             output.Write(OpenAIErrorEnvelope.ToUtf8Bytes(ex));
             output.Write(s_eventEnd);
         }
+        finally
+        {
+            if (reading)
+            {
+                // The client left while the next read was in flight: stop it, and let it finish before the response (and
+                // the buffer it reads into) is released. Its outcome has no one to go to.
+                response.CancelUpstream();
+                await DrainAsync(next).ConfigureAwait(false);
+            }
+        }
 
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async ValueTask DrainAsync(ValueTask<ReadOnlyMemory<byte>> read)
+    {
+        try
+        {
+            await read.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Cancelled because the client left: however the read ends, there is no one to tell.
+        }
     }
 
     private static async Task WriteErrorAsync(HttpContext context, ModelRouterException error)

@@ -25,6 +25,7 @@ public sealed class StreamRelayTests
     private InMemoryRouterHost _host = null!;
     private GatedEventStream? _upstream;
     private int _flushes;
+    private volatile bool _clientGone;
 
     [OneTimeSetUp]
     public async Task StartHost()
@@ -52,7 +53,7 @@ public sealed class StreamRelayTests
             configurePipeline: app => app.Use((context, next) =>
             {
                 var inner = context.Features.GetRequiredFeature<IHttpResponseBodyFeature>();
-                context.Features.Set<IHttpResponseBodyFeature>(new CountingBodyFeature(inner, () => Interlocked.Increment(ref _flushes)));
+                context.Features.Set<IHttpResponseBodyFeature>(new CountingBodyFeature(inner, () => Interlocked.Increment(ref _flushes), () => _clientGone));
                 return next(context);
             }));
     }
@@ -61,7 +62,11 @@ public sealed class StreamRelayTests
     public async Task StopHost() => await _host.DisposeAsync();
 
     [SetUp]
-    public void Reset() => _flushes = 0;
+    public void Reset()
+    {
+        _flushes = 0;
+        _clientGone = false;
+    }
 
     [TearDown]
     public void DisposeUpstream() => _upstream?.Dispose();
@@ -101,6 +106,21 @@ public sealed class StreamRelayTests
         Assert.That(Volatile.Read(ref _flushes), Is.InRange(3, 6), "one flush per 16 KiB relayed, and one at the end");
     }
 
+    [Test]
+    public async Task Stream_ClientGoneWhileTheNextReadIsInFlight_ReadIsCancelledBeforeTheStreamIsReleased()
+    {
+        // The server's pipe says the client is gone at the first flush, which comes while the router waits for event two.
+        _clientGone = true;
+        _upstream = new GatedEventStream([Event("one")], [Event("two"), "data: [DONE]\n\n"]);
+        using var timeout = new CancellationTokenSource(s_deadline);
+        using var response = await _host.Client.SendAsync(StreamRequest(), HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        _ = await response.Content.ReadAsStringAsync(timeout.Token);
+
+        await _upstream.Disposed.WaitAsync(timeout.Token);
+        Assert.That(_upstream.DisposedWhileReading, Is.False, "the read in flight ended before its stream was released");
+        Assert.That(_upstream.PendingReadCancelled.IsCompleted, Is.True, "the read in flight was cancelled, not left to wait for the vendor");
+    }
+
     private static string Event(string word)
         => $$"""data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"gpt-4o","choices":[{"index":0,"delta":{"content":"{{word}}"},"finish_reason":null}]}""" + "\n\n";
 
@@ -138,6 +158,15 @@ public sealed class StreamRelayTests
         private readonly Queue<byte[]> _ready = new(ready.Select(Encoding.UTF8.GetBytes));
         private readonly Queue<byte[]> _later = new(later.Select(Encoding.UTF8.GetBytes));
         private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _pendingReadCancelled = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _disposed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private volatile bool _reading;
+
+        public Task PendingReadCancelled => _pendingReadCancelled.Task;
+
+        public Task Disposed => _disposed.Task;
+
+        public bool DisposedWhileReading { get; private set; }
 
         public override bool CanRead => true;
 
@@ -177,17 +206,38 @@ public sealed class StreamRelayTests
             return next.Length;
         }
 
+        protected override void Dispose(bool disposing)
+        {
+            DisposedWhileReading |= _reading;
+            _disposed.TrySetResult();
+            base.Dispose(disposing);
+        }
+
         private async ValueTask<int> ReadLaterAsync(Memory<byte> buffer, CancellationToken cancellationToken)
         {
-            await _released.Task.WaitAsync(cancellationToken);
-            return _later.Count > 0 ? Take(_later, buffer.Span) : 0;
+            _reading = true;
+            try
+            {
+                await _released.Task.WaitAsync(cancellationToken);
+                return _later.Count > 0 ? Take(_later, buffer.Span) : 0;
+            }
+            catch (OperationCanceledException)
+            {
+                _pendingReadCancelled.TrySetResult();
+                throw;
+            }
+            finally
+            {
+                _reading = false;
+            }
         }
     }
 
     /// <summary>The response body as the server has it, counting the flushes written through its pipe.</summary>
-    private sealed class CountingBodyFeature(IHttpResponseBodyFeature inner, Action onFlush) : IHttpResponseBodyFeature
+    /// <remarks><paramref name="clientGone"/> makes every flush report the client gone, as the server does once it left.</remarks>
+    private sealed class CountingBodyFeature(IHttpResponseBodyFeature inner, Action onFlush, Func<bool> clientGone) : IHttpResponseBodyFeature
     {
-        private readonly CountingPipeWriter _writer = new(inner.Writer, onFlush);
+        private readonly CountingPipeWriter _writer = new(inner.Writer, onFlush, clientGone);
 
         public Stream Stream => inner.Stream;
 
@@ -203,7 +253,7 @@ public sealed class StreamRelayTests
         public Task StartAsync(CancellationToken cancellationToken = default) => inner.StartAsync(cancellationToken);
     }
 
-    private sealed class CountingPipeWriter(PipeWriter inner, Action onFlush) : PipeWriter
+    private sealed class CountingPipeWriter(PipeWriter inner, Action onFlush, Func<bool> clientGone) : PipeWriter
     {
         public override void Advance(int bytes) => inner.Advance(bytes);
 
@@ -218,7 +268,7 @@ public sealed class StreamRelayTests
         public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
         {
             onFlush();
-            return inner.FlushAsync(cancellationToken);
+            return clientGone() ? new(new FlushResult(isCanceled: false, isCompleted: true)) : inner.FlushAsync(cancellationToken);
         }
     }
 }

@@ -94,6 +94,9 @@ public sealed class ModelRouterResponse : IAsyncDisposable
         return SseParser.Create(new ChunkStream(this)).EnumerateAsync(cancellationToken);
     }
 
+    /// <summary>Cancels the upstream call, so that a read in flight ends now; the response must still be disposed after it.</summary>
+    internal void CancelUpstream() => (_owner as AttemptResources)?.Timeout.Cancel();
+
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
