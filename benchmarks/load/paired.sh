@@ -6,6 +6,7 @@
 #   benchmarks/load/paired.sh c65e2c8                  # plain, 32 connections, 8 rounds of 5 s
 #   MODE=stream ROUNDS=10 benchmarks/load/paired.sh HEAD~3
 #   MODE=stream GAP_MS=1 benchmarks/load/paired.sh HEAD~1  # fake vendor waits 1 ms between stream events
+#   PIN=0 MODE=stream benchmarks/load/paired.sh HEAD~1      # nothing pinned, as run.sh by default
 #
 # Why: on a shared 2-core machine a 10 s round moves by +-15 %; two builds measured side by side, many times, with
 # medians, is the only before/after this machine can resolve.
@@ -18,7 +19,13 @@ MODE=${MODE:-plain}; ROUNDS=${ROUNDS:-8}; DURATION=${DURATION:-5}; WARM=${WARM:-
 GAP_MS=${GAP_MS:-0}
 PORT_BASE=${PORT_BASE:-18400}
 HOST=127.0.0.1
-taskset -c 0,1 true 2>/dev/null || { echo "paired: needs CPUs 0 and 1 (see taskset -pc \$\$)" >&2; exit 1; }
+PIN=${PIN:-1}   # 1: hops on CPU 1, vendor and wrk on CPU 0; 0: nothing pinned, wrk with 2 threads (run.sh's default setup)
+if [ "$PIN" = 1 ]; then
+  taskset -c 0,1 true 2>/dev/null || { echo "paired: needs CPUs 0 and 1 (see taskset -pc \$\$); or PIN=0" >&2; exit 1; }
+  HOP_PIN=(taskset -c 1); LOAD_PIN=(taskset -c 0); WRK_THREADS=1
+else
+  HOP_PIN=(); LOAD_PIN=(); WRK_THREADS=2
+fi
 command -v wrk >/dev/null 2>&1 || { echo "paired: wrk is required (apt-get install wrk, or run run.sh once)" >&2; exit 1; }
 
 WORK=$(mktemp -d)
@@ -38,12 +45,12 @@ for app in FakeVendor BareForwarder RouterHost; do
 done
 
 export DOTNET_gcServer=1
-taskset -c 0 dotnet "$WORK/FakeVendor/FakeVendor.dll" --urls "http://$HOST:$((PORT_BASE + 1))" --EventGapMs "$GAP_MS" >/dev/null 2>&1 & PIDS+=($!)
-(cd "$WORK/before" && exec taskset -c 1 dotnet RouterHost.dll --urls "http://$HOST:$((PORT_BASE + 2))" \
+"${LOAD_PIN[@]}" dotnet "$WORK/FakeVendor/FakeVendor.dll" --urls "http://$HOST:$((PORT_BASE + 1))" --EventGapMs "$GAP_MS" >/dev/null 2>&1 & PIDS+=($!)
+(cd "$WORK/before" && exec "${HOP_PIN[@]}" dotnet RouterHost.dll --urls "http://$HOST:$((PORT_BASE + 2))" \
   --ModelRouter:llms:0:baseUrl "http://$HOST:$((PORT_BASE + 1))/v1" >/dev/null 2>&1) & PIDS+=($!); BEFORE=$!
-(cd "$WORK/RouterHost" && exec taskset -c 1 dotnet RouterHost.dll --urls "http://$HOST:$((PORT_BASE + 3))" \
+(cd "$WORK/RouterHost" && exec "${HOP_PIN[@]}" dotnet RouterHost.dll --urls "http://$HOST:$((PORT_BASE + 3))" \
   --ModelRouter:llms:0:baseUrl "http://$HOST:$((PORT_BASE + 1))/v1" >/dev/null 2>&1) & PIDS+=($!); AFTER=$!
-taskset -c 1 dotnet "$WORK/BareForwarder/BareForwarder.dll" --urls "http://$HOST:$((PORT_BASE + 4))" \
+"${HOP_PIN[@]}" dotnet "$WORK/BareForwarder/BareForwarder.dll" --urls "http://$HOST:$((PORT_BASE + 4))" \
   --Upstream "http://$HOST:$((PORT_BASE + 1))/v1/chat/completions" >/dev/null 2>&1 & PIDS+=($!); FORWARDER=$!
 
 declare -A URL PID
@@ -56,8 +63,8 @@ BODY=$WORK/body.json
 write_body "$BODY" "$MODE"
 for t in "${TARGETS[@]}"; do wait_until_ok "$t" "${URL[$t]}" "$BODY" bench-app-key; done
 
-run_wrk() { BODY_FILE=$BODY APP_KEY=bench-app-key taskset -c 0 wrk -t1 -c"$CONNECTIONS" -d"$2s" -s "$LOAD_DIR/post.lua" "${URL[$1]}"; }
-echo "paired: $BEFORE_REV vs working tree vs bare forwarder, $MODE (event gap ${GAP_MS} ms), $CONNECTIONS connections, warm-up ${WARM}s x 2 each, $ROUNDS rounds of ${DURATION}s" >&2
+run_wrk() { BODY_FILE=$BODY APP_KEY=bench-app-key "${LOAD_PIN[@]}" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$2s" -s "$LOAD_DIR/post.lua" "${URL[$1]}"; }
+echo "paired: $BEFORE_REV vs working tree vs bare forwarder, $MODE (event gap ${GAP_MS} ms), $CONNECTIONS connections, pinned: $([ "$PIN" = 1 ] && echo yes || echo no), warm-up ${WARM}s x 2 each, $ROUNDS rounds of ${DURATION}s" >&2
 for pass in 1 2; do for t in "${TARGETS[@]}"; do run_wrk "$t" "$WARM" >/dev/null; done; done
 
 ROWS=$WORK/rows.tsv
