@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -88,9 +89,11 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, IOpti
     }
 
     /// <summary>
-    /// Relays the stream, flushing whenever the next chunk is not already in hand: events that arrive together leave
-    /// together (one write to the client instead of one per event), and an event is never held back to wait for another.
+    /// Relays the stream, flushing whenever the router has nothing more in hand (the next read has not completed at
+    /// once) and at least every 16 KiB: events that arrived together leave in one write to the client instead of one
+    /// each, and no event waits for the next.
     /// </summary>
+    /// <remarks>A read still in flight when this returns (the client left) is cancelled and waited for when the response is disposed.</remarks>
     private async Task StreamAsync(HttpContext context, ModelRouterResponse response, CancellationToken cancellationToken)
     {
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
@@ -98,12 +101,9 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, IOpti
         context.Response.Headers["X-Accel-Buffering"] = "no";
         var output = context.Response.BodyWriter;
         var unflushed = 0;
-        var next = default(ValueTask<ReadOnlyMemory<byte>>);
-        var reading = false;
         try
         {
-            next = response.ReadStreamChunkAsync(cancellationToken);
-            reading = true;
+            var next = response.ReadStreamChunkAsync(cancellationToken);
             while (true)
             {
                 if (!next.IsCompleted && unflushed > 0)
@@ -115,7 +115,6 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, IOpti
                     }
                 }
 
-                reading = false;
                 var chunk = await next.ConfigureAwait(false);
                 if (chunk.IsEmpty)
                 {
@@ -135,42 +134,36 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, IOpti
                 }
 
                 next = response.ReadStreamChunkAsync(cancellationToken);
-                reading = true;
             }
         }
         catch (ModelRouterException ex)
         {
             // The status line is gone: tell the client in-band that the answer is incomplete, then end the response.
             LogStreamInterrupted(logger, response.Vendor, response.RouterSlug, ex.ErrorCode ?? ex.Kind.ToString());
-            output.Write(s_eventEnd);
-            output.Write(s_dataPrefix);
-            output.Write(OpenAIErrorEnvelope.ToUtf8Bytes(ex));
-            output.Write(s_eventEnd);
+            WriteErrorEvent(output, ex);
         }
-        finally
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            if (reading)
+            // Events may already sit in the response unflushed (the status line not yet sent): answering with a JSON
+            // error now would mix the two, so this too ends the stream in-band.
+            LogUnexpected(logger, response.RouterSlug, ex);
+            WriteErrorEvent(output, new ModelRouterException(ModelRouterErrorKind.StreamInterrupted, "The stream failed unexpectedly; the answer is incomplete.")
             {
-                // The client left while the next read was in flight: stop it, and let it finish before the response (and
-                // the buffer it reads into) is released. Its outcome has no one to go to.
-                response.CancelUpstream();
-                await DrainAsync(next).ConfigureAwait(false);
-            }
+                StatusCode = 500,
+                ErrorType = "server_error",
+                ErrorCode = "internal_error",
+            });
         }
 
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static async ValueTask DrainAsync(ValueTask<ReadOnlyMemory<byte>> read)
+    private static void WriteErrorEvent(PipeWriter output, ModelRouterException error)
     {
-        try
-        {
-            await read.ConfigureAwait(false);
-        }
-        catch (Exception)
-        {
-            // Cancelled because the client left: however the read ends, there is no one to tell.
-        }
+        output.Write(s_eventEnd);
+        output.Write(s_dataPrefix);
+        output.Write(OpenAIErrorEnvelope.ToUtf8Bytes(error));
+        output.Write(s_eventEnd);
     }
 
     private static async Task WriteErrorAsync(HttpContext context, ModelRouterException error)

@@ -25,7 +25,7 @@ public sealed class StreamRelayTests
     private InMemoryRouterHost _host = null!;
     private GatedEventStream? _upstream;
     private int _flushes;
-    private volatile bool _clientGone;
+    private volatile ClientMode _client;
 
     [OneTimeSetUp]
     public async Task StartHost()
@@ -53,7 +53,7 @@ public sealed class StreamRelayTests
             configurePipeline: app => app.Use((context, next) =>
             {
                 var inner = context.Features.GetRequiredFeature<IHttpResponseBodyFeature>();
-                context.Features.Set<IHttpResponseBodyFeature>(new CountingBodyFeature(inner, () => Interlocked.Increment(ref _flushes), () => _clientGone));
+                context.Features.Set<IHttpResponseBodyFeature>(new CountingBodyFeature(inner, () => Interlocked.Increment(ref _flushes), () => _client));
                 return next(context);
             }));
     }
@@ -65,7 +65,7 @@ public sealed class StreamRelayTests
     public void Reset()
     {
         _flushes = 0;
-        _clientGone = false;
+        _client = ClientMode.Present;
     }
 
     [TearDown]
@@ -103,14 +103,14 @@ public sealed class StreamRelayTests
         using var response = await _host.Client.SendAsync(StreamRequest(), HttpCompletionOption.ResponseHeadersRead, timeout.Token);
 
         Assert.That(await response.Content.ReadAsStringAsync(timeout.Token), Is.EqualTo(string.Concat(ready)));
-        Assert.That(Volatile.Read(ref _flushes), Is.InRange(3, 6), "one flush per 16 KiB relayed, and one at the end");
+        Assert.That(Volatile.Read(ref _flushes), Is.EqualTo(4), "one flush per 16 KiB relayed (three for these 50,836 bytes), and one at the end");
     }
 
     [Test]
     public async Task Stream_ClientGoneWhileTheNextReadIsInFlight_ReadIsCancelledBeforeTheStreamIsReleased()
     {
         // The server's pipe says the client is gone at the first flush, which comes while the router waits for event two.
-        _clientGone = true;
+        _client = ClientMode.GoneAtFlush;
         _upstream = new GatedEventStream([Event("one")], [Event("two"), "data: [DONE]\n\n"]);
         using var timeout = new CancellationTokenSource(s_deadline);
         using var response = await _host.Client.SendAsync(StreamRequest(), HttpCompletionOption.ResponseHeadersRead, timeout.Token);
@@ -119,6 +119,46 @@ public sealed class StreamRelayTests
         await _upstream.Disposed.WaitAsync(timeout.Token);
         Assert.That(_upstream.DisposedWhileReading, Is.False, "the read in flight ended before its stream was released");
         Assert.That(_upstream.PendingReadCancelled.IsCompleted, Is.True, "the read in flight was cancelled, not left to wait for the vendor");
+    }
+
+    [Test]
+    public async Task Stream_FlushThrowsWhileTheNextReadIsInFlight_ReadIsCancelledBeforeTheStreamIsReleased()
+    {
+        _client = ClientMode.FlushThrows;
+        _upstream = new GatedEventStream([Event("one")], [Event("two"), "data: [DONE]\n\n"]);
+        using var timeout = new CancellationTokenSource(s_deadline);
+        try
+        {
+            using var response = await _host.Client.SendAsync(StreamRequest(), HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            _ = await response.Content.ReadAsStringAsync(timeout.Token);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException || (ex is OperationCanceledException && !timeout.IsCancellationRequested))
+        {
+            // The in-memory server hands the handler's failure to the client; what matters here is the vendor's side.
+        }
+
+        await _upstream.Disposed.WaitAsync(timeout.Token);
+        Assert.That(_upstream.DisposedWhileReading, Is.False, "the read in flight ended before its stream was released");
+        Assert.That(_upstream.PendingReadCancelled.IsCompleted, Is.True, "the read in flight was cancelled, not left to wait for the vendor");
+    }
+
+    [Test]
+    public async Task Stream_UnexpectedFailureAfterEventsWereWrittenButNotFlushed_EndsTheStreamInBand()
+    {
+        // The second read fails at once with an exception nothing maps: event one is still unflushed in the response.
+        _upstream = new GatedEventStream([Event("one")], [], failure: new NotSupportedException("a bug, say"));
+        using var timeout = new CancellationTokenSource(s_deadline);
+        using var response = await _host.Client.SendAsync(StreamRequest(), HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        var text = await response.Content.ReadAsStringAsync(timeout.Token);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+            Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("text/event-stream"));
+            Assert.That(text, Does.StartWith(Event("one") + "\n\ndata: {\"error\":"));
+            Assert.That(text, Does.Contain("\"code\":\"internal_error\""));
+            Assert.That(text, Does.Not.Contain("a bug, say"));
+        });
     }
 
     private static string Event(string word)
@@ -153,7 +193,7 @@ public sealed class StreamRelayTests
     }
 
     /// <summary>A vendor body that has some events in hand (each read returns one, at once) and sends the rest when released.</summary>
-    private sealed class GatedEventStream(string[] ready, string[] later) : Stream
+    private sealed class GatedEventStream(string[] ready, string[] later, Exception? failure = null) : Stream
     {
         private readonly Queue<byte[]> _ready = new(ready.Select(Encoding.UTF8.GetBytes));
         private readonly Queue<byte[]> _later = new(later.Select(Encoding.UTF8.GetBytes));
@@ -181,7 +221,9 @@ public sealed class StreamRelayTests
         public void Release() => _released.TrySetResult();
 
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-            => _ready.Count > 0 ? new(Take(_ready, buffer.Span)) : ReadLaterAsync(buffer, cancellationToken);
+            => _ready.Count > 0 ? new(Take(_ready, buffer.Span))
+                : failure is not null ? ValueTask.FromException<int>(failure)
+                : ReadLaterAsync(buffer, cancellationToken);
 
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
             => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
@@ -234,10 +276,20 @@ public sealed class StreamRelayTests
     }
 
     /// <summary>The response body as the server has it, counting the flushes written through its pipe.</summary>
-    /// <remarks><paramref name="clientGone"/> makes every flush report the client gone, as the server does once it left.</remarks>
-    private sealed class CountingBodyFeature(IHttpResponseBodyFeature inner, Action onFlush, Func<bool> clientGone) : IHttpResponseBodyFeature
+    private enum ClientMode
     {
-        private readonly CountingPipeWriter _writer = new(inner.Writer, onFlush, clientGone);
+        Present,
+
+        /// <summary>Every flush reports the client gone, as the server's pipe does once it left.</summary>
+        GoneAtFlush,
+
+        /// <summary>Every flush throws, as a flush cancelled by the client's leaving does.</summary>
+        FlushThrows,
+    }
+
+    private sealed class CountingBodyFeature(IHttpResponseBodyFeature inner, Action onFlush, Func<ClientMode> client) : IHttpResponseBodyFeature
+    {
+        private readonly CountingPipeWriter _writer = new(inner.Writer, onFlush, client);
 
         public Stream Stream => inner.Stream;
 
@@ -253,7 +305,7 @@ public sealed class StreamRelayTests
         public Task StartAsync(CancellationToken cancellationToken = default) => inner.StartAsync(cancellationToken);
     }
 
-    private sealed class CountingPipeWriter(PipeWriter inner, Action onFlush, Func<bool> clientGone) : PipeWriter
+    private sealed class CountingPipeWriter(PipeWriter inner, Action onFlush, Func<ClientMode> client) : PipeWriter
     {
         public override void Advance(int bytes) => inner.Advance(bytes);
 
@@ -268,7 +320,12 @@ public sealed class StreamRelayTests
         public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
         {
             onFlush();
-            return clientGone() ? new(new FlushResult(isCanceled: false, isCompleted: true)) : inner.FlushAsync(cancellationToken);
+            return client() switch
+            {
+                ClientMode.GoneAtFlush => new(new FlushResult(isCanceled: false, isCompleted: true)),
+                ClientMode.FlushThrows => ValueTask.FromException<FlushResult>(new OperationCanceledException("The client left.")),
+                _ => inner.FlushAsync(cancellationToken),
+            };
         }
     }
 }

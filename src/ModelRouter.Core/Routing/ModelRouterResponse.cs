@@ -5,7 +5,10 @@ using ModelRouter.Upstream;
 namespace ModelRouter.Routing;
 
 /// <summary>A vendor's successful answer in OpenAI's shape: a JSON body, or a stream of server-sent events.</summary>
-/// <remarks>Not thread-safe. Dispose it to release the upstream connection; for a stream that also cancels the upstream call.</remarks>
+/// <remarks>
+/// Not thread-safe, except that it may be disposed while a stream read is in flight: that read is cancelled and waited
+/// for. Dispose it to release the upstream connection; for a stream that also cancels the upstream call.
+/// </remarks>
 public sealed class ModelRouterResponse : IAsyncDisposable
 {
     private readonly ChatEventReader? _stream;
@@ -93,9 +96,6 @@ public sealed class ModelRouterResponse : IAsyncDisposable
         _ = _stream ?? throw new InvalidOperationException("The answer is not a stream; read Content instead.");
         return SseParser.Create(new ChunkStream(this)).EnumerateAsync(cancellationToken);
     }
-
-    /// <summary>Cancels the upstream call, so that a read in flight ends now; the response must still be disposed after it.</summary>
-    internal void CancelUpstream() => (_owner as AttemptResources)?.Timeout.Cancel();
 
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()

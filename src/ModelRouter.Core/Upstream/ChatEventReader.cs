@@ -1,8 +1,8 @@
 namespace ModelRouter.Upstream;
 
 /// <summary>
-/// A vendor's streamed answer as OpenAI server-sent event bytes, read chunk by chunk. Each chunk is written to the
-/// client and flushed before the next is read, so events pass through as they arrive.
+/// A vendor's streamed answer as OpenAI server-sent event bytes, read chunk by chunk. Each chunk is written out (copied)
+/// before the next is read, and flushed to the client before the router waits for more, so events pass through as they arrive.
 /// </summary>
 public abstract class ChatEventReader : IAsyncDisposable
 {

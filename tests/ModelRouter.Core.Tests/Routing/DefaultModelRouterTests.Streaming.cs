@@ -204,6 +204,27 @@ public partial class DefaultModelRouterTests
     }
 
     [Test]
+    public async Task DisposeAsync_WhileAStreamReadIsInFlight_CancelsTheReadAndWaitsForItBeforeReleasingTheStream()
+    {
+        await using var h = RouterHarness.Create(OnePool("a"));
+        var stalled = new StallingStream(Encoding.UTF8.GetBytes(FirstEvent));
+        h.Http.Expect(HttpMethod.Post, ChatUrl("a")).Respond(_ => EventStream(stalled));
+
+        var response = await h.RouteAsync(Bodies.Chat("m", streaming: true));
+        await response.ReadStreamChunkAsync();
+        var reading = response.ReadStreamChunkAsync().AsTask();
+        await stalled.Stalled.WaitAsync(TimeSpan.FromSeconds(30));
+        await response.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(stalled.Disposed, Is.True);
+            Assert.That(stalled.DisposedWhileReading, Is.False, "the read in flight ended before the vendor's stream (and the buffer it fills) was released");
+            Assert.That(async () => await reading.WaitAsync(TimeSpan.FromSeconds(30)), Throws.InstanceOf<ObjectDisposedException>());
+        });
+    }
+
+    [Test]
     public async Task RouteAsync_StreamRequestedButVendorAnswersJson_ReturnsTheJson()
     {
         await using var h = RouterHarness.Create(OnePool("a"));
@@ -240,8 +261,13 @@ public partial class DefaultModelRouterTests
     {
         private readonly TaskCompletionSource _stalled = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private bool _prefixSent = prefix is null;
+        private volatile bool _reading;
 
         public Task Stalled => _stalled.Task;
+
+        public bool Disposed { get; private set; }
+
+        public bool DisposedWhileReading { get; private set; }
 
         public override bool CanRead => true;
 
@@ -262,9 +288,24 @@ public partial class DefaultModelRouterTests
                 return prefix!.Length;
             }
 
-            _stalled.TrySetResult();
-            await Task.Delay(Timeout.Infinite, cancellationToken);
-            return 0;
+            _reading = true;
+            try
+            {
+                _stalled.TrySetResult();
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+                return 0;
+            }
+            finally
+            {
+                _reading = false;
+            }
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            DisposedWhileReading |= _reading;
+            Disposed = true;
+            base.Dispose(disposing);
         }
 
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
