@@ -241,17 +241,15 @@ internal sealed class DefaultModelRouter(
                 using var message = CreateRequest(llm, context);
                 response = await client.SendAsync(message, resources.Timeout.Token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                return AttemptResult.Failed(vendor, UpstreamOutcome.VendorFailure, 0, $"no response headers within {llm.HeadersTimeout.TotalSeconds:0.###} s", isTimeout: true);
-            }
             catch (HttpRequestException ex) when (cancellationToken.IsCancellationRequested)
             {
                 // The handler may fail a send that cancellation interrupted; HttpClient used to report that as a cancellation, and so do we.
                 throw new OperationCanceledException("The request was cancelled.", ex, cancellationToken);
             }
-            catch (HttpRequestException) when (resources.Timeout.IsCancellationRequested)
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested
+                && (ex is OperationCanceledException || (ex is HttpRequestException && resources.Timeout.IsCancellationRequested)))
             {
+                // Only the headers timeout cancels this send now; the handler reports that as a cancellation or as a failed send.
                 return AttemptResult.Failed(vendor, UpstreamOutcome.VendorFailure, 0, $"no response headers within {llm.HeadersTimeout.TotalSeconds:0.###} s", isTimeout: true);
             }
             catch (HttpRequestException ex)
