@@ -32,34 +32,8 @@ public class PipelineBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _body = Encoding.UTF8.GetBytes(
-            "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"system\",\"content\":\"You are a helpful assistant.\"},"
-            + "{\"role\":\"user\",\"content\":\"Say hello in five words, please, and nothing more than that.\"}],\"temperature\":0.2,\"max_tokens\":64}");
-        var services = new ServiceCollection();
-        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
-        services.AddModelRouter(o =>
-        {
-            o.RequireAppKey = true;
-            o.Llms.Add(new LlmConfig { Id = "fake", BaseUrl = "http://127.0.0.1:18101/v1" });
-            o.Routers.Add(new RouterConfig
-            {
-                Slug = "bench",
-                Name = "Bench",
-                Pools =
-                [
-                    new PoolConfig { Name = "claude", ModelPattern = "claude-*", Priority = 30, Vendors = [new VendorConfig { Llm = "fake" }] },
-                    new PoolConfig { Name = "gemini", ModelPattern = "gemini-[0-9]*", Priority = 20, Vendors = [new VendorConfig { Llm = "fake" }] },
-                    new PoolConfig
-                    {
-                        Name = "gpt",
-                        ModelPattern = "gpt-4*",
-                        Priority = 10,
-                        Vendors = [new VendorConfig { Llm = "fake", ModelMappings = [new ModelMappingConfig { Source = "gpt-4o", Target = "gpt-4o-2024-08-06" }] }],
-                    },
-                ],
-            });
-            o.Apps.Add(new AppConfig { Name = "bench-app", ApiKey = "bench-app-key", Routers = ["bench"] });
-        });
+        _body = LoadTestBody();
+        var services = RouterServices();
         services.AddHttpClient(ModelRouterDefaults.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => new CannedHandler(AsyncVendor));
         _services = services.BuildServiceProvider();
         _router = _services.GetRequiredService<IModelRouter>();
@@ -93,6 +67,43 @@ public class PipelineBenchmarks
         {
             return response.Content.Length;
         }
+    }
+
+    /// <summary>The load test's chat body (non-streaming unless <paramref name="stream"/>).</summary>
+    internal static byte[] LoadTestBody(bool stream = false) => Encoding.UTF8.GetBytes(
+        "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"system\",\"content\":\"You are a helpful assistant.\"},"
+        + "{\"role\":\"user\",\"content\":\"Say hello in five words, please, and nothing more than that.\"}],\"temperature\":0.2,\"max_tokens\":64"
+        + (stream ? ",\"stream\":true}" : "}"));
+
+    /// <summary>The services of the load test's <c>RouterHost</c>: one router of three pools, app keys required; the caller adds the vendor's handler.</summary>
+    internal static ServiceCollection RouterServices()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
+        services.AddModelRouter(o =>
+        {
+            o.RequireAppKey = true;
+            o.Llms.Add(new LlmConfig { Id = "fake", BaseUrl = "http://127.0.0.1:18101/v1" });
+            o.Routers.Add(new RouterConfig
+            {
+                Slug = "bench",
+                Name = "Bench",
+                Pools =
+                [
+                    new PoolConfig { Name = "claude", ModelPattern = "claude-*", Priority = 30, Vendors = [new VendorConfig { Llm = "fake" }] },
+                    new PoolConfig { Name = "gemini", ModelPattern = "gemini-[0-9]*", Priority = 20, Vendors = [new VendorConfig { Llm = "fake" }] },
+                    new PoolConfig
+                    {
+                        Name = "gpt",
+                        ModelPattern = "gpt-4*",
+                        Priority = 10,
+                        Vendors = [new VendorConfig { Llm = "fake", ModelMappings = [new ModelMappingConfig { Source = "gpt-4o", Target = "gpt-4o-2024-08-06" }] }],
+                    },
+                ],
+            });
+            o.Apps.Add(new AppConfig { Name = "bench-app", ApiKey = "bench-app-key", Routers = ["bench"] });
+        });
+        return services;
     }
 
     /// <summary>Drains the request body like a vendor, answers a fixed completion with a Content-Length.</summary>
