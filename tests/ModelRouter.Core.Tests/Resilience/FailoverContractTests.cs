@@ -355,6 +355,33 @@ public class FailoverContractTests
     }
 
     [Test]
+    public async Task CallerHoldsAChunkLongerThanTheIdleTimeout_TheNextSilenceIsStillTimedInFullFromItsRead()
+    {
+        using var host = new ResilienceTestHost(_mock, vendorCount: 1);
+        var body = new ScriptedStream();
+        _vendorA = (_, _) => Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK)
+        {
+            Content = new StreamContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("text/event-stream") } },
+        });
+
+        body.Write("data: {\"n\":0}\n\n");
+        await using var response = await host.Router.RouteAsync(new ModelRouterRequest("prod", Body(true)));
+        await response.ReadStreamChunkAsync();
+        body.Write("data: {\"n\":1}\n\n");
+        Assert.That(Encoding.UTF8.GetString((await response.ReadStreamChunkAsync()).Span), Does.Contain("\"n\":1"));
+
+        // The caller holds that chunk for 90 s: the stream's timer comes due with no read in flight and must neither cut
+        // the stream nor stay stopped for the next read.
+        host.Time.Advance(TimeSpan.FromSeconds(90));
+        var idle = response.ReadStreamChunkAsync().AsTask();
+        host.Time.Advance(TimeSpan.FromSeconds(59));
+        Assert.That(idle.IsCompleted, Is.False, "the idle timeout (60 s) counts from the read, not from the last timer");
+        host.Time.Advance(TimeSpan.FromSeconds(1));
+        var error = Assert.ThrowsAsync<ModelRouterException>(async () => await idle.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.That(error!.Kind, Is.EqualTo(ModelRouterErrorKind.UpstreamTimeout));
+    }
+
+    [Test]
     public async Task StreamCutAfterFirstEvent_EndsWithError_AndNeverSplicesAnotherVendor()
     {
         using var host = new ResilienceTestHost(_mock);
