@@ -94,8 +94,7 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, IOpti
     /// each, and no event waits for the next.
     /// </summary>
     /// <remarks>A read still in flight when this returns (the client left) is cancelled and waited for when the response is disposed.</remarks>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask StreamAsync(HttpContext context, ModelRouterResponse response, CancellationToken cancellationToken)
+    private async Task StreamAsync(HttpContext context, ModelRouterResponse response, CancellationToken cancellationToken)
     {
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
         context.Response.Headers.CacheControl = "no-cache";

@@ -80,45 +80,12 @@ public sealed class OpenAIProviderAdapter : IProviderAdapter
         private byte[]? _buffer = ArrayPool<byte>.Shared.Rent(4 * 1024);
         private DoneLineDetector _done;
 
-        /// <remarks>Not an async method: a read the vendor's stream completes at once (the next event already arrived) needs no state machine.</remarks>
-        public override ValueTask<ReadOnlyMemory<byte>> ReadAsync(CancellationToken cancellationToken)
-        {
-            var buffer = _buffer;
-            if (buffer is null)
-            {
-                return ValueTask.FromException<ReadOnlyMemory<byte>>(new ObjectDisposedException(nameof(PassThroughEventStream)));
-            }
-
-            if (_body is null)
-            {
-                return OpenAndReadAsync(buffer, cancellationToken);
-            }
-
-            try
-            {
-                var pending = _body.ReadAsync(buffer, cancellationToken);
-                return pending.IsCompletedSuccessfully ? new(Accept(buffer, pending.Result)) : AwaitReadAsync(pending, buffer);
-            }
-            catch (Exception ex)
-            {
-                return ValueTask.FromException<ReadOnlyMemory<byte>>(ex);
-            }
-        }
-
         [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-        private async ValueTask<ReadOnlyMemory<byte>> OpenAndReadAsync(byte[] buffer, CancellationToken cancellationToken)
+        public override async ValueTask<ReadOnlyMemory<byte>> ReadAsync(CancellationToken cancellationToken)
         {
-            _body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            return Accept(buffer, await _body.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
-        }
-
-        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-        private async ValueTask<ReadOnlyMemory<byte>> AwaitReadAsync(ValueTask<int> pending, byte[] buffer)
-            => Accept(buffer, await pending.ConfigureAwait(false));
-
-        /// <summary>Scans what a read returned for the final <c>[DONE]</c>; at the end of the stream, requires that it was seen.</summary>
-        private ReadOnlyMemory<byte> Accept(byte[] buffer, int read)
-        {
+            var buffer = _buffer ?? throw new ObjectDisposedException(nameof(PassThroughEventStream));
+            _body ??= await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            var read = await _body.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
             if (read == 0)
             {
                 if (!_done.SawDone)
