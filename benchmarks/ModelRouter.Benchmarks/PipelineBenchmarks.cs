@@ -80,6 +80,13 @@ public class PipelineBenchmarks
     {
         var services = new ServiceCollection();
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
+        AddBenchRouter(services);
+        return services;
+    }
+
+    /// <summary>Adds ModelRouter configured as the load test's <c>RouterHost</c> (see <c>load/RouterHost/appsettings.json</c>).</summary>
+    internal static void AddBenchRouter(IServiceCollection services)
+    {
         services.AddModelRouter(o =>
         {
             o.RequireAppKey = true;
@@ -103,7 +110,6 @@ public class PipelineBenchmarks
             });
             o.Apps.Add(new AppConfig { Name = "bench-app", ApiKey = "bench-app-key", Routers = ["bench"] });
         });
-        return services;
     }
 
     /// <summary>Drains the request body like a vendor, answers a fixed completion with a Content-Length.</summary>

@@ -36,10 +36,10 @@ public class StreamPipelineBenchmarks
         _body = PipelineBenchmarks.LoadTestBody(stream: true);
         _sink = new byte[16 * 1024];
         var services = PipelineBenchmarks.RouterServices();
-        services.AddHttpClient(ModelRouterDefaults.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => new StreamingHandler(AsyncVendor));
+        services.AddHttpClient(ModelRouterDefaults.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => new FakeVendorHandler(AsyncVendor));
         _services = services.BuildServiceProvider();
         _router = _services.GetRequiredService<IModelRouter>();
-        _bare = new HttpClient(new StreamingHandler(AsyncVendor));
+        _bare = new HttpClient(new FakeVendorHandler(AsyncVendor));
         _caller = new CancellationTokenSource();
     }
 
@@ -89,88 +89,6 @@ public class StreamPipelineBenchmarks
                 chunk.Span.CopyTo(_sink);
                 total += chunk.Length;
             }
-        }
-    }
-
-    /// <summary>Drains the request body like a vendor and answers the load test's fake vendor stream, one event per read.</summary>
-    private sealed class StreamingHandler(bool yields) : HttpMessageHandler
-    {
-        private static readonly byte[][] s_events =
-        [
-            .. new[] { "Hello", "! How can", " I help", " you today?" }.Select(word => Encoding.UTF8.GetBytes(
-                "data: {\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"model\":\"gpt-4o-2024-08-06\","
-                + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + word + "\"},\"finish_reason\":null}]}\n\n")),
-            Encoding.UTF8.GetBytes("data: [DONE]\n\n"),
-        ];
-
-        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            if (yields)
-            {
-                await Task.Yield();
-            }
-
-            if (request.Content is not null)
-            {
-                await request.Content.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
-            }
-
-            var content = new StreamContent(new EventStream(yields));
-            content.Headers.ContentType = new MediaTypeHeaderValue("text/event-stream");
-            return new HttpResponseMessage(HttpStatusCode.OK) { Content = content, RequestMessage = request };
-        }
-
-        /// <summary>Returns one event per read, then the end.</summary>
-        private sealed class EventStream(bool yields) : Stream
-        {
-            private int _next;
-
-            public override bool CanRead => true;
-
-            public override bool CanSeek => false;
-
-            public override bool CanWrite => false;
-
-            public override long Length => throw new NotSupportedException();
-
-            public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-            public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-            {
-                if (yields)
-                {
-                    await Task.Yield();
-                }
-
-                return Read(buffer.Span);
-            }
-
-            public override int Read(Span<byte> buffer)
-            {
-                if (_next == s_events.Length)
-                {
-                    return 0;
-                }
-
-                var item = s_events[_next++];
-                item.CopyTo(buffer);
-                return item.Length;
-            }
-
-            public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-            public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-                => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-            public override void Flush()
-            {
-            }
-
-            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-            public override void SetLength(long value) => throw new NotSupportedException();
-
-            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         }
     }
 }
