@@ -16,53 +16,26 @@ namespace ModelRouter.Benchmarks;
 /// of the same body to the same handler, reading the answer into an array, as the load test's bare forwarder does.
 /// </summary>
 [MemoryDiagnoser]
-public class PipelineBenchmarks
+public class PipelineBenchmarks : RouterPipelineBenchmarkBase
 {
-    private static readonly Uri s_vendor = new("http://127.0.0.1:18101/v1/chat/completions");
-    private ServiceProvider _services = null!;
-    private IModelRouter _router = null!;
-    private HttpClient _bare = null!;
-    private byte[] _body = null!;
-    private CancellationTokenSource _caller = null!;
-
-    /// <summary>Gets or sets a value indicating whether the handler answers asynchronously (after a <see cref="Task.Yield"/>), as a socket does.</summary>
-    [Params(false, true)]
-    public bool AsyncVendor { get; set; }
-
     [GlobalSetup]
-    public void Setup()
-    {
-        _body = LoadTestBody();
-        var services = RouterServices();
-        services.AddHttpClient(ModelRouterDefaults.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => new CannedHandler(AsyncVendor));
-        _services = services.BuildServiceProvider();
-        _router = _services.GetRequiredService<IModelRouter>();
-        _bare = new HttpClient(new CannedHandler(AsyncVendor));
-        _caller = new CancellationTokenSource();
-    }
+    public void Setup() => SetUp(stream: false, yields => new CannedHandler(yields));
 
     [GlobalCleanup]
-    public void Cleanup()
-    {
-        _bare.Dispose();
-        _services.Dispose();
-        _caller.Dispose();
-    }
+    public void Cleanup() => CleanUp();
 
     [Benchmark(Baseline = true, Description = "bare HttpClient.SendAsync + read")]
     public async Task<int> Bare()
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, s_vendor) { Content = new ByteArrayContent(_body) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        using var response = await _bare.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, _caller.Token).ConfigureAwait(false);
-        var content = await response.Content.ReadAsByteArrayAsync(_caller.Token).ConfigureAwait(false);
+        using var response = await SendBareAsync().ConfigureAwait(false);
+        var content = await response.Content.ReadAsByteArrayAsync(Caller.Token).ConfigureAwait(false);
         return content.Length;
     }
 
     [Benchmark(Description = "IModelRouter.RouteAsync (plain)")]
     public async Task<int> Route()
     {
-        var response = await _router.RouteAsync(new ModelRouterRequest("bench", _body) { AppKey = "bench-app-key" }, _caller.Token).ConfigureAwait(false);
+        var response = await RouteAsync().ConfigureAwait(false);
         await using (response.ConfigureAwait(false))
         {
             return response.Content.Length;

@@ -329,11 +329,7 @@ public class FailoverContractTests
     public async Task SlowButSteadyStream_IsNotCut_IdleStream_EndsWithTimeout()
     {
         using var host = new ResilienceTestHost(_mock, vendorCount: 1);
-        var body = new ScriptedStream();
-        _vendorA = (_, _) => Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK)
-        {
-            Content = new StreamContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("text/event-stream") } },
-        });
+        var body = VendorAStreams();
 
         body.Write("data: {\"n\":0}\n\n");
         await using var response = await host.Router.RouteAsync(new ModelRouterRequest("prod", Body(true)));
@@ -358,11 +354,7 @@ public class FailoverContractTests
     public async Task CallerHoldsAChunkLongerThanTheIdleTimeout_TheNextSilenceIsStillTimedInFullFromItsRead()
     {
         using var host = new ResilienceTestHost(_mock, vendorCount: 1);
-        var body = new ScriptedStream();
-        _vendorA = (_, _) => Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK)
-        {
-            Content = new StreamContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("text/event-stream") } },
-        });
+        var body = VendorAStreams();
 
         body.Write("data: {\"n\":0}\n\n");
         await using var response = await host.Router.RouteAsync(new ModelRouterRequest("prod", Body(true)));
@@ -385,11 +377,7 @@ public class FailoverContractTests
     public async Task StreamCutAfterFirstEvent_EndsWithError_AndNeverSplicesAnotherVendor()
     {
         using var host = new ResilienceTestHost(_mock);
-        var body = new ScriptedStream();
-        _vendorA = (_, _) => Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK)
-        {
-            Content = new StreamContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("text/event-stream") } },
-        });
+        var body = VendorAStreams();
         body.Write("data: {\"n\":0}\n\n");
         await using var response = await host.Router.RouteAsync(new ModelRouterRequest("prod", Body(true)));
         Assert.That(response.Vendor, Is.EqualTo("a"));
@@ -587,17 +575,24 @@ public class FailoverContractTests
     public async Task Regression_DoneTextInsideContent_IsNotTheEndOfTheStream()
     {
         using var host = new ResilienceTestHost(_mock, vendorCount: 1);
-        var body = new ScriptedStream();
-        _vendorA = (_, _) => Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK)
-        {
-            Content = new StreamContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("text/event-stream") } },
-        });
+        var body = VendorAStreams();
         body.Write("data: {\"choices\":[{\"delta\":{\"content\":\"say data: [DONE]\"}}]}\n\n");
         await using var response = await host.Router.RouteAsync(new ModelRouterRequest("prod", Body(true)));
         await response.ReadStreamChunkAsync();
         body.End();
         var error = Assert.ThrowsAsync<ModelRouterException>(async () => await response.ReadStreamChunkAsync());
         Assert.That(error!.Kind, Is.EqualTo(ModelRouterErrorKind.StreamInterrupted));
+    }
+
+    /// <summary>Makes vendor A answer 200 with an event stream whose bytes the test writes as it goes.</summary>
+    private ScriptedStream VendorAStreams()
+    {
+        var body = new ScriptedStream();
+        _vendorA = (_, _) => Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK)
+        {
+            Content = new StreamContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("text/event-stream") } },
+        });
+        return body;
     }
 
     private static void SetRetryAfter(HttpResponseMessage response, string form, TimeSpan wait, DateTimeOffset now)
