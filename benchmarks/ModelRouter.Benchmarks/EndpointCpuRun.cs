@@ -16,10 +16,20 @@ namespace ModelRouter.Benchmarks;
 /// </remarks>
 internal static class EndpointCpuRun
 {
+    /// <summary>Runs <c>endpoint-cpu [seconds per round] [rounds] [launches]</c>; more than one launch runs each in a fresh process.</summary>
     public static async Task RunAsync(string[] args)
     {
         var seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 5;
         var rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3;
+        var launches = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1;
+        if (launches > 1)
+        {
+            // One process keeps its JIT, tiered-PGO and memory-layout luck for its whole life: 1.45x and 1.77x came out of
+            // two launches of the same build. Fresh processes, then the median of their medians.
+            await RunLaunchesAsync(seconds, rounds, launches).ConfigureAwait(false);
+            return;
+        }
+
         Console.WriteLine($"endpoint-cpu: {rounds} rounds of {seconds} s per target and mode, in process (TestServer), sequential requests");
         foreach (var streaming in new[] { false, true })
         {
@@ -53,6 +63,49 @@ internal static class EndpointCpuRun
             {
                 await benchmarks.Cleanup().ConfigureAwait(false);
             }
+        }
+    }
+
+    private static async Task RunLaunchesAsync(double seconds, int rounds, int launches)
+    {
+        var ratios = new Dictionary<string, List<double>> { ["plain"] = [], ["stream"] = [] };
+        for (var launch = 1; launch <= launches; launch++)
+        {
+            var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, UseShellExecute = false };
+            if (string.Equals(Path.GetFileNameWithoutExtension(Environment.ProcessPath), "dotnet", StringComparison.OrdinalIgnoreCase))
+            {
+                start.ArgumentList.Add(typeof(EndpointCpuRun).Assembly.Location);
+            }
+
+            foreach (var argument in new[] { "endpoint-cpu", seconds.ToString(CultureInfo.InvariantCulture), rounds.ToString(CultureInfo.InvariantCulture) })
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            using var child = Process.Start(start) ?? throw new InvalidOperationException("The benchmark could not start itself again.");
+            string? line;
+            while ((line = await child.StandardOutput.ReadLineAsync().ConfigureAwait(false)) is not null)
+            {
+                Console.WriteLine($"[launch {launch}] {line}");
+                var mode = line.StartsWith("plain:", StringComparison.Ordinal) ? "plain" : line.StartsWith("stream:", StringComparison.Ordinal) ? "stream" : null;
+                var at = line.LastIndexOf("router/forwarder ", StringComparison.Ordinal);
+                if (mode is not null && at >= 0)
+                {
+                    ratios[mode].Add(double.Parse(line.AsSpan(at + "router/forwarder ".Length).TrimEnd('x'), CultureInfo.InvariantCulture));
+                }
+            }
+
+            await child.WaitForExitAsync().ConfigureAwait(false);
+            if (child.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"Launch {launch} failed with exit code {child.ExitCode}.");
+            }
+        }
+
+        foreach (var (mode, values) in ratios)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{mode}: router/forwarder cpu/req per launch {string.Join(" ", values.Select(v => v.ToString("0.00", CultureInfo.InvariantCulture)))}; median {values.Order().ElementAt(values.Count / 2):0.00}x"));
         }
     }
 

@@ -3,8 +3,8 @@ using ModelRouter.Benchmarks;
 
 // Pick benchmarks with --filter, keep runs short with --job short, for example:
 //   dotnet run -c Release --project benchmarks/ModelRouter.Benchmarks -- --filter '*RoutingDecision*' --job short
-// CPU per request of the bare forwarder app and the router app, in process (seconds per round, rounds):
-//   dotnet run -c Release --project benchmarks/ModelRouter.Benchmarks -- endpoint-cpu 5 3
+// CPU per request of the bare forwarder app and the router app, in process (seconds per round, rounds, fresh launches):
+//   dotnet run -c Release --project benchmarks/ModelRouter.Benchmarks -- endpoint-cpu 4 3 3
 if (args.Length > 0 && args[0] == "endpoint-cpu")
 {
     await EndpointCpuRun.RunAsync(args[1..]);
