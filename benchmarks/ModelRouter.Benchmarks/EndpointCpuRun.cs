@@ -55,7 +55,6 @@ internal static class EndpointCpuRun
                     }
                 }
 
-                double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{(streaming ? "stream" : "plain")}: cpu/req median forwarder {Median(cpu["forwarder"]):0.0} us, router {Median(cpu["router"]):0.0} us, router/forwarder {Median(cpu["router"]) / Median(cpu["forwarder"]):0.00}x"));
             }
@@ -105,9 +104,12 @@ internal static class EndpointCpuRun
         foreach (var (mode, values) in ratios)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{mode}: router/forwarder cpu/req per launch {string.Join(" ", values.Select(v => v.ToString("0.00", CultureInfo.InvariantCulture)))}; median {values.Order().ElementAt(values.Count / 2):0.00}x"));
+                $"{mode}: router/forwarder cpu/req per launch {string.Join(" ", values.Select(v => v.ToString("0.00", CultureInfo.InvariantCulture)))}; median {Median(values):0.00}x"));
         }
     }
+
+    /// <summary>The middle value (the upper middle of an even count).</summary>
+    private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
 
     private static async Task<Measurement> MeasureAsync(Func<Task<int>> send, double seconds)
     {

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,15 +9,15 @@ namespace ModelRouter.Benchmarks;
 
 /// <summary>
 /// The whole non-streaming <see cref="IModelRouter.RouteAsync"/> (app key, parse, match, select, map, breaker,
-/// timeouts, upstream call, response read and validation) against an in-process handler that drains the request and
-/// answers a canned 330-byte completion. Baseline: a bare <see cref="HttpClient.SendAsync(HttpRequestMessage, HttpCompletionOption, CancellationToken)"/>
+/// timeouts, upstream call, response read and validation) against <see cref="FakeVendorHandler"/>, which reads the
+/// request and answers the load test's fixed completion. Baseline: a bare <see cref="HttpClient.SendAsync(HttpRequestMessage, HttpCompletionOption, CancellationToken)"/>
 /// of the same body to the same handler, reading the answer into an array, as the load test's bare forwarder does.
 /// </summary>
 [MemoryDiagnoser]
 public class PipelineBenchmarks : RouterPipelineBenchmarkBase
 {
     [GlobalSetup]
-    public void Setup() => SetUp(stream: false, yields => new CannedHandler(yields));
+    public void Setup() => SetUp(stream: false);
 
     [GlobalCleanup]
     public void Cleanup() => CleanUp();
@@ -27,7 +25,8 @@ public class PipelineBenchmarks : RouterPipelineBenchmarkBase
     [Benchmark(Baseline = true, Description = "bare HttpClient.SendAsync + read")]
     public async Task<int> Bare()
     {
-        using var response = await SendBareAsync().ConfigureAwait(false);
+        using var request = CreateBareRequest();
+        using var response = await SendBareAsync(request).ConfigureAwait(false);
         var content = await response.Content.ReadAsByteArrayAsync(Caller.Token).ConfigureAwait(false);
         return content.Length;
     }
@@ -83,32 +82,5 @@ public class PipelineBenchmarks : RouterPipelineBenchmarkBase
             });
             o.Apps.Add(new AppConfig { Name = "bench-app", ApiKey = "bench-app-key", Routers = ["bench"] });
         });
-    }
-
-    /// <summary>Drains the request body like a vendor, answers a fixed completion with a Content-Length.</summary>
-    private sealed class CannedHandler(bool yields) : HttpMessageHandler
-    {
-        private static readonly byte[] s_answer = Encoding.UTF8.GetBytes(
-            "{\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion\",\"created\":1764000000,\"model\":\"gpt-4o-2024-08-06\","
-            + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Hello there, nice to meet.\"},\"finish_reason\":\"stop\"}],"
-            + "\"usage\":{\"prompt_tokens\":30,\"completion_tokens\":7,\"total_tokens\":37},\"system_fingerprint\":\"fp_bench\"}");
-
-        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            if (yields)
-            {
-                await Task.Yield();
-            }
-
-            if (request.Content is not null)
-            {
-                await request.Content.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
-            }
-
-            var content = new ByteArrayContent(s_answer);
-            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            content.Headers.ContentLength = s_answer.Length;
-            return new HttpResponseMessage(HttpStatusCode.OK) { Content = content, RequestMessage = request };
-        }
     }
 }

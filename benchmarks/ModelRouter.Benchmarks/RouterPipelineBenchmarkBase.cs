@@ -7,7 +7,7 @@ namespace ModelRouter.Benchmarks;
 
 /// <summary>
 /// What the in-process pipeline benchmarks share: a router configured as the load test's <c>RouterHost</c> and a bare
-/// <see cref="HttpClient"/>, each over its own instance of the same vendor handler, and the load test's body.
+/// <see cref="HttpClient"/>, each over its own <see cref="FakeVendorHandler"/>, and the load test's body.
 /// </summary>
 public abstract class RouterPipelineBenchmarkBase
 {
@@ -26,14 +26,14 @@ public abstract class RouterPipelineBenchmarkBase
 
     protected CancellationTokenSource Caller { get; private set; } = null!;
 
-    protected void SetUp(bool stream, Func<bool, HttpMessageHandler> vendor)
+    protected void SetUp(bool stream)
     {
         Body = PipelineBenchmarks.LoadTestBody(stream);
         var services = PipelineBenchmarks.RouterServices();
-        services.AddHttpClient(ModelRouterDefaults.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => vendor(AsyncVendor));
+        services.AddHttpClient(ModelRouterDefaults.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => new FakeVendorHandler(AsyncVendor));
         _services = services.BuildServiceProvider();
         Router = _services.GetRequiredService<IModelRouter>();
-        BareClient = new HttpClient(vendor(AsyncVendor));
+        BareClient = new HttpClient(new FakeVendorHandler(AsyncVendor));
         Caller = new CancellationTokenSource();
     }
 
@@ -44,13 +44,17 @@ public abstract class RouterPipelineBenchmarkBase
         Caller.Dispose();
     }
 
-    /// <summary>Sends the body with the bare client, as the bare forwarder does, and returns the answer with its headers read.</summary>
-    protected Task<HttpResponseMessage> SendBareAsync()
+    /// <summary>The body as the bare forwarder sends it; the caller disposes it with the answer.</summary>
+    protected HttpRequestMessage CreateBareRequest()
     {
         var request = new HttpRequestMessage(HttpMethod.Post, s_vendor) { Content = new ByteArrayContent(Body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        return BareClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Caller.Token);
+        return request;
     }
+
+    /// <summary>Sends <paramref name="request"/> with the bare client and returns the answer with its headers read.</summary>
+    protected Task<HttpResponseMessage> SendBareAsync(HttpRequestMessage request)
+        => BareClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Caller.Token);
 
     /// <summary>Routes the body as the load test's app.</summary>
     protected ValueTask<ModelRouterResponse> RouteAsync()

@@ -1,9 +1,5 @@
 using System.Buffers;
-using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
 using BenchmarkDotNet.Attributes;
-using Microsoft.Extensions.DependencyInjection;
 using ModelRouter.Routing;
 
 namespace ModelRouter.Benchmarks;
@@ -21,7 +17,7 @@ public class StreamPipelineBenchmarks : RouterPipelineBenchmarkBase
     private readonly byte[] _sink = new byte[16 * 1024];
 
     [GlobalSetup]
-    public void Setup() => SetUp(stream: true, yields => new FakeVendorHandler(yields));
+    public void Setup() => SetUp(stream: true);
 
     [GlobalCleanup]
     public void Cleanup() => CleanUp();
@@ -29,7 +25,8 @@ public class StreamPipelineBenchmarks : RouterPipelineBenchmarkBase
     [Benchmark(Baseline = true, Description = "bare HttpClient.SendAsync + stream relay")]
     public async Task<int> Bare()
     {
-        using var response = await SendBareAsync().ConfigureAwait(false);
+        using var request = CreateBareRequest();
+        using var response = await SendBareAsync(request).ConfigureAwait(false);
         await using var stream = await response.Content.ReadAsStreamAsync(Caller.Token).ConfigureAwait(false);
         var buffer = ArrayPool<byte>.Shared.Rent(4 * 1024);
         var total = 0;
