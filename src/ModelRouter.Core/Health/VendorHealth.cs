@@ -30,19 +30,30 @@ internal enum CooldownReason
 /// <remarks>Thread-safe. Cooldown state is guarded by a lock held for a few instructions.</remarks>
 internal sealed class VendorHealth
 {
+    /// <summary>
+    /// How often, per sampling duration, a success is reported to a closed breaker: twice per bucket of the breaker's
+    /// rolling window, which counts in tenths of the sampling duration.
+    /// </summary>
+    private const int SuccessReportsPerSamplingDuration = 20;
+
+    private const long NeverReported = long.MinValue;
+
     private readonly Lock _gate = new();
     private readonly TimeProvider _timeProvider;
+    private readonly TimeSpan _successReportInterval;
     private readonly CircuitBreakerStateProvider _breakerState = new();
     private DateTimeOffset _coolingUntil;
     private CooldownReason _reason;
     private bool _trialInFlight;
     private long _breakerOpenUntilTicks;
+    private long _lastSuccessReport = NeverReported;
 
     public VendorHealth(string llmId, VendorHealthSettings settings, TimeProvider timeProvider)
     {
         LlmId = llmId;
         Settings = settings;
         _timeProvider = timeProvider;
+        _successReportInterval = settings.BreakerSamplingDuration / SuccessReportsPerSamplingDuration;
         Breaker = new ResiliencePipelineBuilder<bool> { Name = "ModelRouter.Vendor", InstanceName = llmId, TimeProvider = timeProvider }
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions<bool>
             {
@@ -143,7 +154,37 @@ internal sealed class VendorHealth
     /// <param name="healthy">Whether the vendor answered (a 2xx, or a 4xx that is the request's fault).</param>
     /// <param name="cooldown">A cooldown the vendor asked for or earned, already capped; <see langword="null"/> for none.</param>
     /// <param name="reason">Why it cools.</param>
-    public async ValueTask CompleteAsync(bool isTrial, bool healthy, TimeSpan? cooldown, CooldownReason reason)
+    /// <remarks>
+    /// A plain success while the breaker is closed reaches it at most once per twentieth of the sampling duration, not on
+    /// every request: the breaker opens only when every outcome in its window failed (a failure ratio of 1.0), so what a
+    /// success changes is whether the window holds one, never how many it holds. Failures, trials and every outcome while
+    /// the breaker is not closed are always reported. On the hot path this saves a pipeline execution per request.
+    /// </remarks>
+    public ValueTask CompleteAsync(bool isTrial, bool healthy, TimeSpan? cooldown, CooldownReason reason)
+        => healthy && !isTrial && cooldown is null && !ClaimSuccessReport()
+            ? ValueTask.CompletedTask
+            : ReportAsync(isTrial, healthy, cooldown, reason);
+
+    /// <summary>Tells whether this success is the one to report: the breaker is not closed, or the last report is old enough.</summary>
+    private bool ClaimSuccessReport()
+    {
+        if (_breakerState.CircuitState != CircuitState.Closed)
+        {
+            return true;
+        }
+
+        var now = _timeProvider.GetTimestamp();
+        var last = Volatile.Read(ref _lastSuccessReport);
+        if (last != NeverReported && _timeProvider.GetElapsedTime(last, now) < _successReportInterval)
+        {
+            return false;
+        }
+
+        // Of the requests that find the last report too old, one reports; the others' successes are the same news.
+        return Interlocked.CompareExchange(ref _lastSuccessReport, now, last) == last;
+    }
+
+    private async ValueTask ReportAsync(bool isTrial, bool healthy, TimeSpan? cooldown, CooldownReason reason)
     {
         // Report first: a failed breaker trial re-opens the breaker before the trial slot is released.
         try

@@ -170,6 +170,67 @@ public class FailoverContractTests
 
     [TestCase(false)]
     [TestCase(true)]
+    public async Task Breaker_StaysClosedWhileASuccessIsInItsWindow_EvenWhenEarlierSuccessesWereNotReportedOneByOne(bool streaming)
+    {
+        // Successes reach a closed breaker at most once per twentieth of the sampling window (3 s here): the one that
+        // counts is the latest, so it must still be reported when it comes long after the first.
+        _streaming = streaming;
+        using var host = new ResilienceTestHost(_mock, configure: o =>
+        {
+            o.FailureThreshold = 3;
+            o.BreakerSamplingSeconds = 60;
+            o.CooldownSeconds = 30;
+        });
+        var failing = false;
+        _vendorA = (_, _) => Task.FromResult(failing ? Status(HttpStatusCode.InternalServerError) : Ok(streaming, "a"));
+
+        // t = 0 s and t = 1 s: A answers (the second success falls within 3 s of the first).
+        await SendTwoAsync();
+        host.Time.Advance(TimeSpan.FromSeconds(1));
+        await SendTwoAsync();
+        Assert.That(_callsA, Is.EqualTo(2));
+
+        // t = 50 s: A answers once more; t = 70 s: A fails, at least as often as the threshold. The t = 50 s success
+        // is in the 60 s window, so A is still tried.
+        host.Time.Advance(TimeSpan.FromSeconds(49));
+        await SendTwoAsync();
+        Assert.That(_callsA, Is.EqualTo(3));
+        host.Time.Advance(TimeSpan.FromSeconds(20));
+        failing = true;
+        for (var i = 0; i < 3; i++)
+        {
+            await SendTwoAsync();
+        }
+
+        var failures = _callsA - 3;
+        Assert.That(failures, Is.GreaterThanOrEqualTo(3));
+        await SendTwoAsync();
+        Assert.That(_callsA, Is.GreaterThan(3 + failures), "a success within the sampling window keeps the breaker closed through failures");
+
+        // t = 125 s: the last success has left the window; the failures of t = 70 s have not, so the next failure opens it.
+        host.Time.Advance(TimeSpan.FromSeconds(55));
+        var before = _callsA;
+        await SendTwoAsync();
+        Assert.That(_callsA, Is.EqualTo(before + 1), "the first failure with no success left in the window opens the breaker");
+        for (var i = 0; i < 3; i++)
+        {
+            await SendTwoAsync();
+        }
+
+        Assert.That(_callsA, Is.EqualTo(before + 1), "an open breaker keeps the vendor out");
+
+        // Round-robin over A and B: of two requests, at least one tries A first (B serves it when A fails).
+        async Task SendTwoAsync()
+        {
+            for (var i = 0; i < 2; i++)
+            {
+                await host.SendAsync(streaming);
+            }
+        }
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
     public async Task AllVendorsRateLimited_Answers429AtOnce_WithEarliestRetryAfter(bool streaming)
     {
         _streaming = streaming;
