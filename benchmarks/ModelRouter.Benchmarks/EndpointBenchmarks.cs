@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Http.Headers;
 using BenchmarkDotNet.Attributes;
 using Microsoft.AspNetCore.Builder;
@@ -17,6 +18,8 @@ namespace ModelRouter.Benchmarks;
 /// forwarder (the same <see cref="BareForwarding"/> code). Everything the two hosts do differently is in here (body
 /// read, app key, parse, route, map, breaker, timeouts, response headers, stream relay), without sockets, Kestrel or
 /// the load test's launch-to-launch spread; what this cannot show (scheduling, cache, kernel) is what is left over.
+/// A third target, a minimal endpoint over <see cref="IModelRouter.RouteAsync"/> in the router's app, splits the router's
+/// cost into routing and what <c>MapModelRouter</c>'s endpoint adds.
 /// </summary>
 /// <remarks>
 /// Read the allocation columns; the times are wall-clock, and through <c>TestServer</c> the client and the server overlap on
@@ -29,6 +32,8 @@ namespace ModelRouter.Benchmarks;
 public class EndpointBenchmarks
 {
     private static readonly Uri s_vendor = new("http://127.0.0.1:18101/v1/chat/completions");
+    private static long s_routeTicks;
+    private static long s_routeCalls;
     private WebApplication _forwarderApp = null!;
     private WebApplication _routerApp = null!;
     private HttpClient _forwarder = null!;
@@ -59,6 +64,8 @@ public class EndpointBenchmarks
         router.Services.AddHttpClient(ModelRouterDefaults.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => new FakeVendorHandler(yields: false));
         _routerApp = router.Build();
         _routerApp.MapModelRouter();
+        var routing = _routerApp.Services.GetRequiredService<IModelRouter>();
+        _routerApp.MapPost("/route-only", (HttpContext context) => RouteOnlyAsync(context, routing));
         await _routerApp.StartAsync().ConfigureAwait(false);
         _router = _routerApp.GetTestClient();
     }
@@ -78,6 +85,44 @@ public class EndpointBenchmarks
 
     [Benchmark(Description = "MapModelRouter app")]
     public Task<int> Router() => SendAsync(_router, "/router/bench/v1/chat/completions");
+
+    /// <summary>The router's app with a minimal endpoint over <see cref="IModelRouter.RouteAsync"/> in place of <c>MapModelRouter</c>.</summary>
+    [Benchmark(Description = "RouteAsync in a minimal endpoint")]
+    public Task<int> RouteOnly() => SendAsync(_router, "/route-only");
+
+    /// <summary>Gets the time spent in <see cref="IModelRouter.RouteAsync"/> by <see cref="RouteOnly"/>, and its calls, since the last reset.</summary>
+    internal static (TimeSpan Elapsed, long Calls) TakeRouteTiming()
+        => (Stopwatch.GetElapsedTime(0, Interlocked.Exchange(ref s_routeTicks, 0)), Interlocked.Exchange(ref s_routeCalls, 0));
+
+    /// <summary>
+    /// Reads the body as the bare forwarder does, routes it, times the call (until the answer or the first chunk is in
+    /// hand), and writes the answer back with a write and a flush per chunk: the router's own cost inside an app, without
+    /// <c>MapModelRouter</c>'s headers and relay.
+    /// </summary>
+    private static async Task RouteOnlyAsync(HttpContext context, IModelRouter router)
+    {
+        var body = new byte[context.Request.ContentLength ?? 0];
+        await context.Request.Body.ReadExactlyAsync(body, context.RequestAborted).ConfigureAwait(false);
+        var started = Stopwatch.GetTimestamp();
+        var response = await router.RouteAsync(new ModelRouterRequest("bench", body) { AppKey = "bench-app-key" }, context.RequestAborted).ConfigureAwait(false);
+        Interlocked.Add(ref s_routeTicks, Stopwatch.GetTimestamp() - started);
+        Interlocked.Increment(ref s_routeCalls);
+        await using (response.ConfigureAwait(false))
+        {
+            context.Response.ContentType = response.ContentType;
+            if (!response.IsStreaming)
+            {
+                await context.Response.Body.WriteAsync(response.Content, context.RequestAborted).ConfigureAwait(false);
+                return;
+            }
+
+            while (await response.ReadStreamChunkAsync(context.RequestAborted).ConfigureAwait(false) is { IsEmpty: false } chunk)
+            {
+                await context.Response.Body.WriteAsync(chunk, context.RequestAborted).ConfigureAwait(false);
+                await context.Response.Body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+            }
+        }
+    }
 
     private static WebApplicationBuilder CreateBuilder()
     {

@@ -4,8 +4,10 @@ using System.Globalization;
 namespace ModelRouter.Benchmarks;
 
 /// <summary>
-/// CPU per request of the two apps of <see cref="EndpointBenchmarks"/> (bare forwarder, <c>MapModelRouter</c>), in process:
-/// the load test's headline ratio without wrk, the fake vendor and sockets competing for the same two cores.
+/// CPU per request of the apps of <see cref="EndpointBenchmarks"/> (bare forwarder, a minimal endpoint over
+/// <c>RouteAsync</c>, <c>MapModelRouter</c>), in process: the load test's headline ratio without wrk, the fake vendor and
+/// sockets competing for the same two cores, split into what routing costs and what the endpoint adds. It also reports
+/// the wall time of the <c>RouteAsync</c> call inside the app (synchronous here, since the fake vendor answers at once).
 /// </summary>
 /// <remarks>
 /// BenchmarkDotNet times wall-clock, and through <c>TestServer</c> the client and the server overlap on two cores, so a
@@ -37,26 +39,36 @@ internal static class EndpointCpuRun
             await benchmarks.Setup().ConfigureAwait(false);
             try
             {
-                var targets = new (string Name, Func<Task<int>> Send)[] { ("forwarder", benchmarks.Forwarder), ("router", benchmarks.Router) };
+                var targets = new (string Name, Func<Task<int>> Send)[] { ("forwarder", benchmarks.Forwarder), ("route-only", benchmarks.RouteOnly), ("router", benchmarks.Router) };
                 foreach (var (_, send) in targets)
                 {
                     await MeasureAsync(send, 2).ConfigureAwait(false); // warm-up: tiered compilation
                 }
 
                 var cpu = targets.ToDictionary(t => t.Name, _ => new List<double>());
+                var routeCalls = new List<double>();
                 for (var round = 0; round < rounds; round++)
                 {
                     foreach (var (name, send) in round % 2 == 0 ? targets : targets.Reverse())
                     {
+                        EndpointBenchmarks.TakeRouteTiming();
                         var m = await MeasureAsync(send, seconds).ConfigureAwait(false);
+                        var (routing, calls) = EndpointBenchmarks.TakeRouteTiming();
+                        var route = calls > 0 ? $"  RouteAsync {routing.TotalMicroseconds / calls,5:0.00} us/call" : "";
+                        if (calls > 0)
+                        {
+                            routeCalls.Add(routing.TotalMicroseconds / calls);
+                        }
+
                         cpu[name].Add(m.CpuMicroseconds);
                         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                            $"  {(streaming ? "stream" : "plain"),-6} round {round + 1} {name,-9} {m.Requests / m.Seconds,8:0} req/s  cpu {m.CpuMicroseconds,6:0.0} us/req  ctx switches {m.ContextSwitches,5:0.00}/req  alloc {m.AllocatedBytes,6:0} B/req"));
+                            $"  {(streaming ? "stream" : "plain"),-6} round {round + 1} {name,-10} {m.Requests / m.Seconds,8:0} req/s  cpu {m.CpuMicroseconds,6:0.0} us/req  ctx switches {m.ContextSwitches,5:0.00}/req  alloc {m.AllocatedBytes,6:0} B/req{route}"));
                     }
                 }
 
+                var forwarder = Median(cpu["forwarder"]);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{(streaming ? "stream" : "plain")}: cpu/req median forwarder {Median(cpu["forwarder"]):0.0} us, router {Median(cpu["router"]):0.0} us, router/forwarder {Median(cpu["router"]) / Median(cpu["forwarder"]):0.00}x"));
+                    $"{(streaming ? "stream" : "plain")}: cpu/req median forwarder {forwarder:0.0} us, route-only {Median(cpu["route-only"]):0.0} us, router {Median(cpu["router"]):0.0} us; RouteAsync {Median(routeCalls):0.00} us/call; route-only/forwarder {Median(cpu["route-only"]) / forwarder:0.00}x router/forwarder {Median(cpu["router"]) / forwarder:0.00}x"));
             }
             finally
             {
@@ -67,7 +79,9 @@ internal static class EndpointCpuRun
 
     private static async Task RunLaunchesAsync(double seconds, int rounds, int launches)
     {
-        var ratios = new Dictionary<string, List<double>> { ["plain"] = [], ["stream"] = [] };
+        // Per mode, what each launch's summary line ends with: the two ratios to the forwarder and the RouteAsync time.
+        string[] labels = ["route-only/forwarder ", "router/forwarder ", "RouteAsync "];
+        var values = new Dictionary<(string Mode, string Label), List<double>>();
         for (var launch = 1; launch <= launches; launch++)
         {
             var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, UseShellExecute = false };
@@ -87,10 +101,21 @@ internal static class EndpointCpuRun
             {
                 Console.WriteLine($"[launch {launch}] {line}");
                 var mode = line.StartsWith("plain:", StringComparison.Ordinal) ? "plain" : line.StartsWith("stream:", StringComparison.Ordinal) ? "stream" : null;
-                var at = line.LastIndexOf("router/forwarder ", StringComparison.Ordinal);
-                if (mode is not null && at >= 0)
+                foreach (var label in mode is null ? [] : labels)
                 {
-                    ratios[mode].Add(double.Parse(line.AsSpan(at + "router/forwarder ".Length).TrimEnd('x'), CultureInfo.InvariantCulture));
+                    var at = line.LastIndexOf(label, StringComparison.Ordinal);
+                    if (at >= 0)
+                    {
+                        var number = line.AsSpan(at + label.Length);
+                        number = number[..(number.IndexOfAny(' ', 'x', ';') is var end and >= 0 ? end : number.Length)];
+                        var key = (mode!, label.Trim());
+                        if (!values.TryGetValue(key, out var perLaunch))
+                        {
+                            values[key] = perLaunch = [];
+                        }
+
+                        perLaunch.Add(double.Parse(number, CultureInfo.InvariantCulture));
+                    }
                 }
             }
 
@@ -101,10 +126,10 @@ internal static class EndpointCpuRun
             }
         }
 
-        foreach (var (mode, values) in ratios)
+        foreach (var ((mode, label), perLaunch) in values)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{mode}: router/forwarder cpu/req per launch {string.Join(" ", values.Select(v => v.ToString("0.00", CultureInfo.InvariantCulture)))}; median {Median(values):0.00}x"));
+                $"{mode}: {label}{(label == "RouteAsync" ? " us/call" : " cpu/req")} per launch {string.Join(" ", perLaunch.Select(v => v.ToString("0.00", CultureInfo.InvariantCulture)))}; median {Median(perLaunch):0.00}"));
         }
     }
 
