@@ -40,6 +40,19 @@ public class FailoverContractTests
     [TearDown]
     public void TearDown() => _mock.Dispose();
 
+    /// <summary>A host whose breaker opens after three failures in a 60 s window (30 s cooldown); A answers 500 while <paramref name="failing"/> says so.</summary>
+    private ResilienceTestHost BreakerHost(bool streaming, Func<bool> failing)
+    {
+        _streaming = streaming;
+        _vendorA = (_, _) => Task.FromResult(failing() ? Status(HttpStatusCode.InternalServerError) : Ok(streaming, "a"));
+        return new ResilienceTestHost(_mock, configure: o =>
+        {
+            o.FailureThreshold = 3;
+            o.BreakerSamplingSeconds = 60;
+            o.CooldownSeconds = 30;
+        });
+    }
+
     [TestCase(false, "retry-after-seconds")]
     [TestCase(true, "retry-after-seconds")]
     [TestCase(false, "retry-after-date")]
@@ -134,14 +147,8 @@ public class FailoverContractTests
     [TestCase(true)]
     public async Task Breaker_OpensAfterConsecutiveFailures_HalfOpensAfterCooldown_ClosesOnSuccess(bool streaming)
     {
-        _streaming = streaming;
-        using var host = new ResilienceTestHost(_mock, configure: o =>
-        {
-            o.FailureThreshold = 3;
-            o.CooldownSeconds = 30;
-        });
         var failing = true;
-        _vendorA = (_, _) => Task.FromResult(failing ? Status(HttpStatusCode.InternalServerError) : Ok(streaming, "a"));
+        using var host = BreakerHost(streaming, () => failing);
 
         // Round-robin sends every other request to A first; three failures open its breaker.
         for (var i = 0; i < 6; i++)
@@ -174,15 +181,8 @@ public class FailoverContractTests
     {
         // Successes reach a closed breaker at most once per twentieth of the sampling window (3 s here): the one that
         // counts is the latest, so it must still be reported when it comes long after the first.
-        _streaming = streaming;
-        using var host = new ResilienceTestHost(_mock, configure: o =>
-        {
-            o.FailureThreshold = 3;
-            o.BreakerSamplingSeconds = 60;
-            o.CooldownSeconds = 30;
-        });
         var failing = false;
-        _vendorA = (_, _) => Task.FromResult(failing ? Status(HttpStatusCode.InternalServerError) : Ok(streaming, "a"));
+        using var host = BreakerHost(streaming, () => failing);
 
         // t = 0 s and t = 1 s: A answers (the second success falls within 3 s of the first).
         await SendTwoAsync();
