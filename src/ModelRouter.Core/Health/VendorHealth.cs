@@ -79,7 +79,8 @@ internal sealed class VendorHealth
 
     /// <summary>
     /// Gets the Polly circuit breaker that counts this LLM's outcomes. Attempts are reported to it after they end
-    /// (<see cref="CompleteAsync"/>), so that a cancelled attempt is reported as nothing rather than as a success.
+    /// (<see cref="CompleteAsync"/>), so that a cancelled attempt is reported as nothing rather than as a success; while
+    /// it is closed, successes reach it at most once per twentieth of its sampling duration.
     /// </summary>
     public ResiliencePipeline<bool> Breaker { get; }
 
