@@ -79,8 +79,8 @@ internal sealed class VendorHealth
 
     /// <summary>
     /// Gets the Polly circuit breaker that counts this LLM's outcomes. Attempts are reported to it after they end
-    /// (<see cref="CompleteAsync"/>), so that a cancelled attempt is reported as nothing rather than as a success; while
-    /// it is closed, successes reach it at most once per twentieth of its sampling duration.
+    /// (<see cref="CompleteAsync"/>), so that a cancelled attempt is reported as nothing rather than as a success; plain
+    /// successes reach it at most once per twentieth of its sampling duration.
     /// </summary>
     public ResiliencePipeline<bool> Breaker { get; }
 
@@ -156,24 +156,20 @@ internal sealed class VendorHealth
     /// <param name="cooldown">A cooldown the vendor asked for or earned, already capped; <see langword="null"/> for none.</param>
     /// <param name="reason">Why it cools.</param>
     /// <remarks>
-    /// A plain success while the breaker is closed reaches it at most once per twentieth of the sampling duration, not on
-    /// every request: the breaker opens only when every outcome in its window failed (a failure ratio of 1.0), so what a
-    /// success changes is whether the window holds one, never how many it holds. Failures, trials and every outcome while
-    /// the breaker is not closed are always reported. On the hot path this saves a pipeline execution per request.
+    /// Failures and trials are always reported; a plain success reaches the breaker at most once per twentieth of the
+    /// sampling duration, not on every request. A closed breaker opens only when every outcome in its window failed (a
+    /// failure ratio of 1.0), so what a success changes is whether the window holds one, never how many it holds; an open
+    /// breaker ignores outcomes, and a half-open one is decided by its trial. On the hot path this saves a pipeline
+    /// execution per request.
     /// </remarks>
     public ValueTask CompleteAsync(bool isTrial, bool healthy, TimeSpan? cooldown, CooldownReason reason)
         => healthy && !isTrial && cooldown is null && !ClaimSuccessReport()
             ? ValueTask.CompletedTask
             : ReportAsync(isTrial, healthy, cooldown, reason);
 
-    /// <summary>Tells whether this success is the one to report: the breaker is not closed, or the last report is old enough.</summary>
+    /// <summary>Tells whether this success is the one to report: none was reported within the last twentieth of the window.</summary>
     private bool ClaimSuccessReport()
     {
-        if (_breakerState.CircuitState != CircuitState.Closed)
-        {
-            return true;
-        }
-
         var now = _timeProvider.GetTimestamp();
         var last = Volatile.Read(ref _lastSuccessReport);
         if (last != NeverReported && _timeProvider.GetElapsedTime(last, now) < _successReportInterval)
