@@ -16,11 +16,8 @@ namespace ModelRouter.Benchmarks;
 [MemoryDiagnoser]
 public class PipelineBenchmarks : RouterPipelineBenchmarkBase
 {
-    [GlobalSetup]
-    public void Setup() => SetUp(stream: false);
-
-    [GlobalCleanup]
-    public void Cleanup() => CleanUp();
+    /// <inheritdoc/>
+    protected override bool Streaming => false;
 
     [Benchmark(Baseline = true, Description = "bare HttpClient.SendAsync + read")]
     public async Task<int> Bare()
@@ -44,7 +41,7 @@ public class PipelineBenchmarks : RouterPipelineBenchmarkBase
     /// <summary>The load test's chat body (non-streaming unless <paramref name="stream"/>).</summary>
     internal static byte[] LoadTestBody(bool stream = false) => Encoding.UTF8.GetBytes(
         "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"system\",\"content\":\"You are a helpful assistant.\"},"
-        + "{\"role\":\"user\",\"content\":\"Say hello in five words, please, and nothing more than that.\"}],\"temperature\":0.2,\"max_tokens\":64"
+        + "{\"role\":\"user\",\"content\":\"Say hello in one short sentence, please.\"}],\"temperature\":0.2,\"max_tokens\":64"
         + (stream ? ",\"stream\":true}" : "}"));
 
     /// <summary>The services of the load test's <c>RouterHost</c>: one router of three pools, app keys required; the caller adds the vendor's handler.</summary>

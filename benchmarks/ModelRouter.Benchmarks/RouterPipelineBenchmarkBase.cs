@@ -26,9 +26,13 @@ public abstract class RouterPipelineBenchmarkBase
 
     protected CancellationTokenSource Caller { get; private set; } = null!;
 
-    protected void SetUp(bool stream)
+    /// <summary>Gets a value indicating whether the body asks for a stream.</summary>
+    protected abstract bool Streaming { get; }
+
+    [GlobalSetup]
+    public void Setup()
     {
-        Body = PipelineBenchmarks.LoadTestBody(stream);
+        Body = PipelineBenchmarks.LoadTestBody(Streaming);
         var services = PipelineBenchmarks.RouterServices();
         services.AddHttpClient(ModelRouterDefaults.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => new FakeVendorHandler(AsyncVendor));
         _services = services.BuildServiceProvider();
@@ -37,7 +41,8 @@ public abstract class RouterPipelineBenchmarkBase
         Caller = new CancellationTokenSource();
     }
 
-    protected void CleanUp()
+    [GlobalCleanup]
+    public void Cleanup()
     {
         BareClient.Dispose();
         _services.Dispose();

@@ -16,11 +16,8 @@ public class StreamPipelineBenchmarks : RouterPipelineBenchmarkBase
 {
     private readonly byte[] _sink = new byte[16 * 1024];
 
-    [GlobalSetup]
-    public void Setup() => SetUp(stream: true);
-
-    [GlobalCleanup]
-    public void Cleanup() => CleanUp();
+    /// <inheritdoc/>
+    protected override bool Streaming => true;
 
     [Benchmark(Baseline = true, Description = "bare HttpClient.SendAsync + stream relay")]
     public async Task<int> Bare()
