@@ -1,6 +1,8 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
+using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -19,8 +21,12 @@ namespace ModelRouter.IntegrationTests.Common;
 /// </summary>
 internal sealed class RouterHost : IAsyncDisposable
 {
+    /// <summary>A key outside the router's section that tells settings revisions apart, even when the router's part is the same.</summary>
+    private const string RevisionKey = "TestSettingsRevision";
+
     private readonly WebApplication _app;
     private readonly string _directory;
+    private int _rewrites;
 
     private RouterHost(WebApplication app, string directory, string settingsPath, ConfigChanges changes)
     {
@@ -51,9 +57,11 @@ internal sealed class RouterHost : IAsyncDisposable
         var path = Path.Combine(directory, "appsettings.json");
         await File.WriteAllTextAsync(path, settings.ToJson());
 
+        // The builder's defaults already read appsettings.json from the content root, reloading on change. Adding the
+        // same file again made two providers that reload one after the other, and the router could read the halfway
+        // merge of the two (a rewrite then looked invalid, or not like the file at all).
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = directory });
         builder.Logging.ClearProviders();
-        builder.Configuration.AddJsonFile(path, optional: false, reloadOnChange: true);
         builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
         var changes = new ConfigChanges();
         builder.Services.AddSingleton<IRouterConfigChangeListener>(changes);
@@ -64,12 +72,29 @@ internal sealed class RouterHost : IAsyncDisposable
         return new RouterHost(app, directory, path, changes);
     }
 
-    /// <summary>Replaces <c>appsettings.json</c> in one step (write aside, then rename over), so no half-written file is ever read.</summary>
+    /// <summary>
+    /// Replaces <c>appsettings.json</c> in one step (write aside, then rename over), so no half-written file is ever read,
+    /// and returns once the host's configuration has read it: what the router then does is what the tests assert.
+    /// </summary>
+    /// <exception cref="TimeoutException">The configuration did not read the file within 10 s (the platform's file watcher missed it).</exception>
     public async Task RewriteSettingsAsync(RouterSettings settings)
     {
+        var revision = Interlocked.Increment(ref _rewrites).ToString(CultureInfo.InvariantCulture);
+        var json = JsonNode.Parse(settings.ToJson())!.AsObject();
+        json[RevisionKey] = revision;
         var aside = Path.Combine(_directory, "appsettings.next");
-        await File.WriteAllTextAsync(aside, settings.ToJson());
+        await File.WriteAllTextAsync(aside, json.ToJsonString());
         File.Move(aside, SettingsPath, overwrite: true);
+        var clock = Stopwatch.StartNew();
+        while (_app.Configuration[RevisionKey] != revision)
+        {
+            if (clock.Elapsed > TimeSpan.FromSeconds(10))
+            {
+                throw new TimeoutException($"The host's configuration did not read settings revision {revision} within 10 s.");
+            }
+
+            await Task.Delay(20);
+        }
     }
 
     public Uri Endpoint(string slug) => new(BaseAddress, $"router/{slug}/v1");

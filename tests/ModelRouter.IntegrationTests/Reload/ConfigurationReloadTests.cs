@@ -114,6 +114,7 @@ public sealed class ConfigurationReloadTests
     private async Task<int> PollUntilAsync(string slug, string vendor, bool streaming)
     {
         var clock = Stopwatch.StartNew();
+        var last = "";
         for (var polls = 1; ; polls++)
         {
             using (var response = await SendAsync(streaming, "poll", slug))
@@ -122,11 +123,13 @@ public sealed class ConfigurationReloadTests
                 {
                     return polls;
                 }
+
+                last = $"{(int)response.StatusCode} from {(response.Headers.TryGetValues("x-model-router-vendor", out var from) ? from.Single() : "no vendor")}: {await response.Content.ReadAsStringAsync()}";
             }
 
             if (clock.Elapsed > s_deadline)
             {
-                Assert.Fail($"Router '{slug}' did not route to '{vendor}' within {s_deadline.TotalSeconds} s of the settings change.");
+                Assert.Fail($"Router '{slug}' did not route to '{vendor}' within {s_deadline.TotalSeconds} s of the settings change (revisions applied {_router.Changes.Applied}, rejected {_router.Changes.Rejected}); last answer: {last}");
             }
 
             await Task.Delay(100);
