@@ -23,6 +23,11 @@ public sealed record LlmConfig
     public string? ApiVersion { get; init; }
 
     /// <summary>Gets or sets extra headers sent with every request to this LLM (for example <c>OpenAI-Organization</c>).</summary>
+    /// <remarks>
+    /// The validator refuses headers the router sets itself (the key's header such as <c>Authorization</c>,
+    /// <c>anthropic-version</c>, <c>Host</c>, <c>Content-*</c>, framing and connection headers), names that are not
+    /// HTTP tokens and values with control or non-ASCII characters.
+    /// </remarks>
     public IReadOnlyList<HeaderConfig> Headers { get; init; } = [];
 
     /// <summary>Gets or sets how long to wait for a new TCP connection to this LLM, in seconds.</summary>

@@ -130,16 +130,45 @@ public sealed class RouterConfigValidator : IRouterConfigValidator
 
             for (var h = 0; h < llm.Headers.Count; h++)
             {
-                var header = llm.Headers[h];
-                if (string.IsNullOrWhiteSpace(header.Name) || header.Name.Any(c => c <= ' ' || c == ':' || c > '~'))
-                {
-                    errors.Add($"llms[{i}].headers[{h}].name", $"{path}: header name '{header.Name}' is not a valid HTTP header name");
-                }
+                ValidateHeader(llm.Headers[h], path, $"llms[{i}].headers[{h}]", errors);
             }
         }
 
         return ids;
     }
+
+    /// <summary>
+    /// Checks one extra header of an LLM: its name must be an HTTP token the router does not set itself, its value
+    /// printable ASCII (no line breaks that could add headers of their own). The value is never quoted: it may be a secret.
+    /// </summary>
+    private static void ValidateHeader(HeaderConfig header, string path, string field, ErrorList errors)
+    {
+        var name = header.Name ?? "";
+        if (name.Length == 0 || !name.All(IsTokenChar))
+        {
+            errors.Add($"{field}.name", $"{path}: header name '{Printable(name)}' is not a valid HTTP header name; use letters, digits and !#$%&'*+-.^_`|~");
+        }
+        else if (ReservedHeaders.Reason(name) is { } reason)
+        {
+            errors.Add($"{field}.name", $"{path}: header '{name}' cannot be configured: it is set by the router{reason}");
+        }
+
+        if (!(header.Value ?? "").All(c => c is '\t' or (>= ' ' and <= '~')))
+        {
+            errors.Add($"{field}.value", $"{path}: the value of header '{Printable(name)}' holds a line break, control or non-ASCII character; HTTP header values may only hold printable ASCII, spaces and tabs");
+        }
+    }
+
+    /// <summary>Tells whether a character may appear in an HTTP token such as a header name (RFC 9110, section 5.6.2).</summary>
+    private static bool IsTokenChar(char c)
+        => c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9')
+            or '!' or '#' or '$' or '%' or '&' or '\'' or '*' or '+' or '-' or '.' or '^' or '_' or '`' or '|' or '~';
+
+    /// <summary>Writes control characters as <c>\uXXXX</c>, so that a message quoting a name stays on one line.</summary>
+    private static string Printable(string text)
+        => text.Any(char.IsControl)
+            ? string.Concat(text.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()))
+            : text;
 
     private void ValidatePools(RouterConfig router, string routerPath, string routerField, HashSet<string> llmIds, ErrorList errors)
     {

@@ -49,7 +49,7 @@ public sealed class AdminApiHardeningTests
             texts.Add(await response.Content.ReadAsStringAsync());
         }
 
-        using (var created = await _host.SendAdminAsync(HttpMethod.Post, "/llms", """{"id":"b","baseUrl":"http://127.0.0.1:12/v1","headers":[{"name":"Authorization","value":"Bearer new-secret-3"}]}"""))
+        using (var created = await _host.SendAdminAsync(HttpMethod.Post, "/llms", """{"id":"b","baseUrl":"http://127.0.0.1:12/v1","headers":[{"name":"X-Upstream-Auth","value":"Bearer new-secret-3"}]}"""))
         {
             Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created));
             texts.Add(await created.Content.ReadAsStringAsync());
