@@ -67,7 +67,8 @@ internal static class AdminRequests
 
     /// <summary>
     /// Reads a JSON object body (bounded by maxRequestBodyBytes) as configuration, optionally under the key <c>item</c>,
-    /// adding a problem to <paramref name="errors"/> for every field that <paramref name="shape"/> does not have.
+    /// adding a problem to <paramref name="errors"/> for every field that <paramref name="shape"/> does not have, and
+    /// refusing the body at once when it gives a field more than once.
     /// </summary>
     public static async Task<IConfigurationRoot> ReadBodyAsync(HttpContext context, JsonTypeInfo shape, bool wrap, long limit, List<RouterConfigError> errors)
     {
@@ -104,7 +105,10 @@ internal static class AdminRequests
                 throw new AdminBadRequestException("The body must be a JSON object.");
             }
 
-            AdminJsonShape.FindUnknownFields(document.RootElement, shape, "", errors);
+            if (AdminJsonShape.Check(document.RootElement, shape, errors))
+            {
+                throw new RouterStoreException(RouterStoreError.Invalid, "The body gives a field more than once.", errors);
+            }
         }
         catch (JsonException ex)
         {
@@ -118,7 +122,16 @@ internal static class AdminRequests
         }
 
         buffer.Position = 0;
-        return new ConfigurationBuilder().AddJsonStream(buffer).Build();
+        try
+        {
+            return new ConfigurationBuilder().AddJsonStream(buffer).Build();
+        }
+        catch (FormatException)
+        {
+            // The check above finds every key the reader would make twice; this only keeps anything it missed a 400.
+            // The reader's message quotes configuration keys, so it is not passed on.
+            throw new AdminBadRequestException("The body cannot be read as configuration: two of its fields name the same key (names are case-insensitive, and ':' separates levels).");
+        }
     }
 }
 
