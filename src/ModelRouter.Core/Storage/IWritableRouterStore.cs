@@ -124,7 +124,9 @@ public sealed class RouterStoreChange
 
     /// <summary>
     /// Gets a value indicating whether a replaced LLM or app keeps its stored key when the new item has none, and an
-    /// LLM keeps the stored value of each header whose new value is empty.
+    /// LLM keeps the stored value of each header whose new value is empty. An LLM whose baseUrl moves to another
+    /// scheme, host or port keeps neither: the change is refused (<see cref="RouterStoreError.Invalid"/>, naming
+    /// <c>apiKey</c> or the header's <c>value</c>) until it sends them again.
     /// </summary>
     /// <value>The default is <see langword="true"/>: keys and header values are write-only, so a client that read an item cannot send them back.</value>
     public bool KeepStoredKeys { get; init; } = true;
@@ -163,7 +165,10 @@ public sealed class RouterStoreChange
         => new(RouterStoreChangeKind.Delete, RouterStoreItemKind.App, name, null, expectedRevision);
 
     /// <summary>Replaces everything the store holds with <paramref name="config"/>.</summary>
-    /// <remarks>An LLM or app without a key keeps the key stored under the same id or name, so an export can be imported back.</remarks>
+    /// <remarks>
+    /// An LLM or app without a key keeps the key stored under the same id or name, so an export can be imported back;
+    /// an LLM whose baseUrl moves to another scheme, host or port must send its key and header values again.
+    /// </remarks>
     public static RouterStoreChange Import(ModelRouterConfig config) => new(RouterStoreChangeKind.Import, RouterStoreItemKind.Router, "", NotNull(config), null);
 
     private static T NotNull<T>(T value)

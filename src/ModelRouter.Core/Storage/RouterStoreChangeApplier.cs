@@ -34,10 +34,12 @@ internal static class RouterStoreChangeApplier
         var deletes = new List<(RouterStoreItemKind, string)>();
         var position = revision * 1_000_000;
 
+        // Stored keys and header values that a change would carry to another origin: it must send them again.
+        var kept = new List<RouterConfigError>();
         if (change.Kind == RouterStoreChangeKind.Import)
         {
             var config = (ModelRouterConfig)change.Item!;
-            llms = [.. config.Llms.Select(l => new StoredItem<LlmConfig>(KeepLlmKey(l, current.FindLlm(l.Id)?.Item, change.KeepStoredKeys), tag))];
+            llms = [.. config.Llms.Select((l, i) => new StoredItem<LlmConfig>(KeepLlmKey(l, current.FindLlm(l.Id)?.Item, change.KeepStoredKeys, i, kept), tag))];
             routers = [.. config.Routers.Select(r => new StoredItem<RouterConfig>(r, tag))];
             apps = [.. config.Apps.Select(a => new StoredItem<AppConfig>(KeepAppKey(a, current.FindApp(a.Name)?.Item, change.KeepStoredKeys), tag))];
             upserts.AddRange(llms.Select((l, i) => new WrittenItem(RouterStoreItemKind.Llm, l.Item.Id, l.Item, position + i)));
@@ -50,21 +52,21 @@ internal static class RouterStoreChangeApplier
             {
                 case RouterStoreItemKind.Llm:
                     ApplyOne(llms, change, "LLM", l => l.Id, (item, key) => item with { Id = key },
-                        (item, old) => KeepLlmKey(item, old, change.KeepStoredKeys), tag, position, upserts, deletes,
+                        (item, old, index) => KeepLlmKey(item, old, change.KeepStoredKeys, index, kept), tag, position, upserts, deletes,
                         key => routers.Where(r => r.Item.Pools.Any(p => p.Vendors.Any(v => string.Equals(v.Llm, key, StringComparison.OrdinalIgnoreCase))))
                             .Select(r => r.Item.Slug).ToArray(),
                         "router");
                     break;
                 case RouterStoreItemKind.Router:
                     ApplyOne(routers, change, "router", r => r.Slug, (item, key) => item with { Slug = key },
-                        (item, _) => item, tag, position, upserts, deletes,
+                        (item, _, _) => item, tag, position, upserts, deletes,
                         key => apps.Where(a => a.Item.Routers.Any(s => string.Equals(s, key, StringComparison.OrdinalIgnoreCase)))
                             .Select(a => a.Item.Name).ToArray(),
                         "app");
                     break;
                 default:
                     ApplyOne(apps, change, "app", a => a.Name, (item, key) => item with { Name = key },
-                        (item, old) => KeepAppKey(item, old, change.KeepStoredKeys), tag, position, upserts, deletes,
+                        (item, old, _) => KeepAppKey(item, old, change.KeepStoredKeys), tag, position, upserts, deletes,
                         _ => [], "");
                     break;
             }
@@ -72,6 +74,11 @@ internal static class RouterStoreChangeApplier
 
         var contents = new RouterStoreContents { Revision = tag, Llms = llms, Routers = routers, Apps = apps };
         var errors = validator.ValidateFields(contents.ToConfig());
+        if (kept.Count > 0)
+        {
+            errors = [.. kept, .. errors];
+        }
+
         if (errors.Count > 0)
         {
             throw new RouterStoreException(RouterStoreError.Invalid, "The change would make the configuration invalid.", errors)
@@ -119,7 +126,7 @@ internal static class RouterStoreChangeApplier
         string noun,
         Func<T, string> keyOf,
         Func<T, string, T> withKey,
-        Func<T, T?, T> keepKeys,
+        Func<T, T?, int, T> keepKeys,
         string tag,
         long position,
         List<WrittenItem> upserts,
@@ -156,7 +163,7 @@ internal static class RouterStoreChangeApplier
                         $"{noun} '{change.Key}': the key in the body ('{newKey}') differs from the one in the path; keys cannot be renamed, create a new item instead.");
                 }
 
-                replacement = keepKeys(replacement, existing.Item);
+                replacement = keepKeys(replacement, existing.Item, index);
                 items[index] = new StoredItem<T>(replacement, tag);
                 upserts.Add(new WrittenItem(change.ItemKind, keyOf(existing.Item), replacement, -1));
                 return;
@@ -197,32 +204,73 @@ internal static class RouterStoreChangeApplier
         return existing;
     }
 
-    private static LlmConfig KeepLlmKey(LlmConfig item, LlmConfig? old, bool keep)
+    /// <summary>
+    /// Fills an empty key and empty header values of <paramref name="item"/> from the stored LLM (headers matched by
+    /// name), unless its baseUrl moves to another scheme, host or port: a stored secret only goes where it was set, so
+    /// such a change must send it again, and each one it would carry is added to <paramref name="kept"/>.
+    /// </summary>
+    private static LlmConfig KeepLlmKey(LlmConfig item, LlmConfig? old, bool keep, int index, List<RouterConfigError> kept)
     {
         if (!keep || old is null)
         {
             return item;
         }
 
-        if (string.IsNullOrEmpty(item.ApiKey))
+        var moves = MovesOrigin(old.BaseUrl, item.BaseUrl);
+        var path = string.Create(CultureInfo.InvariantCulture, $"llms[{index}]");
+        var label = string.IsNullOrEmpty(item.Id) ? path : $"llm '{item.Id}'";
+        if (string.IsNullOrEmpty(item.ApiKey) && !string.IsNullOrEmpty(old.ApiKey))
         {
-            item = item with { ApiKey = old.ApiKey };
+            if (moves)
+            {
+                kept.Add(new RouterConfigError($"{path}.apiKey",
+                    $"{label}: baseUrl moves to another scheme, host or port, so the stored apiKey is not carried there; send apiKey again, or keep the origin"));
+            }
+            else
+            {
+                item = item with { ApiKey = old.ApiKey };
+            }
         }
 
         // Header values can carry credentials (Authorization, an organization id), so reads mask them like keys:
         // an empty value means "keep the one stored under this header name".
         if (item.Headers.Any(h => string.IsNullOrEmpty(h.Value)))
         {
-            item = item with
+            var headers = new HeaderConfig[item.Headers.Count];
+            for (var h = 0; h < headers.Length; h++)
             {
-                Headers = [.. item.Headers.Select(h => string.IsNullOrEmpty(h.Value)
-                    ? h with { Value = old.Headers.FirstOrDefault(o => string.Equals(o.Name, h.Name, StringComparison.OrdinalIgnoreCase))?.Value ?? "" }
-                    : h)],
-            };
+                var header = item.Headers[h];
+                var stored = string.IsNullOrEmpty(header.Value)
+                    ? old.Headers.FirstOrDefault(o => string.Equals(o.Name, header.Name, StringComparison.OrdinalIgnoreCase))?.Value
+                    : null;
+                if (string.IsNullOrEmpty(stored))
+                {
+                    headers[h] = header;
+                }
+                else if (moves)
+                {
+                    headers[h] = header;
+                    kept.Add(new RouterConfigError(string.Create(CultureInfo.InvariantCulture, $"{path}.headers[{h}].value"),
+                        $"{label}: baseUrl moves to another scheme, host or port, so the stored value of header '{header.Name}' is not carried there; send its value again, or keep the origin"));
+                }
+                else
+                {
+                    headers[h] = header with { Value = stored };
+                }
+            }
+
+            item = item with { Headers = headers };
         }
 
         return item;
     }
+
+    /// <summary>Tells whether <paramref name="newUrl"/> has another scheme, host or port than <paramref name="oldUrl"/> (a default port written out is the same as none).</summary>
+    /// <remarks>A new URL that is not absolute moves nowhere here: the validator refuses it and names baseUrl.</remarks>
+    private static bool MovesOrigin(string oldUrl, string newUrl)
+        => Uri.TryCreate(newUrl, UriKind.Absolute, out var to)
+            && (!Uri.TryCreate(oldUrl, UriKind.Absolute, out var from)
+                || Uri.Compare(from, to, UriComponents.SchemeAndServer, UriFormat.UriEscaped, StringComparison.OrdinalIgnoreCase) != 0);
 
     private static AppConfig KeepAppKey(AppConfig item, AppConfig? old, bool keep)
         => keep && string.IsNullOrEmpty(item.ApiKey) && old is not null ? item with { ApiKey = old.ApiKey } : item;

@@ -186,11 +186,19 @@ public sealed class AdminApiTests
     {
         using var get = await _host.SendAdminAsync(HttpMethod.Get, "/llms/a");
         var masked = JsonNode.Parse(await get.Content.ReadAsStringAsync())!;
-        masked["baseUrl"] = "http://127.0.0.1:10/v1";
+        masked["baseUrl"] = "http://127.0.0.1:9/v2";
 
-        (await _host.SendAdminAsync(HttpMethod.Put, "/llms/a", masked.ToJsonString())).Dispose();
+        using (var response = await _host.SendAdminAsync(HttpMethod.Put, "/llms/a", masked.ToJsonString()))
+        {
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        }
+
         Assert.That((await _store.ReadAsync()).FindLlm("a")!.Item.ApiKey, Is.EqualTo("sk-secret-a"));
-        (await _host.SendAdminAsync(HttpMethod.Put, "/llms/a", """{"id":"a","baseUrl":"http://127.0.0.1:11/v1"}""")).Dispose();
+        using (var response = await _host.SendAdminAsync(HttpMethod.Put, "/llms/a", """{"id":"a","baseUrl":"http://127.0.0.1:9/v3"}"""))
+        {
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        }
+
         Assert.That((await _store.ReadAsync()).FindLlm("a")!.Item.ApiKey, Is.EqualTo("sk-secret-a"));
         (await _host.SendAdminAsync(HttpMethod.Put, "/llms/a", """{"id":"a","baseUrl":"http://127.0.0.1:11/v1","apiKey":"sk-new"}""")).Dispose();
 
@@ -224,7 +232,7 @@ public sealed class AdminApiTests
     public async Task DeactivateThenActivate_RouterStopsAndResumesServing()
     {
         await using var vendors = await FakeVendors.StartAsync();
-        (await _host.SendAdminAsync(HttpMethod.Put, "/llms/a", $$"""{"id":"a","baseUrl":"{{vendors.BaseUrl("a")}}"}""")).Dispose();
+        (await _host.SendAdminAsync(HttpMethod.Put, "/llms/a", $$"""{"id":"a","baseUrl":"{{vendors.BaseUrl("a")}}","apiKey":"sk-fake-vendor"}""")).Dispose();
         (await _host.SendAdminAsync(HttpMethod.Post, "/routers", RouterJson)).Dispose();
         Assert.That(await WaitForStatusAsync("r1", HttpStatusCode.OK), Is.EqualTo(HttpStatusCode.OK));
 

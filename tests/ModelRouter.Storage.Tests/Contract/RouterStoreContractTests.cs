@@ -155,11 +155,30 @@ public abstract class RouterStoreContractTests
     {
         await Store.ApplyAsync(RouterStoreChange.CreateLlm(Llm("a", apiKey: "sk-keep-me")), Validator);
 
-        await Store.ApplyAsync(RouterStoreChange.ReplaceLlm("a", Llm("a", baseUrl: "http://127.0.0.1:10/v1")), Validator);
+        await Store.ApplyAsync(RouterStoreChange.ReplaceLlm("a", Llm("a", baseUrl: "http://127.0.0.1:9/v2")), Validator);
 
         var llm = (await Store.ReadAsync()).FindLlm("a")!.Item;
         Assert.That(llm.ApiKey, Is.EqualTo("sk-keep-me"));
-        Assert.That(llm.BaseUrl, Is.EqualTo("http://127.0.0.1:10/v1"));
+        Assert.That(llm.BaseUrl, Is.EqualTo("http://127.0.0.1:9/v2"));
+    }
+
+    [Test]
+    public async Task Replace_LlmAtAnotherOriginWithoutKeyOrHeaderValue_RefusedNamingBothAndNothingChanges()
+    {
+        HeaderConfig[] headers = [new() { Name = "X-Team", Value = "team-secret-1" }];
+        await Store.ApplyAsync(RouterStoreChange.CreateLlm(Llm("a", apiKey: "sk-keep-me") with { Headers = headers }), Validator);
+        var revision = (await Store.ReadAsync()).Revision;
+
+        var error = Assert.ThrowsAsync<RouterStoreException>(() => Store.ApplyAsync(
+            RouterStoreChange.ReplaceLlm("a", Llm("a", baseUrl: "http://127.0.0.1:10/v1") with { Headers = [new() { Name = "x-team", Value = "" }] }),
+            Validator));
+
+        Assert.That(error!.Error, Is.EqualTo(RouterStoreError.Invalid));
+        Assert.That(error.FieldErrors.Select(e => e.Path), Is.EqualTo(new[] { "llms[0].apiKey", "llms[0].headers[0].value" }));
+        Assert.That(error.ItemPath, Is.EqualTo("llms[0]"));
+        Assert.That(string.Join(" ", error.Errors), Does.Not.Contain("sk-keep-me").And.Not.Contain("team-secret-1"));
+        var after = await Store.ReadAsync();
+        Assert.That((after.Revision, after.FindLlm("a")!.Item.BaseUrl, after.FindLlm("a")!.Item.ApiKey), Is.EqualTo((revision, "http://127.0.0.1:9/v1", "sk-keep-me")));
     }
 
     [Test]
