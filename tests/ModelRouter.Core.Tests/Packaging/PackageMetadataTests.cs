@@ -68,6 +68,8 @@ public sealed class PackageMetadataTests
             Assert.That(package.GetEntry("icon.png"), Is.Not.Null);
             Assert.That(package.GetEntry("lib/net10.0/ModelRouter.Core.dll"), Is.Not.Null);
             Assert.That(package.GetEntry("lib/net10.0/ModelRouter.Core.xml"), Is.Not.Null, "XML docs ship with the package");
+            Assert.That(package.GetEntry("ConfigurationSchema.json"), Is.Not.Null, "appsettings IntelliSense ships with the package");
+            Assert.That(package.GetEntry("buildTransitive/ModelRouter.Core.targets"), Is.Not.Null, "the schema is registered for projects that use the package");
         });
     }
 
