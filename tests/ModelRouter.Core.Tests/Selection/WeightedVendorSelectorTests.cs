@@ -185,10 +185,10 @@ public class WeightedVendorSelectorTests
     [Test]
     public void SelectVendor_FailoverPicks_DoNotShiftTheSplitOfLaterRequests()
     {
-        var pool = PoolOf(3, 1);
-        var reference = PoolOf(3, 1);
+        var pool = PoolOf(1, 1, 1);
+        var reference = PoolOf(1, 1, 1);
         var withFailovers = new List<string>();
-        for (var i = 0; i < 8; i++)
+        for (var i = 0; i < 9; i++)
         {
             var first = s_selector.SelectVendor(pool, new VendorCandidates(default))!;
             withFailovers.Add(first.Llm.Id);
@@ -197,6 +197,6 @@ public class WeightedVendorSelectorTests
             Assert.That(s_selector.SelectVendor(pool, new VendorCandidates(tried, default, first.PoolIndex)), Is.Not.SameAs(first));
         }
 
-        Assert.That(withFailovers, Is.EqualTo(Picks(reference, 8)));
+        Assert.That(withFailovers, Is.EqualTo(Picks(reference, 9)));
     }
 }
