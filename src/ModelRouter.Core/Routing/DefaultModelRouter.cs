@@ -125,9 +125,10 @@ internal sealed class DefaultModelRouter(
         }
 
         var attempts = 0;
+        var lastTried = -1;
         while (attempts < pool.MaxAttempts)
         {
-            var vendor = pool.Selector.SelectVendor(pool, new VendorCandidates(tried, cooling));
+            var vendor = pool.Selector.SelectVendor(pool, new VendorCandidates(tried, cooling, lastTried));
             if (vendor is null)
             {
                 break;
@@ -136,6 +137,7 @@ internal sealed class DefaultModelRouter(
             // Read the clock for every attempt: an earlier attempt may have waited out a long timeout.
             now = timeProvider.GetUtcNow();
             tried.Add(vendor.PoolIndex);
+            lastTried = vendor.PoolIndex;
             var health = vendor.Llm.Health;
             if (!health.TryEnter(now, out var isTrial))
             {

@@ -5,7 +5,9 @@ namespace ModelRouter.Selection;
 /// <summary>
 /// <c>round_robin</c>: the pool's available vendors in configuration order, in turn. When every vendor is eligible,
 /// N*k picks over k vendors give exactly N each, also under concurrency (one interlocked increment per pick); while some
-/// vendors are out (tried or cooling), turns go evenly among the others.
+/// vendors are out (cooling), turns go evenly among the others. A failover pick takes no turn: it moves on from the
+/// vendor the request tried last to the next eligible one in configuration order, so a failing vendor does not make
+/// every request start with it.
 /// </summary>
 public sealed class RoundRobinVendorSelector : IVendorSelector
 {
@@ -23,6 +25,11 @@ public sealed class RoundRobinVendorSelector : IVendorSelector
             return null;
         }
 
+        if (candidates.IsFailover)
+        {
+            return NextAfter(vendors, candidates, candidates.LastTried);
+        }
+
         var state = pool.GetOrAddSelectorState(static _ => new Counter());
         var turn = (uint)(Interlocked.Increment(ref state.Value) - 1);
         if (candidates.AllEligible)
@@ -30,8 +37,7 @@ public sealed class RoundRobinVendorSelector : IVendorSelector
             return vendors[(int)(turn % (uint)count)];
         }
 
-        // Turns go evenly among the vendors that are not cooling; from the turn's vendor, a request that already
-        // tried some moves on to the next untried one in configuration order.
+        // Turns go evenly among the vendors that are not cooling.
         var available = 0;
         for (var i = 0; i < count; i++)
         {
@@ -56,9 +62,16 @@ public sealed class RoundRobinVendorSelector : IVendorSelector
             }
         }
 
-        for (var i = 0; i < count; i++)
+        return NextAfter(vendors, candidates, start - 1);
+    }
+
+    /// <summary>The first eligible vendor after position <paramref name="after"/>, wrapping around.</summary>
+    private static VendorSnapshot? NextAfter(IReadOnlyList<VendorSnapshot> vendors, VendorCandidates candidates, int after)
+    {
+        var count = vendors.Count;
+        for (var i = 1; i <= count; i++)
         {
-            var index = start + i < count ? start + i : start + i - count;
+            var index = (after + i) % count;
             if (candidates.IsEligible(index))
             {
                 return vendors[index];

@@ -6,7 +6,10 @@ namespace ModelRouter.Selection;
 /// <c>weighted</c>: smooth weighted round-robin. Deterministic: over every sum(weights) consecutive picks among the
 /// same eligible vendors, each gets exactly its weight, interleaved rather than bunched (weights 3:1 give A A B A, not A A A B).
 /// </summary>
-/// <remarks>Each pick holds a per-pool lock for a few dozen instructions.</remarks>
+/// <remarks>
+/// Each pick holds a per-pool lock for a few dozen instructions. A failover pick takes the eligible vendor the next
+/// turn would favour without taking that turn, so failovers do not shift the split of later requests.
+/// </remarks>
 public sealed class WeightedVendorSelector : IVendorSelector
 {
     /// <inheritdoc/>
@@ -26,6 +29,7 @@ public sealed class WeightedVendorSelector : IVendorSelector
         lock (state)
         {
             var best = -1;
+            long bestScore = 0;
             long total = 0;
             var current = state.Current;
             for (var i = 0; i < current.Length; i++)
@@ -36,11 +40,12 @@ public sealed class WeightedVendorSelector : IVendorSelector
                 }
 
                 var weight = vendors[i].Weight;
-                current[i] += weight;
+                var score = current[i] + weight;
                 total += weight;
-                if (best < 0 || current[i] > current[best])
+                if (best < 0 || score > bestScore)
                 {
                     best = i;
+                    bestScore = score;
                 }
             }
 
@@ -49,7 +54,19 @@ public sealed class WeightedVendorSelector : IVendorSelector
                 return null;
             }
 
-            current[best] -= total;
+            if (!candidates.IsFailover)
+            {
+                for (var i = 0; i < current.Length; i++)
+                {
+                    if (candidates.IsEligible(i))
+                    {
+                        current[i] += vendors[i].Weight;
+                    }
+                }
+
+                current[best] -= total;
+            }
+
             return vendors[best];
         }
     }

@@ -340,4 +340,43 @@ public partial class DefaultModelRouterTests
             Throws.InstanceOf<OperationCanceledException>());
         h.Http.VerifyNoOutstandingExpectation();
     }
+
+    [TestCase("round_robin")]
+    [TestCase("weighted")]
+    public async Task RouteAsync_OneVendorFailing_DoesNotGoFirstForEveryRequest(string algorithm)
+    {
+        var config = OnePool(Pool("p", "*", Vendor("a"), Vendor("b")) with { Algorithm = algorithm });
+        await using var h = RouterHarness.Create(config, o => o.FailureThreshold = 1000);
+        var firstTried = new List<string>();
+        var inRequest = false;
+        h.Http.When(HttpMethod.Post, ChatUrl("a")).Respond(_ =>
+        {
+            if (!inRequest)
+            {
+                firstTried.Add("a");
+            }
+
+            inRequest = true;
+            return Bodies.Status(HttpStatusCode.InternalServerError);
+        });
+        h.Http.When(HttpMethod.Post, ChatUrl("b")).Respond(_ =>
+        {
+            if (!inRequest)
+            {
+                firstTried.Add("b");
+            }
+
+            inRequest = true;
+            return Bodies.Success(false, "from-b");
+        });
+
+        for (var i = 0; i < 10; i++)
+        {
+            inRequest = false;
+            await using var response = await h.RouteAsync(Bodies.Chat("m"));
+            Assert.That(response.Vendor, Is.EqualTo("b"));
+        }
+
+        Assert.That(firstTried.Count(v => v == "a"), Is.EqualTo(5), $"first vendor per request: {string.Join(",", firstTried)}");
+    }
 }

@@ -34,8 +34,8 @@ public partial class DefaultModelRouterTests
         h.Http.Expect(HttpMethod.Post, ChatUrl("a")).Throw(new HttpRequestException(HttpRequestError.ConnectionError, $"Connection refused ({ChatUrl("a")})"));
         await Run(Bodies.Chat("m", streaming: true));
         h.Time.Advance(TimeSpan.FromHours(1)); // b's rejected key cooled it; let it take its half-open trial
-        h.Http.Expect(HttpMethod.Post, ChatUrl("b")).Respond(_ => Bodies.Status(HttpStatusCode.InternalServerError, KeyOf("b")));
         h.Http.Expect(HttpMethod.Post, ChatUrl("a")).Respond(_ => Bodies.Status(HttpStatusCode.TooManyRequests));
+        h.Http.Expect(HttpMethod.Post, ChatUrl("b")).Respond(_ => Bodies.Status(HttpStatusCode.InternalServerError, KeyOf("b")));
         await Run(Bodies.Chat("m"));
         h.Time.Advance(TimeSpan.FromHours(1)); // the failed trial cooled b again
         h.Http.Expect(HttpMethod.Post, ChatUrl("b")).Respond(_ => Bodies.Success(true).Also(r => r.Content = new StringContent("data: {}\n\n", null, "text/event-stream")));

@@ -139,4 +139,35 @@ public class RoundRobinVendorSelectorTests
 
     [Test]
     public void Name_IsRoundRobin() => Assert.That(s_selector.Name, Is.EqualTo("round_robin"));
+
+    [Test]
+    public void SelectVendor_FailoverPick_TakesNoTurn()
+    {
+        var pool = PoolOf(Vendor("a"), Vendor("b"), Vendor("c"));
+        var first = s_selector.SelectVendor(pool, new VendorCandidates(default))!;
+        var tried = default(VendorSet);
+        tried.Add(first.PoolIndex);
+
+        var failover = s_selector.SelectVendor(pool, new VendorCandidates(tried, default, first.PoolIndex))!;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(first.Llm.Id, Is.EqualTo("a"));
+            Assert.That(failover.Llm.Id, Is.EqualTo("b"), "a failover moves on to the next vendor in configuration order");
+            Assert.That(Pick(pool), Is.EqualTo("b"), "the next request still gets its own turn");
+        });
+    }
+
+    [Test]
+    public void SelectVendor_FailoverPick_MovesOnFromTheVendorTriedLast()
+    {
+        var pool = PoolOf(Vendor("a"), Vendor("b"), Vendor("c"), Vendor("d"));
+        var tried = default(VendorSet);
+        tried.Add(2);
+        tried.Add(3);
+
+        var failover = s_selector.SelectVendor(pool, new VendorCandidates(tried, default, 3))!;
+
+        Assert.That(failover.Llm.Id, Is.EqualTo("a"));
+    }
 }

@@ -181,4 +181,22 @@ public class WeightedVendorSelectorTests
 
     [Test]
     public void Name_IsWeighted() => Assert.That(s_selector.Name, Is.EqualTo("weighted"));
+
+    [Test]
+    public void SelectVendor_FailoverPicks_DoNotShiftTheSplitOfLaterRequests()
+    {
+        var pool = PoolOf(1, 1, 1);
+        var reference = PoolOf(1, 1, 1);
+        var withFailovers = new List<string>();
+        for (var i = 0; i < 9; i++)
+        {
+            var first = s_selector.SelectVendor(pool, new VendorCandidates(default))!;
+            withFailovers.Add(first.Llm.Id);
+            var tried = default(VendorSet);
+            tried.Add(first.PoolIndex);
+            Assert.That(s_selector.SelectVendor(pool, new VendorCandidates(tried, default, first.PoolIndex)), Is.Not.SameAs(first));
+        }
+
+        Assert.That(withFailovers, Is.EqualTo(Picks(reference, 9)));
+    }
 }
