@@ -17,6 +17,12 @@ internal static partial class Log
         Message = "ModelRouter could not load its configuration; the last good configuration stays in use.")]
     public static partial void ConfigurationLoadFailed(ILogger logger, Exception error);
 
+    [LoggerMessage(EventId = 1004, EventName = "ConfigurationEmptyRefused", Level = LogLevel.Warning,
+        Message = "ModelRouter configuration revision {Revision} has no routers and no apps and was refused, so that a renamed or cut-down section " +
+            "does not take every router down; the last good configuration ({RouterCount} routers, {AppCount} apps) stays in use. " +
+            "Set ModelRouter:allowEmpty to true to empty it on purpose.")]
+    public static partial void ConfigurationEmptyRefused(ILogger logger, string revision, int routerCount, int appCount);
+
     [LoggerMessage(EventId = 2001, EventName = "VendorSelected", Level = LogLevel.Debug,
         Message = "Router {RouterSlug} pool {Pool}: attempt {Attempt} goes to vendor {Vendor} as model {Model}.")]
     public static partial void VendorSelected(ILogger logger, string routerSlug, string pool, int attempt, string vendor, string model);

@@ -107,6 +107,14 @@ public sealed class RoutingSnapshotProvider : IDisposable
                 return false;
             }
 
+            if (_current is { } served && DropsEverything(served.Config, config))
+            {
+                Log.ConfigurationEmptyRefused(_logger, config.Revision, served.Config.Routers.Count, served.Config.Apps.Count);
+                Notify([$"the new configuration has no routers and no apps while {served.Config.Routers.Count} routers and {served.Config.Apps.Count} apps are in use, " +
+                    "so it was refused; set ModelRouter:allowEmpty to true to empty the configuration on purpose"]);
+                return false;
+            }
+
             try
             {
                 Apply(CompileOrThrow(config));
@@ -132,6 +140,16 @@ public sealed class RoutingSnapshotProvider : IDisposable
         _changeSubscription?.Dispose();
         _gate.Dispose();
     }
+
+    /// <summary>
+    /// Whether <paramref name="next"/> would remove every router and app while <paramref name="served"/> has some, and its
+    /// store does not say that is meant. Only configuration files can lose everything by accident (a renamed or cut-down
+    /// section); a writable store changes through deliberate, validated writes such as the admin API's.
+    /// </summary>
+    private bool DropsEverything(ModelRouterConfig served, ModelRouterConfig next)
+        => next.Routers.Count == 0 && next.Apps.Count == 0
+            && served.Routers.Count + served.Apps.Count > 0
+            && _store is ConfigurationRouterStore { AllowEmpty: false };
 
     private RoutingSnapshot CompileOrThrow(ModelRouterConfig config)
     {

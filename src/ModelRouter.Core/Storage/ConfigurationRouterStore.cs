@@ -28,6 +28,12 @@ public sealed class ConfigurationRouterStore : IRouterStore
 
     /// <inheritdoc/>
     public IChangeToken GetChangeToken() => _section.GetReloadToken();
+
+    /// <summary>
+    /// Gets a value indicating whether a reload may remove every router and app (<c>allowEmpty: true</c> in the section);
+    /// otherwise such a reload is refused and the last good configuration stays in use. Read at each reload, with the content.
+    /// </summary>
+    internal bool AllowEmpty => bool.TryParse(_section["allowEmpty"], out var allow) && allow;
 }
 
 /// <summary>Maps configuration sections onto the config records by hand: trimming-safe, and every conversion problem is reported.</summary>
