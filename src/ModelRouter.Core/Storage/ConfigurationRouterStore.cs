@@ -53,6 +53,8 @@ internal static class ConfigurationReader
         options.BreakerSamplingSeconds = ReadDouble(section, "breakerSamplingSeconds", options.BreakerSamplingSeconds, "ModelRouter", errors);
         options.MaxRetryAfterSeconds = ReadDouble(section, "maxRetryAfterSeconds", options.MaxRetryAfterSeconds, "ModelRouter", errors);
         options.CredentialCooldownSeconds = ReadDouble(section, "credentialCooldownSeconds", options.CredentialCooldownSeconds, "ModelRouter", errors);
+        options.StoreRetryDelaySeconds = ReadDouble(section, "storeRetryDelaySeconds", options.StoreRetryDelaySeconds, "ModelRouter", errors);
+        options.StoreRetryMaxDelaySeconds = ReadDouble(section, "storeRetryMaxDelaySeconds", options.StoreRetryMaxDelaySeconds, "ModelRouter", errors);
         if (errors.Count > 0)
         {
             throw new ModelRouterConfigurationException([.. errors.Select(e => e.Message)]);
