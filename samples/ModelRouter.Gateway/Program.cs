@@ -17,6 +17,9 @@ app.MapGet("/", () => Results.Text(
     "text/plain"));
 app.MapModelRouter();
 
+// Health: unhealthy (503) until the routers are loaded, for example while the store's database does not answer yet.
+app.MapHealthChecks("/healthz");
+
 // The admin API (LLMs, routers, apps, import/export) needs Authorization: Bearer {ModelRouter:adminApiKey}.
 app.MapModelRouterAdmin("/admin");
 app.Run();

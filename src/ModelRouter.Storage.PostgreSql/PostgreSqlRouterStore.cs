@@ -37,6 +37,14 @@ public sealed class PostgreSqlRouterStore : SqlRouterStore
         => await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// Npgsql marks as transient every network failure (refused, reset, timed out) and the server's own "try later"
+    /// states: shutting down, starting up, too many connections, out of resources.
+    /// </remarks>
+    protected override bool IsUnavailable(Exception exception)
+        => exception is NpgsqlException { IsTransient: true } || base.IsUnavailable(exception);
+
+    /// <inheritdoc/>
     protected override async ValueTask<DbTransaction> BeginReadAsync(DbConnection connection, CancellationToken cancellationToken)
         => await ((NpgsqlConnection)connection).BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
 

@@ -14,6 +14,11 @@ namespace ModelRouter.Storage.Sqlite;
 /// </remarks>
 public sealed class SqliteRouterStore : SqlRouterStore
 {
+    // Primary result codes of SQLite (https://sqlite.org/rescode.html); extended codes carry them in the low byte.
+    private const int SqliteBusy = 5;
+    private const int SqliteLocked = 6;
+    private const int SqliteCannotOpen = 14;
+
     /// <summary>Creates the store; nothing is opened until first use.</summary>
     /// <exception cref="ArgumentException">The connection string is empty.</exception>
     public SqliteRouterStore(SqlRouterStoreOptions options, ILogger<SqliteRouterStore>? logger = null)
@@ -45,6 +50,12 @@ public sealed class SqliteRouterStore : SqlRouterStore
             throw;
         }
     }
+
+    /// <inheritdoc/>
+    /// <remarks>Busy or locked (another process holds the write lock past the busy timeout) and cannot open (the file or its folder is not there or not accessible).</remarks>
+    protected override bool IsUnavailable(Exception exception)
+        => exception is SqliteException { SqliteErrorCode: var code } && (code & 0xFF) is SqliteBusy or SqliteLocked or SqliteCannotOpen
+            || base.IsUnavailable(exception);
 
     /// <inheritdoc/>
     protected override ValueTask<DbTransaction> BeginReadAsync(DbConnection connection, CancellationToken cancellationToken)

@@ -30,11 +30,12 @@ internal sealed class GatewayHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    /// <summary>Starts a gateway with <c>ModelRouter:*</c> settings; the admin key is set unless the settings say otherwise.</summary>
+    /// <summary>Starts a gateway with <c>ModelRouter:*</c> settings; the admin key is set unless the settings say otherwise; <paramref name="healthz"/> maps the health checks at <c>/healthz</c>.</summary>
     public static async Task<GatewayHost> StartAsync(
         IDictionary<string, string?> settings,
         Action<IModelRouterBuilder>? configure = null,
-        Action<ModelRouterAdminOptions>? admin = null)
+        Action<ModelRouterAdminOptions>? admin = null,
+        bool healthz = false)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -51,6 +52,11 @@ internal sealed class GatewayHost : IAsyncDisposable
         var app = builder.Build();
         app.MapModelRouter();
         app.MapModelRouterAdmin("/admin", admin);
+        if (healthz)
+        {
+            app.MapHealthChecks("/healthz");
+        }
+
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new GatewayHost(app, new Uri(address));

@@ -50,6 +50,11 @@ internal sealed partial class AdminEndpoints(
         {
             await WriteBadRequestAsync(context, ex).ConfigureAwait(false);
         }
+        catch (RouterStoreUnavailableException ex) when (!context.Response.HasStarted)
+        {
+            LogStoreUnavailable(logger, context.Request.Method, ex.Store, ex.Reason);
+            await WriteStoreUnavailableAsync(context, ex).ConfigureAwait(false);
+        }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             // The client went away.
@@ -212,6 +217,10 @@ internal sealed partial class AdminEndpoints(
         var given = SHA256.HashData(Encoding.UTF8.GetBytes(header[scheme.Length..].Trim()));
         return CryptographicOperations.FixedTimeEquals(given, SHA256.HashData(Encoding.UTF8.GetBytes(expected)));
     }
+
+    [LoggerMessage(EventId = 4102, EventName = "AdminStoreUnavailable", Level = LogLevel.Warning,
+        Message = "An admin API {Method} request was answered 503: ModelRouter store {Store} is unavailable ({Reason}).")]
+    private static partial void LogStoreUnavailable(ILogger logger, string method, string store, string reason);
 
     [LoggerMessage(EventId = 4101, EventName = "AdminRequestFailed", Level = LogLevel.Error, Message = "An admin API {Method} request failed unexpectedly.")]
     private static partial void LogAdminFailed(ILogger logger, string method, Exception error);

@@ -11,6 +11,9 @@ internal static class AdminResponses
 {
     private const string ProblemContentType = "application/problem+json";
 
+    /// <summary>The wait a client is asked for when the store does not answer, in seconds.</summary>
+    private const string StoreRetryAfterSeconds = "5";
+
     /// <summary>The problem type ASP.NET uses for validation problems (RFC 9110, 400 Bad Request).</summary>
     private const string ValidationProblemType = "https://tools.ietf.org/html/rfc9110#section-15.5.1";
 
@@ -42,6 +45,17 @@ internal static class AdminResponses
             error.Message,
             status == StatusCodes.Status400BadRequest ? ErrorsByField(error.FieldErrors, error.ItemPath) : null,
             error.Error == RouterStoreError.InUse ? error.ReferencedBy : null);
+    }
+
+    /// <summary>
+    /// Writes 503 with <c>Retry-After</c>: the store does not answer. The detail names the store kind only; the driver's
+    /// reason (hosts, ports) goes to the log, and the connection string goes nowhere.
+    /// </summary>
+    public static Task WriteStoreUnavailableAsync(HttpContext context, RouterStoreUnavailableException error)
+    {
+        context.Response.Headers.RetryAfter = StoreRetryAfterSeconds;
+        return WriteProblemAsync(context, StatusCodes.Status503ServiceUnavailable, "Store unavailable",
+            $"The ModelRouter store '{error.Store}' is unavailable; retry later.");
     }
 
     /// <summary>Writes a malformed request as a validation problem keyed by the parameter at fault.</summary>

@@ -43,6 +43,14 @@ public sealed class ModelRouterOptions
     /// <value>The default is 300.</value>
     public double CredentialCooldownSeconds { get; set; } = 300;
 
+    /// <summary>Gets or sets the first wait, in seconds, before the store is tried again when it did not answer at start.</summary>
+    /// <value>The default is 1. Later waits grow exponentially, with jitter, up to <see cref="StoreRetryMaxDelaySeconds"/>.</value>
+    public double StoreRetryDelaySeconds { get; set; } = 1;
+
+    /// <summary>Gets or sets the longest wait, in seconds, between two tries of a store that did not answer at start.</summary>
+    /// <value>The default is 30.</value>
+    public double StoreRetryMaxDelaySeconds { get; set; } = 30;
+
     /// <summary>Gets or sets the key the admin API requires as <c>Authorization: Bearer</c>; never logged.</summary>
     /// <value>The default is <see langword="null"/>: the admin API refuses every request until a key is set or the host opts out.</value>
     public string? AdminApiKey { get; set; }

@@ -63,6 +63,9 @@ public static class ModelRouterServiceCollectionExtensions
             .Validate(
                 o => o.FailureThreshold >= 2 && o.CooldownSeconds > 0 && o.BreakerSamplingSeconds >= 0.5 && o.MaxRetryAfterSeconds > 0 && o.CredentialCooldownSeconds > 0,
                 "ModelRouter: failureThreshold must be at least 2; cooldownSeconds, maxRetryAfterSeconds and credentialCooldownSeconds above 0; breakerSamplingSeconds at least 0.5.")
+            .Validate(
+                o => o.StoreRetryDelaySeconds > 0 && o.StoreRetryMaxDelaySeconds >= o.StoreRetryDelaySeconds && o.StoreRetryMaxDelaySeconds <= 86_400,
+                "ModelRouter: storeRetryDelaySeconds must be above 0, and storeRetryMaxDelaySeconds at least storeRetryDelaySeconds and at most 86400.")
             .ValidateOnStart();
         services.AddLogging();
         services.TryAddSingleton(TimeProvider.System);
@@ -80,6 +83,7 @@ public static class ModelRouterServiceCollectionExtensions
             sp.GetRequiredService<IRouterConfigValidator>(),
             sp.GetRequiredService<RoutingSnapshotCompiler>(),
             sp.GetServices<IRouterConfigChangeListener>(),
+            sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<RoutingSnapshotProvider>>()));
         services.TryAddSingleton<UpstreamInvoker>();
         services.TryAddSingleton<IModelRouter, DefaultModelRouter>();
@@ -88,6 +92,8 @@ public static class ModelRouterServiceCollectionExtensions
         if (!services.Any(d => d.ServiceType == typeof(ModelRouterMarker)))
         {
             services.AddSingleton<ModelRouterMarker>();
+            // Unhealthy until the first configuration is loaded; hosts map it with app.MapHealthChecks("/healthz").
+            services.AddHealthChecks().AddCheck<ModelRouterHealthCheck>(ModelRouterHealthCheck.Name);
             // Only the handler pipeline is used (see UpstreamInvoker): timeouts are per LLM and per attempt.
             services.AddHttpClient(ModelRouterDefaults.HttpClientName)
                 .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
@@ -113,11 +119,3 @@ public static class ModelRouterServiceCollectionExtensions
 
 /// <summary>Marks that <c>AddModelRouter</c> ran; other packages check for it.</summary>
 internal sealed class ModelRouterMarker;
-
-/// <summary>Loads and validates the configuration when the host starts, so that an invalid one fails the start with every problem.</summary>
-internal sealed class ModelRouterStartup(RoutingSnapshotProvider provider) : IHostedService
-{
-    public Task StartAsync(CancellationToken cancellationToken) => provider.InitializeAsync(cancellationToken);
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-}

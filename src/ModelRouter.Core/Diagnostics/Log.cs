@@ -17,6 +17,21 @@ internal static partial class Log
         Message = "ModelRouter could not load its configuration; the last good configuration stays in use.")]
     public static partial void ConfigurationLoadFailed(ILogger logger, Exception error);
 
+    [LoggerMessage(EventId = 1004, EventName = "ConfigurationEmptyRefused", Level = LogLevel.Warning,
+        Message = "ModelRouter configuration revision {Revision} has no routers and no apps and was refused, so that a renamed or cut-down section " +
+            "does not take every router down; the last good configuration ({RouterCount} routers, {AppCount} apps) stays in use. " +
+            "Set ModelRouter:allowEmpty to true to empty it on purpose.")]
+    public static partial void ConfigurationEmptyRefused(ILogger logger, string revision, int routerCount, int appCount);
+
+    [LoggerMessage(EventId = 1005, EventName = "StoreUnavailableAtStart", Level = LogLevel.Warning,
+        Message = "ModelRouter store {Store} is unavailable ({Reason}); try {Attempt} failed, the next in {RetryDelaySeconds:0.###} s. " +
+            "Until it answers, requests get 503 and the health check reports unhealthy.")]
+    public static partial void StoreUnavailableAtStart(ILogger logger, string store, string reason, int attempt, double retryDelaySeconds);
+
+    [LoggerMessage(EventId = 1006, EventName = "StartupLoadFailed", Level = LogLevel.Critical,
+        Message = "ModelRouter could not load its configuration once its store answered; the host is stopping.")]
+    public static partial void StartupLoadFailed(ILogger logger, Exception error);
+
     [LoggerMessage(EventId = 2001, EventName = "VendorSelected", Level = LogLevel.Debug,
         Message = "Router {RouterSlug} pool {Pool}: attempt {Attempt} goes to vendor {Vendor} as model {Model}.")]
     public static partial void VendorSelected(ILogger logger, string routerSlug, string pool, int attempt, string vendor, string model);

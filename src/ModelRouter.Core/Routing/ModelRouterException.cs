@@ -41,6 +41,9 @@ public enum ModelRouterErrorKind
 
     /// <summary>A stream already under way was cut or failed; the answer is incomplete.</summary>
     StreamInterrupted,
+
+    /// <summary>The router has not loaded its configuration yet because its store does not answer (503, with <c>Retry-After</c>).</summary>
+    StoreUnavailable,
 }
 
 /// <summary>A request the router could not serve, with the status and safe message the caller gets.</summary>
@@ -115,7 +118,7 @@ public sealed class ModelRouterException : Exception
         ModelRouterErrorKind.RequestTooLarge => 413,
         ModelRouterErrorKind.UpstreamRejected => 400,
         ModelRouterErrorKind.RateLimited => 429,
-        ModelRouterErrorKind.NoAvailableVendor => 503,
+        ModelRouterErrorKind.NoAvailableVendor or ModelRouterErrorKind.StoreUnavailable => 503,
         ModelRouterErrorKind.UpstreamTimeout => 504,
         _ => 502,
     };
@@ -125,7 +128,7 @@ public sealed class ModelRouterException : Exception
         ModelRouterErrorKind.Unauthorized => "authentication_error",
         ModelRouterErrorKind.Forbidden => "permission_error",
         ModelRouterErrorKind.RateLimited => "rate_limit_error",
-        ModelRouterErrorKind.NoAvailableVendor => "service_unavailable_error",
+        ModelRouterErrorKind.NoAvailableVendor or ModelRouterErrorKind.StoreUnavailable => "service_unavailable_error",
         ModelRouterErrorKind.AllVendorsFailed or ModelRouterErrorKind.UpstreamTimeout or ModelRouterErrorKind.StreamInterrupted => "upstream_error",
         _ => "invalid_request_error",
     };
@@ -143,6 +146,7 @@ public sealed class ModelRouterException : Exception
         ModelRouterErrorKind.UpstreamTimeout => "upstream_timeout",
         ModelRouterErrorKind.NoAvailableVendor => "no_available_vendor",
         ModelRouterErrorKind.StreamInterrupted => "stream_interrupted",
+        ModelRouterErrorKind.StoreUnavailable => "store_unavailable",
         ModelRouterErrorKind.InvalidRequest => "invalid_request",
         _ => null,
     };

@@ -27,8 +27,10 @@ public sealed class RoutingSnapshotProvider : IDisposable
     private readonly RoutingSnapshotCompiler _compiler;
     private readonly IRouterConfigChangeListener[] _listeners;
     private readonly ILogger _logger;
+    private readonly TimeProvider _timeProvider;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private RoutingSnapshot? _current;
+    private Outage? _outage;
     private IDisposable? _changeSubscription;
     private bool _disposed;
 
@@ -37,25 +39,62 @@ public sealed class RoutingSnapshotProvider : IDisposable
         IRouterConfigValidator validator,
         RoutingSnapshotCompiler compiler,
         IEnumerable<IRouterConfigChangeListener> listeners,
+        TimeProvider timeProvider,
         ILogger<RoutingSnapshotProvider> logger)
     {
         _store = store;
         _validator = validator;
         _compiler = compiler;
         _listeners = [.. listeners];
+        _timeProvider = timeProvider;
         _logger = logger;
     }
 
     /// <summary>Gets the snapshot in use, or <see langword="null"/> before the first load.</summary>
     public RoutingSnapshot? Current => Volatile.Read(ref _current);
 
+    /// <summary>Gets why the first load is still waiting for the store, or <see langword="null"/> when it is not.</summary>
+    internal RouterStoreUnavailableException? StoreOutage => Volatile.Read(ref _outage)?.Error;
+
     /// <summary>Returns the snapshot in use, loading the first one if needed.</summary>
     /// <exception cref="ModelRouterConfigurationException">The first configuration is invalid.</exception>
+    /// <exception cref="ModelRouterException">The first configuration cannot be loaded because the store does not answer (<see cref="ModelRouterErrorKind.StoreUnavailable"/>).</exception>
     public ValueTask<RoutingSnapshot> GetSnapshotAsync(CancellationToken cancellationToken = default)
     {
         var current = Volatile.Read(ref _current);
-        return current is not null ? new(current) : new(InitializeAsync(cancellationToken));
+        return current is not null ? new(current) : new(LoadFirstAsync(cancellationToken));
     }
+
+    /// <summary>
+    /// Records that the first load found the store unavailable and when it is tried next: until then requests are
+    /// answered at once with 503 and a <c>Retry-After</c> of that wait, instead of each waiting for the store itself.
+    /// </summary>
+    internal void ReportStoreUnavailable(RouterStoreUnavailableException error, TimeSpan nextTryIn)
+        => Volatile.Write(ref _outage, new Outage(error, _timeProvider.GetUtcNow() + nextTryIn));
+
+    private async Task<RoutingSnapshot> LoadFirstAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _outage) is { } outage)
+        {
+            throw StoreUnavailable(outage.NextTry - _timeProvider.GetUtcNow(), outage.Error);
+        }
+
+        try
+        {
+            return await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (RouterStoreUnavailableException ex)
+        {
+            throw StoreUnavailable(TimeSpan.Zero, ex);
+        }
+    }
+
+    // The message stays generic: the reason names hosts and ports, which belong in the log, not in answers to callers.
+    private static ModelRouterException StoreUnavailable(TimeSpan retryAfter, RouterStoreUnavailableException error)
+        => new(ModelRouterErrorKind.StoreUnavailable, "The router cannot serve yet: its configuration store does not answer. Retry later.", error)
+        {
+            RetryAfter = retryAfter < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : retryAfter,
+        };
 
     /// <summary>Loads the first configuration and starts listening for changes. Throws with every problem when it is invalid.</summary>
     /// <exception cref="ModelRouterConfigurationException">The configuration is invalid.</exception>
@@ -107,6 +146,14 @@ public sealed class RoutingSnapshotProvider : IDisposable
                 return false;
             }
 
+            if (_current is { } served && DropsEverything(served.Config, config))
+            {
+                Log.ConfigurationEmptyRefused(_logger, config.Revision, served.Config.Routers.Count, served.Config.Apps.Count);
+                Notify([$"the new configuration has no routers and no apps while {served.Config.Routers.Count} routers and {served.Config.Apps.Count} apps are in use, " +
+                    "so it was refused; set ModelRouter:allowEmpty to true to empty the configuration on purpose"]);
+                return false;
+            }
+
             try
             {
                 Apply(CompileOrThrow(config));
@@ -133,6 +180,16 @@ public sealed class RoutingSnapshotProvider : IDisposable
         _gate.Dispose();
     }
 
+    /// <summary>
+    /// Whether <paramref name="next"/> would remove every router and app while <paramref name="served"/> has some, and its
+    /// store does not say that is meant. Only configuration files can lose everything by accident (a renamed or cut-down
+    /// section); a writable store changes through deliberate, validated writes such as the admin API's.
+    /// </summary>
+    private bool DropsEverything(ModelRouterConfig served, ModelRouterConfig next)
+        => next.Routers.Count == 0 && next.Apps.Count == 0
+            && served.Routers.Count + served.Apps.Count > 0
+            && _store is ConfigurationRouterStore { AllowEmpty: false };
+
     private RoutingSnapshot CompileOrThrow(ModelRouterConfig config)
     {
         var errors = _validator.Validate(config);
@@ -147,6 +204,7 @@ public sealed class RoutingSnapshotProvider : IDisposable
     private void Apply(RoutingSnapshot snapshot)
     {
         Volatile.Write(ref _current, snapshot);
+        Volatile.Write(ref _outage, null);
         var config = snapshot.Config;
         Log.ConfigurationApplied(_logger, config.Revision, config.Routers.Count, config.Llms.Count, config.Apps.Count);
         foreach (var listener in _listeners)
@@ -185,6 +243,8 @@ public sealed class RoutingSnapshotProvider : IDisposable
                 }
             });
     }
+
+    private sealed record Outage(RouterStoreUnavailableException Error, DateTimeOffset NextTry);
 
     private async Task ReloadInBackgroundAsync()
     {

@@ -28,6 +28,12 @@ public sealed class ConfigurationRouterStore : IRouterStore
 
     /// <inheritdoc/>
     public IChangeToken GetChangeToken() => _section.GetReloadToken();
+
+    /// <summary>
+    /// Gets a value indicating whether a reload may remove every router and app (<c>allowEmpty: true</c> in the section);
+    /// otherwise such a reload is refused and the last good configuration stays in use. Read at each reload, with the content.
+    /// </summary>
+    internal bool AllowEmpty => bool.TryParse(_section["allowEmpty"], out var allow) && allow;
 }
 
 /// <summary>Maps configuration sections onto the config records by hand: trimming-safe, and every conversion problem is reported.</summary>
@@ -47,6 +53,8 @@ internal static class ConfigurationReader
         options.BreakerSamplingSeconds = ReadDouble(section, "breakerSamplingSeconds", options.BreakerSamplingSeconds, "ModelRouter", errors);
         options.MaxRetryAfterSeconds = ReadDouble(section, "maxRetryAfterSeconds", options.MaxRetryAfterSeconds, "ModelRouter", errors);
         options.CredentialCooldownSeconds = ReadDouble(section, "credentialCooldownSeconds", options.CredentialCooldownSeconds, "ModelRouter", errors);
+        options.StoreRetryDelaySeconds = ReadDouble(section, "storeRetryDelaySeconds", options.StoreRetryDelaySeconds, "ModelRouter", errors);
+        options.StoreRetryMaxDelaySeconds = ReadDouble(section, "storeRetryMaxDelaySeconds", options.StoreRetryMaxDelaySeconds, "ModelRouter", errors);
         if (errors.Count > 0)
         {
             throw new ModelRouterConfigurationException([.. errors.Select(e => e.Message)]);

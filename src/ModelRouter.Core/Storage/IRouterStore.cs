@@ -9,6 +9,7 @@ public interface IRouterStore
 {
     /// <summary>Reads the current configuration.</summary>
     /// <exception cref="ModelRouterConfigurationException">The stored data cannot be read as configuration.</exception>
+    /// <exception cref="RouterStoreUnavailableException">The store cannot be reached now; the same call may succeed later.</exception>
     ValueTask<ModelRouterConfig> GetConfigAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Returns a token that fires when the configuration may have changed.</summary>

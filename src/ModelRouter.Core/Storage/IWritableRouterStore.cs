@@ -15,6 +15,7 @@ namespace ModelRouter.Storage;
 public interface IWritableRouterStore : IRouterStore
 {
     /// <summary>Reads every item with its revision.</summary>
+    /// <exception cref="RouterStoreUnavailableException">The store cannot be reached now; the same call may succeed later.</exception>
     ValueTask<RouterStoreContents> ReadAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Applies one change atomically and returns the contents right after it.</summary>
@@ -22,6 +23,7 @@ public interface IWritableRouterStore : IRouterStore
     /// <param name="validator">Validates the whole resulting configuration before it is written.</param>
     /// <param name="cancellationToken">Cancels the change before it is committed.</param>
     /// <exception cref="RouterStoreException">The change breaks a rule: see <see cref="RouterStoreException.Error"/>.</exception>
+    /// <exception cref="RouterStoreUnavailableException">The store cannot be reached now; if it failed before the commit, nothing was changed.</exception>
     Task<RouterStoreContents> ApplyAsync(RouterStoreChange change, IRouterConfigValidator validator, CancellationToken cancellationToken = default);
 }
 

@@ -70,8 +70,16 @@ public abstract partial class SqlRouterStore : IWritableRouterStore, IAsyncDispo
                 return;
             }
 
-            await MigrateAsync(cancellationToken).ConfigureAwait(false);
-            await SeedAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await MigrateAsync(cancellationToken).ConfigureAwait(false);
+                await SeedAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (IsUnavailable(ex))
+            {
+                throw Unavailable(ex);
+            }
+
             Volatile.Write(ref _initialized, true);
             _watcher = Task.Run(() => WatchAsync(_stopping.Token), CancellationToken.None);
         }
@@ -85,16 +93,23 @@ public abstract partial class SqlRouterStore : IWritableRouterStore, IAsyncDispo
     public async ValueTask<RouterStoreContents> ReadAsync(CancellationToken cancellationToken = default)
     {
         await InitializeAsync(cancellationToken).ConfigureAwait(false);
-        var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        try
         {
-            var transaction = await BeginReadAsync(connection, cancellationToken).ConfigureAwait(false);
-            await using (transaction.ConfigureAwait(false))
+            var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
             {
-                var contents = await ReadContentsAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                return contents;
+                var transaction = await BeginReadAsync(connection, cancellationToken).ConfigureAwait(false);
+                await using (transaction.ConfigureAwait(false))
+                {
+                    var contents = await ReadContentsAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    return contents;
+                }
             }
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            throw Unavailable(ex);
         }
     }
 
@@ -104,7 +119,16 @@ public abstract partial class SqlRouterStore : IWritableRouterStore, IAsyncDispo
         ArgumentNullException.ThrowIfNull(change);
         ArgumentNullException.ThrowIfNull(validator);
         await InitializeAsync(cancellationToken).ConfigureAwait(false);
-        var write = await WriteAsync(current => RouterStoreChangeApplier.Apply(current, change, validator), cancellationToken).ConfigureAwait(false);
+        RouterStoreWrite write;
+        try
+        {
+            write = await WriteAsync(current => RouterStoreChangeApplier.Apply(current, change, validator), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            throw Unavailable(ex);
+        }
+
         StoreLog.StoreChanged(Logger, StoreName, change.Kind, change.ItemKind, change.Key, write.Revision);
         return write.Contents;
     }
@@ -130,6 +154,13 @@ public abstract partial class SqlRouterStore : IWritableRouterStore, IAsyncDispo
         await DisposeCoreAsync().ConfigureAwait(false);
         GC.SuppressFinalize(this);
     }
+
+    /// <summary>
+    /// Tells whether a database error means the store cannot be reached now (down, refusing connections, busy or locked)
+    /// rather than that something is wrong with the data or the schema. Such errors surface as <see cref="RouterStoreUnavailableException"/>.
+    /// </summary>
+    /// <remarks>By default: a <see cref="DbException"/> the driver marks transient (<see cref="DbException.IsTransient"/>), or a timeout.</remarks>
+    protected virtual bool IsUnavailable(Exception exception) => exception is DbException { IsTransient: true } or TimeoutException;
 
     /// <summary>Releases the dialect's resources.</summary>
     protected virtual ValueTask DisposeCoreAsync() => ValueTask.CompletedTask;
@@ -169,6 +200,9 @@ public abstract partial class SqlRouterStore : IWritableRouterStore, IAsyncDispo
         parameter.Value = value;
         command.Parameters.Add(parameter);
     }
+
+    private RouterStoreUnavailableException Unavailable(Exception error)
+        => new(StoreName, StoreFailure.Describe(error, _options.ConnectionString), error);
 
     private static async Task ExecuteAsync(DbConnection connection, DbTransaction transaction, string sql, CancellationToken cancellationToken)
     {

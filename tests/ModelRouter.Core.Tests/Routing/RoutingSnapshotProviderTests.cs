@@ -63,7 +63,7 @@ public class RoutingSnapshotProviderTests
     {
         var (h, _) = Create(Invalid(OnePool("a")));
         await using var scope = h;
-        var startup = h.Services.GetServices<IHostedService>().Single();
+        var startup = h.Services.GetServices<IHostedService>().OfType<ModelRouterStartup>().Single();
 
         var ex = Assert.ThrowsAsync<ModelRouterConfigurationException>(() => startup.StartAsync(CancellationToken.None))!;
 

@@ -77,10 +77,14 @@ internal sealed class RouterHost : IAsyncDisposable
     /// and returns once the host's configuration has read it: what the router then does is what the tests assert.
     /// </summary>
     /// <exception cref="TimeoutException">The configuration did not read the file within 10 s (the platform's file watcher missed it).</exception>
-    public async Task RewriteSettingsAsync(RouterSettings settings)
+    public Task RewriteSettingsAsync(RouterSettings settings) => RewriteSettingsAsync(JsonNode.Parse(settings.ToJson())!.AsObject());
+
+    /// <summary>Replaces <c>appsettings.json</c> with any JSON, as <see cref="RewriteSettingsAsync(RouterSettings)"/> does.</summary>
+    /// <exception cref="TimeoutException">The configuration did not read the file within 10 s.</exception>
+    public async Task RewriteSettingsAsync(JsonObject json)
     {
         var revision = Interlocked.Increment(ref _rewrites).ToString(CultureInfo.InvariantCulture);
-        var json = JsonNode.Parse(settings.ToJson())!.AsObject();
+        json = json.DeepClone().AsObject();
         json[RevisionKey] = revision;
         var aside = Path.Combine(_directory, "appsettings.next");
         await File.WriteAllTextAsync(aside, json.ToJsonString());

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using System.Text.Json.Nodes;
 using ModelRouter.IntegrationTests.Common;
 
 namespace ModelRouter.IntegrationTests.Reload;
@@ -97,6 +98,31 @@ public sealed class ConfigurationReloadTests
         Assert.That(_router.Changes.Rejected, Is.GreaterThan(rejectedBefore), "the broken settings were read and rejected");
         using var response = await SendAsync(streaming: false, "still there?");
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(response.Headers.GetValues("x-model-router-vendor"), Is.EqualTo(new[] { "old" }), "the last good configuration stays in use");
+    }
+
+    [TestCase("renamed")]
+    [TestCase("settings only")]
+    public async Task RewriteSettings_EveryRouterAndAppDropped_KeepsLastGoodOne(string change)
+    {
+        var rejectedBefore = _router.Changes.Rejected;
+        var appliedBefore = _router.Changes.Applied;
+        var current = JsonNode.Parse(Settings(toNew: false).ToJson())!.AsObject();
+        var dropped = change == "renamed"
+            ? new JsonObject { ["ModelRouterOld"] = current["ModelRouter"]!.DeepClone() }
+            : new JsonObject { ["ModelRouter"] = new JsonObject { ["adminApiKey"] = "reload-admin-key-0001", ["store"] = new JsonObject { ["kind"] = "configuration" } } };
+
+        await _router.RewriteSettingsAsync(dropped);
+        var clock = Stopwatch.StartNew();
+        while (_router.Changes.Rejected == rejectedBefore && _router.Changes.Applied == appliedBefore && clock.Elapsed < s_deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.That(_router.Changes.Applied, Is.EqualTo(appliedBefore), "a configuration without routers and apps was applied");
+        Assert.That(_router.Changes.Rejected, Is.GreaterThan(rejectedBefore), "the change was read and refused");
+        using var response = await SendAsync(streaming: false, "still there?");
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
         Assert.That(response.Headers.GetValues("x-model-router-vendor"), Is.EqualTo(new[] { "old" }), "the last good configuration stays in use");
     }
 

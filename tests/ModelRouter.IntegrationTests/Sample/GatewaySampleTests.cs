@@ -149,6 +149,15 @@ public sealed partial class GatewaySampleTests
     }
 
     [Test]
+    public async Task Healthz_Started_IsHealthy()
+    {
+        using var response = await _client.GetAsync("/healthz");
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), Output());
+        Assert.That(await response.Content.ReadAsStringAsync(), Is.EqualTo("Healthy"));
+    }
+
+    [Test]
     public async Task ReadmeCurl_WrongKey_Returns401()
     {
         using var response = await PostAsync(ReadmeBody, key: "not-the-demo-key");
