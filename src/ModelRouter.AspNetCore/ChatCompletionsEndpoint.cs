@@ -89,6 +89,7 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, IOpti
         }
     }
 
+    /// <summary>Answers any method but POST: 405, <c>Allow: POST</c> and the envelope (for HEAD, its headers only).</summary>
     public static Task MethodNotAllowedAsync(HttpContext context)
     {
         context.Response.Headers.Allow = HttpMethods.Post;
@@ -195,6 +196,12 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, IOpti
 
         var payload = OpenAIErrorEnvelope.ToUtf8Bytes(error);
         response.ContentLength = payload.Length;
+        if (HttpMethods.IsHead(context.Request.Method))
+        {
+            // A HEAD answer has the headers of the answer to GET, and never a body (RFC 9110, 9.3.2).
+            return;
+        }
+
         try
         {
             await response.Body.WriteAsync(payload, context.RequestAborted).ConfigureAwait(false);

@@ -217,6 +217,11 @@ public sealed class ChatCompletionsEndpointTests
     [TestCase("GET")]
     [TestCase("PUT")]
     [TestCase("DELETE")]
+    [TestCase("PATCH")]
+    [TestCase("OPTIONS")]
+    [TestCase("TRACE")]
+    [TestCase("PROPFIND")]
+    [TestCase("QUERY")]
     public async Task Send_WrongMethod_Returns405WithAllowPost(string method)
     {
         using var request = new HttpRequestMessage(new HttpMethod(method), "/router/main/v1/chat/completions");
@@ -231,6 +236,20 @@ public sealed class ChatCompletionsEndpointTests
         var error = await ErrorEnvelope.AssertAsync(response, HttpStatusCode.MethodNotAllowed);
         Assert.That(error.Code, Is.EqualTo("method_not_allowed"));
         Assert.That(response.Content.Headers.Allow, Is.EqualTo(new[] { "POST" }));
+    }
+
+    [Test]
+    public async Task Send_Head_Returns405WithAllowPostAndTheHeadersOfTheEnvelopeButNoBody()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Head, "/router/main/v1/chat/completions");
+
+        using var response = await _host.Client.SendAsync(request);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.MethodNotAllowed));
+        Assert.That(response.Content.Headers.Allow, Is.EqualTo(new[] { "POST" }));
+        Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/json"));
+        Assert.That(response.Content.Headers.ContentLength, Is.GreaterThan(0), "the length of the envelope a body would carry");
+        Assert.That(await response.Content.ReadAsByteArrayAsync(), Is.Empty);
     }
 
     [TestCase(false)]
