@@ -59,6 +59,13 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, IOpti
         {
             await WriteErrorAsync(context, ex).ConfigureAwait(false);
         }
+        catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
+        {
+            // The server refused the body's framing, pace or size while it was read: the client's fault, not ours.
+            var status = RequestBodyRefusal.StatusOf(ex);
+            LogBodyRefused(logger, slug, status);
+            await WriteErrorAsync(context, BodyRefused(status)).ConfigureAwait(false);
+        }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // The client went away; there is no one to answer.
@@ -82,6 +89,7 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, IOpti
         }
     }
 
+    /// <summary>Answers any method but POST: 405, <c>Allow: POST</c> and the envelope (for HEAD, its headers only).</summary>
     public static Task MethodNotAllowedAsync(HttpContext context)
     {
         context.Response.Headers.Allow = HttpMethods.Post;
@@ -188,6 +196,12 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, IOpti
 
         var payload = OpenAIErrorEnvelope.ToUtf8Bytes(error);
         response.ContentLength = payload.Length;
+        if (HttpMethods.IsHead(context.Request.Method))
+        {
+            // A HEAD answer has the headers of the answer to GET, and never a body (RFC 9110, 9.3.2).
+            return;
+        }
+
         try
         {
             await response.Body.WriteAsync(payload, context.RequestAborted).ConfigureAwait(false);
@@ -263,11 +277,24 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, IOpti
     private static ModelRouterException TooLarge(int limit)
         => new(ModelRouterErrorKind.RequestTooLarge, $"The request body is larger than the {limit} byte limit.");
 
+    private static ModelRouterException BodyRefused(int status)
+        => status == StatusCodes.Status413PayloadTooLarge
+            ? new(ModelRouterErrorKind.RequestTooLarge, RequestBodyRefusal.MessageFor(status))
+            : new(ModelRouterErrorKind.InvalidRequest, RequestBodyRefusal.MessageFor(status))
+            {
+                StatusCode = status,
+                ErrorCode = status == StatusCodes.Status408RequestTimeout ? "request_timeout" : null,
+            };
+
     [LoggerMessage(EventId = 4001, EventName = "UnexpectedEndpointError", Level = LogLevel.Error, Message = "Router {RouterSlug} failed unexpectedly.")]
     private static partial void LogUnexpected(ILogger logger, string routerSlug, Exception error);
 
     [LoggerMessage(EventId = 4002, EventName = "RouterNotConfigured", Level = LogLevel.Error, Message = "A request arrived while the router has no valid configuration.")]
     private static partial void LogNotConfigured(ILogger logger, Exception error);
+
+    [LoggerMessage(EventId = 4004, EventName = "RequestBodyRefused", Level = LogLevel.Debug,
+        Message = "The server refused the request body for router {RouterSlug} while it was read; the client was answered {StatusCode}.")]
+    private static partial void LogBodyRefused(ILogger logger, string routerSlug, int statusCode);
 
     [LoggerMessage(EventId = 4003, EventName = "StreamInterrupted", Level = LogLevel.Warning,
         Message = "The stream from vendor {Vendor} for router {RouterSlug} broke after it started ({Reason}); the client was sent an error event.")]

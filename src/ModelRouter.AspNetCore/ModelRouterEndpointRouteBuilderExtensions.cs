@@ -10,8 +10,6 @@ namespace Microsoft.AspNetCore.Builder;
 /// <summary>Maps the ModelRouter endpoints.</summary>
 public static class ModelRouterEndpointRouteBuilderExtensions
 {
-    private static readonly string[] s_otherMethods = [HttpMethods.Get, HttpMethods.Put, HttpMethods.Delete, HttpMethods.Patch, HttpMethods.Head];
-
     /// <summary>
     /// Serves every router at <c>POST {prefix}/{slug}/v1/chat/completions</c> (OpenAI-compatible, streaming included).
     /// </summary>
@@ -32,7 +30,10 @@ public static class ModelRouterEndpointRouteBuilderExtensions
         var handler = ActivatorUtilities.CreateInstance<ChatCompletionsEndpoint>(endpoints.ServiceProvider);
         var group = endpoints.MapGroup(prefix.TrimEnd('/') + "/{slug}/v1");
         group.MapPost("/chat/completions", handler.HandleAsync).WithDisplayName("ModelRouter chat completions");
-        group.MapMethods("/chat/completions", s_otherMethods, ChatCompletionsEndpoint.MethodNotAllowedAsync)
+        // Every other method (OPTIONS, TRACE and unknown ones included) gets the 405 envelope from one endpoint without
+        // method metadata, which matches them all; its later order leaves POST to the endpoint above.
+        group.Map("/chat/completions", ChatCompletionsEndpoint.MethodNotAllowedAsync)
+            .WithOrder(1)
             .WithDisplayName("ModelRouter chat completions (wrong method)");
         return new ModelRouterConventionBuilder(group);
     }

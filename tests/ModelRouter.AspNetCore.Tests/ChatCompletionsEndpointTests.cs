@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using ModelRouter.AspNetCore.Tests.Common;
 using ModelRouter.Configuration;
 
@@ -78,7 +81,7 @@ public sealed class ChatCompletionsEndpointTests
             o.Apps.Add(new AppConfig { Name = "team-a", ApiKey = AppKey, Routers = ["main", "inactive", "eu-only", "us-only", "empty",
                 "failing-json", "failing-sse", "timeout-json", "timeout-sse", "limited-json", "limited-sse", "reject-400-json", "reject-400-sse", "reject-422-json", "reject-422-sse"] });
             o.Apps.Add(new AppConfig { Name = "team-b", ApiKey = OtherAppKey, Routers = ["*"] });
-        }, _vendors.Handler);
+        }, _vendors.Handler, configureHost: b => b.Logging.AddFakeLogging().SetMinimumLevel(LogLevel.Debug));
     }
 
     [OneTimeTearDown]
@@ -103,6 +106,28 @@ public sealed class ChatCompletionsEndpointTests
         var error = await ErrorEnvelope.AssertAsync(response, HttpStatusCode.BadRequest);
         Assert.That(error.Type, Is.EqualTo("invalid_request_error"));
         Assert.That(error.Param, Is.EqualTo(param));
+    }
+
+    [TestCase(new byte[] { 0xFF }, TestName = "Post_ModelNotValidText_Returns400NamingModel(raw 0xFF)")]
+    [TestCase(new byte[] { 0xED, 0xA0, 0x80 }, TestName = "Post_ModelNotValidText_Returns400NamingModel(UTF-8 of a surrogate)")]
+    [TestCase(new byte[] { (byte)'\\', (byte)'u', (byte)'d', (byte)'8', (byte)'0', (byte)'0' }, TestName = "Post_ModelNotValidText_Returns400NamingModel(lone surrogate escape)")]
+    public async Task Post_ModelNotValidText_Returns400NamingModel(byte[] bad)
+    {
+        byte[] body = [.. "{\"model\":\"gpt"u8, .. bad, .. "4o\",\"messages\":[]}"u8];
+        var logs = _host.Services.GetFakeLogCollector();
+        logs.Clear();
+        var before = _vendors.Calls.Count;
+        using var request = Request("main", "");
+        request.Content = new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } };
+
+        using var response = await _host.Client.SendAsync(request);
+
+        var error = await ErrorEnvelope.AssertAsync(response, HttpStatusCode.BadRequest);
+        Assert.That(error.Type, Is.EqualTo("invalid_request_error"));
+        Assert.That(error.Param, Is.EqualTo("model"));
+        Assert.That(error.Message, Does.Contain("UTF-8"));
+        Assert.That(_vendors.Calls, Has.Count.EqualTo(before));
+        Assert.That(logs.GetSnapshot().Where(r => r.Level >= LogLevel.Warning).Select(r => r.Message), Is.Empty);
     }
 
     [Test]
@@ -192,6 +217,11 @@ public sealed class ChatCompletionsEndpointTests
     [TestCase("GET")]
     [TestCase("PUT")]
     [TestCase("DELETE")]
+    [TestCase("PATCH")]
+    [TestCase("OPTIONS")]
+    [TestCase("TRACE")]
+    [TestCase("PROPFIND")]
+    [TestCase("QUERY")]
     public async Task Send_WrongMethod_Returns405WithAllowPost(string method)
     {
         using var request = new HttpRequestMessage(new HttpMethod(method), "/router/main/v1/chat/completions");
@@ -206,6 +236,20 @@ public sealed class ChatCompletionsEndpointTests
         var error = await ErrorEnvelope.AssertAsync(response, HttpStatusCode.MethodNotAllowed);
         Assert.That(error.Code, Is.EqualTo("method_not_allowed"));
         Assert.That(response.Content.Headers.Allow, Is.EqualTo(new[] { "POST" }));
+    }
+
+    [Test]
+    public async Task Send_Head_Returns405WithAllowPostAndTheHeadersOfTheEnvelopeButNoBody()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Head, "/router/main/v1/chat/completions");
+
+        using var response = await _host.Client.SendAsync(request);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.MethodNotAllowed));
+        Assert.That(response.Content.Headers.Allow, Is.EqualTo(new[] { "POST" }));
+        Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/json"));
+        Assert.That(response.Content.Headers.ContentLength, Is.GreaterThan(0), "the length of the envelope a body would carry");
+        Assert.That(await response.Content.ReadAsByteArrayAsync(), Is.Empty);
     }
 
     [TestCase(false)]

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ModelRouter.Configuration;
@@ -54,6 +55,13 @@ internal sealed partial class AdminEndpoints(
         {
             LogStoreUnavailable(logger, context.Request.Method, ex.Store, ex.Reason);
             await WriteStoreUnavailableAsync(context, ex).ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
+        {
+            // The server refused the body's framing, pace or size while it was read: the client's fault, not ours.
+            var status = RequestBodyRefusal.StatusOf(ex);
+            LogAdminBodyRefused(logger, context.Request.Method, status);
+            await WriteProblemAsync(context, status, ReasonPhrases.GetReasonPhrase(status), RequestBodyRefusal.MessageFor(status)).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -224,4 +232,8 @@ internal sealed partial class AdminEndpoints(
 
     [LoggerMessage(EventId = 4101, EventName = "AdminRequestFailed", Level = LogLevel.Error, Message = "An admin API {Method} request failed unexpectedly.")]
     private static partial void LogAdminFailed(ILogger logger, string method, Exception error);
+
+    [LoggerMessage(EventId = 4103, EventName = "AdminRequestBodyRefused", Level = LogLevel.Debug,
+        Message = "The server refused the body of an admin API {Method} request while it was read; the client was answered {StatusCode}.")]
+    private static partial void LogAdminBodyRefused(ILogger logger, string method, int statusCode);
 }

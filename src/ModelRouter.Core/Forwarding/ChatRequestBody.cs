@@ -38,7 +38,7 @@ public sealed class ChatRequestBody
     /// <summary>Reads and validates a chat completion body.</summary>
     /// <param name="utf8Json">The body. It is not copied: keep it alive while the request is in flight.</param>
     /// <param name="maxDepth">The deepest nesting accepted.</param>
-    /// <exception cref="ModelRouterException">The body is not a JSON object with a non-empty string <c>model</c> (status 400).</exception>
+    /// <exception cref="ModelRouterException">The body is not a JSON object with a non-empty string <c>model</c> of valid UTF-8 text (status 400).</exception>
     public static ChatRequestBody Parse(ReadOnlyMemory<byte> utf8Json, int maxDepth = 64)
     {
         var reader = new Utf8JsonReader(utf8Json.Span, new JsonReaderOptions { MaxDepth = maxDepth, CommentHandling = JsonCommentHandling.Disallow });
@@ -59,7 +59,7 @@ public sealed class ChatRequestBody
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                if (reader.ValueTextEquals("model"u8))
+                if (NameIs(ref reader, "model"u8))
                 {
                     reader.Read();
                     sawModel = true;
@@ -68,11 +68,11 @@ public sealed class ChatRequestBody
                         throw Invalid("'model' must be a string.", "model");
                     }
 
-                    model = reader.GetString();
+                    model = ReadModel(ref reader);
                     modelStart = (int)reader.TokenStartIndex;
                     modelLength = (int)reader.BytesConsumed - modelStart;
                 }
-                else if (reader.ValueTextEquals("stream"u8))
+                else if (NameIs(ref reader, "stream"u8))
                 {
                     reader.Read();
                     if (reader.TokenType is not (JsonTokenType.True or JsonTokenType.False or JsonTokenType.Null))
@@ -82,7 +82,7 @@ public sealed class ChatRequestBody
 
                     stream = reader.TokenType == JsonTokenType.True;
                 }
-                else if (reader.ValueTextEquals("stream_options"u8))
+                else if (NameIs(ref reader, "stream_options"u8))
                 {
                     reader.Read();
                     includeUsage = ReadIncludeUsage(ref reader);
@@ -160,6 +160,44 @@ public sealed class ChatRequestBody
         return result;
     }
 
+    /// <summary>
+    /// Reads the model. The reader checks neither the UTF-8 of a string nor the pairing of its surrogate escapes;
+    /// <see cref="Utf8JsonReader.GetString"/> does, and its refusal is the client's fault, not ours.
+    /// </summary>
+    private static string ReadModel(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw Invalid("'model' must be valid UTF-8 text; it has an invalid byte sequence or an unpaired surrogate escape (\\uD800-\\uDFFF).", "model");
+        }
+    }
+
+    /// <summary>Tells whether the current property name is <paramref name="name"/>.</summary>
+    /// <remarks>
+    /// Comparing an escaped name unescapes it, which throws on an unpaired surrogate escape (<c>"\ud800"</c>); such a
+    /// name is none of the ones read here, so it is skipped and forwarded like any other field.
+    /// </remarks>
+    private static bool NameIs(ref Utf8JsonReader reader, ReadOnlySpan<byte> name)
+    {
+        if (!reader.ValueIsEscaped)
+        {
+            return reader.ValueTextEquals(name);
+        }
+
+        try
+        {
+            return reader.ValueTextEquals(name);
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
     private static bool ReadIncludeUsage(ref Utf8JsonReader reader)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
@@ -171,7 +209,7 @@ public sealed class ChatRequestBody
         var include = false;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var isIncludeUsage = reader.ValueTextEquals("include_usage"u8);
+            var isIncludeUsage = NameIs(ref reader, "include_usage"u8);
             reader.Read();
             if (isIncludeUsage && reader.TokenType == JsonTokenType.True)
             {

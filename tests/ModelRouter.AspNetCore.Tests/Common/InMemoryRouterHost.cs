@@ -21,6 +21,8 @@ internal sealed class InMemoryRouterHost : IAsyncDisposable
 
     public HttpClient Client { get; }
 
+    public IServiceProvider Services => _app.Services;
+
     public static async Task<InMemoryRouterHost> StartAsync(
         Action<ModelRouterOptions> configure,
         MockHttpMessageHandler vendors,

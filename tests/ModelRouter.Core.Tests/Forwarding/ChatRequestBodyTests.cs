@@ -109,6 +109,71 @@ public class ChatRequestBodyTests
         });
     }
 
+    [TestCase(new byte[] { 0xFF }, TestName = "Parse_ModelNotValidUtf8_IsInvalidRequestNamingModel(lone 0xFF)")]
+    [TestCase(new byte[] { 0xC3 }, TestName = "Parse_ModelNotValidUtf8_IsInvalidRequestNamingModel(truncated sequence)")]
+    [TestCase(new byte[] { 0xED, 0xA0, 0x80 }, TestName = "Parse_ModelNotValidUtf8_IsInvalidRequestNamingModel(encoded surrogate)")]
+    [TestCase(new byte[] { 0xC0, 0xAF }, TestName = "Parse_ModelNotValidUtf8_IsInvalidRequestNamingModel(overlong)")]
+    public void Parse_ModelNotValidUtf8_IsInvalidRequestNamingModel(byte[] bad)
+    {
+        byte[] json = [.. "{\"model\":\"gpt"u8, .. bad, .. "4o\",\"messages\":[]}"u8];
+
+        var ex = Assert.Throws<ModelRouterException>(() => ChatRequestBody.Parse(json))!;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(ex.Kind, Is.EqualTo(ModelRouterErrorKind.InvalidRequest));
+            Assert.That(ex.StatusCode, Is.EqualTo(400));
+            Assert.That(ex.Param, Is.EqualTo("model"));
+            Assert.That(ex.Message, Does.Contain("'model'").And.Contain("UTF-8").And.Contain("surrogate"));
+        });
+    }
+
+    [TestCase("""{"model":"\ud800","messages":[]}""")]
+    [TestCase("""{"model":"gpt\udc00-4o"}""")]
+    [TestCase("""{"model":"\ud800\ud800"}""")]
+    [TestCase("""{"model":"\ud83d x"}""")]
+    public void Parse_ModelWithLoneSurrogateEscape_IsInvalidRequestNamingModel(string json)
+    {
+        var ex = ParseFails(json);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(ex.Param, Is.EqualTo("model"));
+            Assert.That(ex.Message, Does.Contain("'model'").And.Contain("UTF-8").And.Contain("surrogate"));
+        });
+    }
+
+    [Test]
+    public void Parse_ModelWithEscapedSurrogatePair_IsAccepted()
+        => Assert.That(Parse("""{"model":"m-\ud83d\ude00"}""").Model, Is.EqualTo("m-\U0001F600"));
+
+    // Names of about the length of the ones read (model, stream, stream_options, include_usage) are unescaped to compare.
+    [TestCase("""{"\ud800":1,"model":"m"}""", false, false)]
+    [TestCase("""{"mode\ud800":1,"model":"m","stream":true}""", true, false)]
+    [TestCase("""{"model":"m","stream\udc00":false,"stream":true}""", true, false)]
+    [TestCase("""{"model":"m","stream_option\ud800":{},"stream":true,"stream_options":{"include_usage":true}}""", true, true)]
+    [TestCase("""{"model":"m","stream_options":{"\ud800":true,"include_usag\ud800":false,"include_usage":true}}""", false, true)]
+    [TestCase("""{"model":"m","x\udc00":"y\ud800"}""", false, false)]
+    public void Parse_LoneSurrogateEscapeOutsideModel_IsLeftToTheVendor(string json, bool stream, bool includeUsage)
+    {
+        var body = Parse(json);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(body.Model, Is.EqualTo("m"));
+            Assert.That(body.Stream, Is.EqualTo(stream));
+            Assert.That(body.IncludeUsage, Is.EqualTo(includeUsage));
+        });
+    }
+
+    [Test]
+    public void Parse_InvalidUtf8InANameOrValueOutsideModel_IsLeftToTheVendor()
+    {
+        byte[] json = [.. "{\"x"u8, 0xFF, .. "\":\"y"u8, 0xFF, .. "\",\"model\":\"m\",\"stream_options\":{\"a"u8, 0xC3, .. "\":1}}"u8];
+
+        Assert.That(ChatRequestBody.Parse(json).Model, Is.EqualTo("m"));
+    }
+
     [TestCase("""{"model":"m","stream":"true"}""")]
     [TestCase("""{"model":"m","stream":1}""")]
     [TestCase("""{"model":"m","stream":{}}""")]

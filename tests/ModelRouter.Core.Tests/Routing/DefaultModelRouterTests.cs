@@ -277,6 +277,39 @@ public partial class DefaultModelRouterTests
         Assert.That(ex.StatusCode, Is.EqualTo(400));
     }
 
+    [TestCase(new byte[] { 0xFF }, TestName = "RouteAsync_ModelNotValidUtf8_IsInvalidRequestNamingModel(0xFF)")]
+    [TestCase(new byte[] { 0xED, 0xA0, 0x80 }, TestName = "RouteAsync_ModelNotValidUtf8_IsInvalidRequestNamingModel(encoded surrogate)")]
+    public async Task RouteAsync_ModelNotValidUtf8_IsInvalidRequestNamingModel(byte[] bad)
+    {
+        await using var h = RouterHarness.Create(OnePool("a"));
+        byte[] body = [.. "{\"model\":\"gpt"u8, .. bad, .. "4o\",\"messages\":[]}"u8];
+
+        var ex = Assert.ThrowsAsync<ModelRouterException>(async () =>
+            await h.Router.RouteAsync(new ModelRouterRequest("prod", body) { AppKey = TestConfigs.AppKey }));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(ex!.Kind, Is.EqualTo(ModelRouterErrorKind.InvalidRequest));
+            Assert.That(ex.StatusCode, Is.EqualTo(400));
+            Assert.That(ex.Param, Is.EqualTo("model"));
+        });
+    }
+
+    [Test]
+    public async Task RouteAsync_ModelWithLoneSurrogateEscape_IsInvalidRequestNamingModel()
+    {
+        await using var h = RouterHarness.Create(OnePool("a"));
+
+        var ex = await h.RouteFailsAsync("""{"model":"\ud800","messages":[]}""");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(ex.Kind, Is.EqualTo(ModelRouterErrorKind.InvalidRequest));
+            Assert.That(ex.StatusCode, Is.EqualTo(400));
+            Assert.That(ex.Param, Is.EqualTo("model"));
+        });
+    }
+
     [Test]
     public async Task RouteAsync_BodyOverTheLimit_IsRequestTooLarge()
     {

@@ -78,6 +78,47 @@ public class ProviderPipelineTests
         Assert.That(mock.GetMatchCount(anthropic), Is.Zero);
     }
 
+    [TestCase("""{"model":"gpt-4","messages":[{"role":"user","content":"Hi \ud800"}]}""")]
+    [TestCase("""{"model":"gpt-4","messages":[{"role":"user","content":[{"type":"text","text":"\udc00"}]}]}""")]
+    [TestCase("""{"model":"gpt-4","messages":[{"role":"system","content":"\ud800"},{"role":"user","content":"Hi"}]}""")]
+    [TestCase("""{"model":"gpt-4","messages":[{"role":"us\ud800er","content":"Hi"}]}""")]
+    [TestCase("""{"model":"gpt-4","user":"\ud800","messages":[{"role":"user","content":"Hi"}]}""")]
+    [TestCase("""{"model":"gpt-4","stop":["\ud800"],"messages":[{"role":"user","content":"Hi"}]}""")]
+    [TestCase("""{"model":"gpt-4","tools":[{"type":"function","function":{"name":"f","description":"\ud800"}}],"messages":[{"role":"user","content":"Hi"}]}""")]
+    [TestCase("""{"model":"gpt-4","tool_choice":"\ud800","messages":[{"role":"user","content":"Hi"}]}""")]
+    [TestCase("""{"model":"gpt-4","messages":[{"role":"assistant","content":null,"tool_calls":[{"id":"c","type":"function","function":{"name":"f","arguments":"{\"a\":\"\\ud800\"}"}}]}]}""")]
+    public async Task Route_AnthropicFieldWithLoneSurrogate_Is400WithoutCallingTheVendor(string body)
+    {
+        using var mock = new MockHttpMessageHandler();
+        var anthropic = mock.When(HttpMethod.Post, "https://anthropic.example/v1/messages").Respond("application/json", "{}");
+        await using var services = Build(mock);
+
+        var ex = Assert.ThrowsAsync<ModelRouterException>(async () => await Route(services, body));
+
+        Assert.That(ex!.Kind, Is.EqualTo(ModelRouterErrorKind.InvalidRequest));
+        Assert.That(ex.StatusCode, Is.EqualTo(400));
+        Assert.That(mock.GetMatchCount(anthropic), Is.Zero);
+    }
+
+    [TestCase("content")]
+    [TestCase("role")]
+    public async Task Route_AnthropicFieldNotValidUtf8_Is400WithoutCallingTheVendor(string field)
+    {
+        using var mock = new MockHttpMessageHandler();
+        var anthropic = mock.When(HttpMethod.Post, "https://anthropic.example/v1/messages").Respond("application/json", "{}");
+        await using var services = Build(mock);
+        byte[] content = field == "content" ? [.. "Hi "u8, 0xFF] : "Hi"u8.ToArray();
+        byte[] role = field == "role" ? [.. "us"u8, 0xC3, .. "er"u8] : "user"u8.ToArray();
+        byte[] body = [.. "{\"model\":\"gpt-4\",\"messages\":[{\"role\":\""u8, .. role, .. "\",\"content\":\""u8, .. content, .. "\"}]}"u8];
+
+        var ex = Assert.ThrowsAsync<ModelRouterException>(async () =>
+            await services.GetRequiredService<IModelRouter>().RouteAsync(new ModelRouterRequest("prod", body)));
+
+        Assert.That(ex!.Kind, Is.EqualTo(ModelRouterErrorKind.InvalidRequest));
+        Assert.That(ex.StatusCode, Is.EqualTo(400));
+        Assert.That(mock.GetMatchCount(anthropic), Is.Zero);
+    }
+
     [Test]
     public async Task Route_AnthropicAnswer_IsTranslatedWithMappedModel()
     {

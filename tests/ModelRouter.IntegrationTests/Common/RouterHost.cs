@@ -51,7 +51,10 @@ internal sealed class RouterHost : IAsyncDisposable
     /// <summary>Gets a raw client for the router, cookies handled by hand.</summary>
     public HttpClient Client { get; }
 
-    public static async Task<RouterHost> StartAsync(RouterSettings settings)
+    /// <param name="settings">The router's settings.</param>
+    /// <param name="configureHost">Adjusts the host before it is built (Kestrel limits, logging).</param>
+    /// <param name="configureApp">Maps more endpoints next to the router's (the admin API).</param>
+    public static async Task<RouterHost> StartAsync(RouterSettings settings, Action<WebApplicationBuilder>? configureHost = null, Action<WebApplication>? configureApp = null)
     {
         var directory = Directory.CreateTempSubdirectory("modelrouter-it-").FullName;
         var path = Path.Combine(directory, "appsettings.json");
@@ -66,8 +69,10 @@ internal sealed class RouterHost : IAsyncDisposable
         var changes = new ConfigChanges();
         builder.Services.AddSingleton<IRouterConfigChangeListener>(changes);
         builder.Services.AddModelRouter(builder.Configuration.GetSection("ModelRouter"));
+        configureHost?.Invoke(builder);
         var app = builder.Build();
         app.MapModelRouter();
+        configureApp?.Invoke(app);
         await app.StartAsync();
         return new RouterHost(app, directory, path, changes);
     }
@@ -100,6 +105,8 @@ internal sealed class RouterHost : IAsyncDisposable
             await Task.Delay(20);
         }
     }
+
+    public IServiceProvider Services => _app.Services;
 
     public Uri Endpoint(string slug) => new(BaseAddress, $"router/{slug}/v1");
 
