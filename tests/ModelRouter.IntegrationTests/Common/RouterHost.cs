@@ -51,7 +51,9 @@ internal sealed class RouterHost : IAsyncDisposable
     /// <summary>Gets a raw client for the router, cookies handled by hand.</summary>
     public HttpClient Client { get; }
 
-    public static async Task<RouterHost> StartAsync(RouterSettings settings)
+    /// <param name="settings">The router's configuration.</param>
+    /// <param name="configure">Adds to the router's setup (its HTTP client, say), or <see langword="null"/>.</param>
+    public static async Task<RouterHost> StartAsync(RouterSettings settings, Action<IModelRouterBuilder>? configure = null)
     {
         var directory = Directory.CreateTempSubdirectory("modelrouter-it-").FullName;
         var path = Path.Combine(directory, "appsettings.json");
@@ -65,7 +67,8 @@ internal sealed class RouterHost : IAsyncDisposable
         builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
         var changes = new ConfigChanges();
         builder.Services.AddSingleton<IRouterConfigChangeListener>(changes);
-        builder.Services.AddModelRouter(builder.Configuration.GetSection("ModelRouter"));
+        var modelRouter = builder.Services.AddModelRouter(builder.Configuration.GetSection("ModelRouter"));
+        configure?.Invoke(modelRouter);
         var app = builder.Build();
         app.MapModelRouter();
         await app.StartAsync();

@@ -11,8 +11,9 @@ namespace ModelRouter.IntegrationTests.Failover;
 
 /// <summary>
 /// Vendor answers the router must not relay as they are, over real HTTP: a gzip-compressed event stream (the router
-/// never asks for compression) fails over to the next vendor before a byte reaches the client, and a 400 whose message
-/// quotes the LLM's key and configured header back reaches the client with both masked.
+/// never asks for compression) fails over to the next vendor before a byte reaches the client (unless the host's handler
+/// decompresses it), and a 400 whose message quotes the LLM's key and configured header back reaches the client with
+/// both masked.
 /// </summary>
 [TestFixture]
 public sealed class UntrustedVendorAnswerTests
@@ -25,6 +26,7 @@ public sealed class UntrustedVendorAnswerTests
     private FakeVendor _echo = null!;
     private FakeVendor _healthy = null!;
     private RouterHost _router = null!;
+    private RouterHost _decompressingRouter = null!;
 
     [OneTimeSetUp]
     public async Task Start()
@@ -45,12 +47,18 @@ public sealed class UntrustedVendorAnswerTests
             .Router("on-gzip-raw", RouterSettings.Vendor("gzip"), RouterSettings.Vendor("healthy"))
             .Router("on-echo", RouterSettings.Vendor("echo"))
             .App("untrusted", AppKey, "*"));
+
+        // A host whose handler decompresses: it asks for compression itself and removes Content-Encoding from what it decompresses.
+        _decompressingRouter = await RouterHost.StartAsync(
+            new RouterSettings().Llm(_gzip).Llm(_healthy).Router("on-gzip", RouterSettings.Vendor("gzip"), RouterSettings.Vendor("healthy")).App("untrusted", AppKey, "*"),
+            b => b.ConfigureHttpClient(c => c.ConfigurePrimaryHttpMessageHandler((handler, _) => ((SocketsHttpHandler)handler).AutomaticDecompression = DecompressionMethods.All)));
     }
 
     [OneTimeTearDown]
     public async Task Stop()
     {
         await _router.DisposeAsync();
+        await _decompressingRouter.DisposeAsync();
         foreach (var vendor in new[] { _gzip, _echo, _healthy })
         {
             await vendor.DisposeAsync();
@@ -97,6 +105,29 @@ public sealed class UntrustedVendorAnswerTests
             Assert.That(headers["x-model-router-attempts"], Is.EqualTo("2"));
             var sent = _gzip.Requests.Skip(gzipBefore).Single();
             Assert.That(sent.Headers.Keys, Has.None.EqualTo("Accept-Encoding").IgnoreCase, "the router never asks for compression");
+        });
+    }
+
+    [Test]
+    public async Task CompleteChatStreaming_HostHandlerDecompresses_GzipVendorIsServed()
+    {
+        var headers = new ResponseHeaders();
+        var client = _decompressingRouter.ChatClient("on-gzip", AppKey, "gpt-4o", headers);
+
+        var text = new StringBuilder();
+        await foreach (var update in client.CompleteChatStreamingAsync([new UserChatMessage("hi")]))
+        {
+            foreach (var part in update.ContentUpdate)
+            {
+                text.Append(part.Text);
+            }
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(text.ToString(), Does.StartWith("compressed 0 compressed 1 ").And.Contain("compressed 499"));
+            Assert.That(headers["x-model-router-vendor"], Is.EqualTo("gzip"));
+            Assert.That(headers["x-model-router-attempts"], Is.EqualTo("1"));
         });
     }
 
