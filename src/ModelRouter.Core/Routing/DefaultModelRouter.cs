@@ -269,14 +269,24 @@ internal sealed class DefaultModelRouter(
                 case UpstreamOutcome.ClientError:
                     resources.Timeout.CancelAfter(llm.StreamIdleTimeout);
                     UpstreamErrorInfo error;
-                    try
+                    if (UpstreamHttp.HasContentEncoding(response))
                     {
-                        error = await llm.Adapter.ReadErrorAsync(response, context, resources.Timeout.Token).ConfigureAwait(false);
+                        // Compressed, though the router never asks for it: the bytes are no message to pass on.
+                        error = GenericError(status);
                     }
-                    catch (Exception ex) when (!cancellationToken.IsCancellationRequested && IsUpstreamReadFailure(ex))
+                    else
                     {
-                        // The status already says whose fault it is; a body that stalls or is garbage only loses its message.
-                        error = new UpstreamErrorInfo($"The vendor rejected the request with status {status}.", UpstreamHttp.DefaultType(status), null, null);
+                        try
+                        {
+                            // The built-in adapters mask the LLM's secrets before cutting the vendor's words to length;
+                            // masking again here covers an adapter that does not.
+                            error = llm.Secrets.Scrub(await llm.Adapter.ReadErrorAsync(response, context, resources.Timeout.Token).ConfigureAwait(false));
+                        }
+                        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && IsUpstreamReadFailure(ex))
+                        {
+                            // The status already says whose fault it is; a body that stalls or is garbage only loses its message.
+                            error = GenericError(status);
+                        }
                     }
 
                     throw new ModelRouterException(ModelRouterErrorKind.UpstreamRejected, error.Message)
@@ -290,6 +300,14 @@ internal sealed class DefaultModelRouter(
                     };
                 default:
                     return AttemptResult.Failed(vendor, outcome, status, $"status {status}", retryAfter: UpstreamHttp.GetRetryAfter(response, timeProvider.GetUtcNow()));
+            }
+
+            if (UpstreamHttp.HasContentEncoding(response))
+            {
+                // The router never asks for compression (no Accept-Encoding; a host handler that decompresses removes the
+                // header), so a compressed answer cannot be relayed or translated: an invalid response, failed over before
+                // any of it reaches the client.
+                return AttemptResult.Failed(vendor, UpstreamOutcome.VendorFailure, status, "the response has a Content-Encoding the router did not ask for");
             }
 
             resources.Timeout.CancelAfter(llm.StreamIdleTimeout);
@@ -363,6 +381,9 @@ internal sealed class DefaultModelRouter(
                 ex);
         }
     }
+
+    private static UpstreamErrorInfo GenericError(int status)
+        => new($"The vendor rejected the request with status {status}.", UpstreamHttp.DefaultType(status), null, null);
 
     private static bool IsEventStream(MediaTypeHeaderValue? contentType)
         => string.Equals(contentType?.MediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase);

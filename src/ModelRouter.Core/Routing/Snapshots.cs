@@ -274,8 +274,19 @@ public sealed class LlmSnapshot
     /// <summary>Gets the longest silence allowed between two chunks of a stream.</summary>
     public TimeSpan StreamIdleTimeout { get; }
 
+    /// <summary>Gets what masks this LLM's key and configured header values in text its vendor wrote; made on first use (error paths only).</summary>
+    internal SecretScrubber Secrets => _secrets ??= SecretScrubber.For(Config);
+
     /// <inheritdoc/>
     public override string ToString() => Id;
+
+    /// <summary>
+    /// Masks this LLM's key and configured header values (and any long enough start of them) in a text its vendor wrote,
+    /// such as an error message, before it goes on to a client, an exception or a log.
+    /// </summary>
+    /// <returns><paramref name="text"/> with every secret replaced by <c>********</c>; the same instance when it holds none.</returns>
+    /// <remarks>Values shorter than 8 characters are not treated as secrets. Mask before cutting a text to a length limit.</remarks>
+    public string? ScrubSecrets(string? text) => Secrets.Scrub(text);
 
     /// <summary>Resolves <paramref name="relative"/> against <see cref="BaseUri"/>, reusing the last result for the same path.</summary>
     /// <remarks>Adapters ask for the same endpoint on every request; a <see cref="Uri"/> is immutable, so one instance serves all of them.</remarks>
@@ -293,6 +304,7 @@ public sealed class LlmSnapshot
     }
 
     private ResolvedUri? _resolved;
+    private SecretScrubber? _secrets;
 
     private sealed record ResolvedUri(string Relative, Uri Uri);
 }

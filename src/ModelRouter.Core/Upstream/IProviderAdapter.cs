@@ -17,6 +17,10 @@ public interface IProviderAdapter
     HttpRequestMessage CreateRequest(ProviderRequestContext context);
 
     /// <summary>Reads a successful non-streamed response and returns an OpenAI <c>chat.completion</c> JSON body.</summary>
+    /// <remarks>
+    /// The router hands an adapter no response with a <c>Content-Encoding</c> (see <see cref="UpstreamHttp.HasContentEncoding"/>):
+    /// it never asks for compression, and treats such an answer as invalid (a success) or unreadable (an error).
+    /// </remarks>
     /// <exception cref="InvalidUpstreamResponseException">The vendor answered 2xx with something that is not a valid response.</exception>
     ValueTask<ReadOnlyMemory<byte>> ReadResponseAsync(HttpResponseMessage response, ProviderRequestContext context, CancellationToken cancellationToken);
 
@@ -25,6 +29,10 @@ public interface IProviderAdapter
     ChatEventReader OpenStream(HttpResponseMessage response, ProviderRequestContext context);
 
     /// <summary>Reads an error response and returns what the client may see of it (never the raw body).</summary>
+    /// <remarks>
+    /// Mask the LLM's secrets in the vendor's words (<see cref="LlmSnapshot.ScrubSecrets"/>) before cutting them to a
+    /// length, as <see cref="UpstreamHttp.ParseOpenAIError"/> does; the router masks every field of the result again.
+    /// </remarks>
     ValueTask<UpstreamErrorInfo> ReadErrorAsync(HttpResponseMessage response, ProviderRequestContext context, CancellationToken cancellationToken);
 }
 

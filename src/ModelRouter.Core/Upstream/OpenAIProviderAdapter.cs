@@ -65,7 +65,7 @@ public sealed class OpenAIProviderAdapter : IProviderAdapter
         ArgumentNullException.ThrowIfNull(response);
         ArgumentNullException.ThrowIfNull(context);
         var body = await UpstreamHttp.ReadBodyAsync(response, 64 * 1024, cancellationToken, truncate: true).ConfigureAwait(false);
-        return UpstreamHttp.ParseOpenAIError(body.Span, (int)response.StatusCode);
+        return UpstreamHttp.ParseOpenAIError(body.Span, (int)response.StatusCode, context.Llm);
     }
 
     /// <summary>

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using ModelRouter.Configuration;
+using ModelRouter.Routing;
 
 namespace ModelRouter.Upstream;
 
@@ -10,6 +11,9 @@ namespace ModelRouter.Upstream;
 public static class UpstreamHttp
 {
     private const int MaxMessageLength = 1000;
+
+    /// <summary>The longest type, param or code passed on from a vendor's error.</summary>
+    private const int MaxFieldLength = 200;
 
     /// <summary>The longest wait <see cref="GetRetryAfter"/> reports: one day.</summary>
     private static readonly TimeSpan MaxRetryAfter = TimeSpan.FromDays(1);
@@ -106,9 +110,18 @@ public static class UpstreamHttp
         }
     }
 
-    /// <summary>Summarises an OpenAI-shaped error body: its message, type, param and code, or a generic message when it has none.</summary>
-    public static UpstreamErrorInfo ParseOpenAIError(ReadOnlySpan<byte> body, int statusCode)
+    /// <summary>
+    /// Summarises an OpenAI-shaped error body: its message, type, param and code, or a generic message when it has none.
+    /// Every field has <paramref name="llm"/>'s secrets masked (see <see cref="LlmSnapshot.ScrubSecrets"/>) before it is
+    /// cut to its length limit, so a vendor that quotes the request's credentials back never passes them on.
+    /// </summary>
+    /// <param name="body">The error body.</param>
+    /// <param name="statusCode">The response status.</param>
+    /// <param name="llm">The LLM that answered.</param>
+    public static UpstreamErrorInfo ParseOpenAIError(ReadOnlySpan<byte> body, int statusCode, LlmSnapshot llm)
     {
+        ArgumentNullException.ThrowIfNull(llm);
+        var secrets = llm.Secrets;
         try
         {
             using var document = JsonDocument.Parse(body.ToArray(), new JsonDocumentOptions { MaxDepth = 64 });
@@ -118,15 +131,15 @@ public static class UpstreamHttp
                 if (error.ValueKind == JsonValueKind.Object)
                 {
                     return new UpstreamErrorInfo(
-                        Truncate(GetString(error, "message")) ?? GenericMessage(statusCode),
-                        GetString(error, "type") ?? DefaultType(statusCode),
-                        GetString(error, "param"),
-                        GetString(error, "code"));
+                        VendorText(GetString(error, "message"), secrets) ?? GenericMessage(statusCode),
+                        VendorField(GetString(error, "type"), secrets) ?? DefaultType(statusCode),
+                        VendorField(GetString(error, "param"), secrets),
+                        VendorField(GetString(error, "code"), secrets));
                 }
 
                 if (error.ValueKind == JsonValueKind.String)
                 {
-                    return new UpstreamErrorInfo(Truncate(error.GetString()) ?? GenericMessage(statusCode), DefaultType(statusCode), null, null);
+                    return new UpstreamErrorInfo(VendorText(error.GetString(), secrets) ?? GenericMessage(statusCode), DefaultType(statusCode), null, null);
                 }
             }
         }
@@ -135,6 +148,35 @@ public static class UpstreamHttp
         }
 
         return new UpstreamErrorInfo(GenericMessage(statusCode), DefaultType(statusCode), null, null);
+    }
+
+    /// <summary>
+    /// Tells whether a response's body is encoded (a <c>Content-Encoding</c> other than <c>identity</c>). The router never
+    /// asks for compression, so such a body is not one it can read; a handler that decompresses removes the header.
+    /// </summary>
+    public static bool HasContentEncoding(HttpResponseMessage response)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        // Non-validated: no header collection is built for the common answer that has no such header.
+        if (!response.Content.Headers.NonValidated.TryGetValues("Content-Encoding", out var values))
+        {
+            return false;
+        }
+
+        foreach (var value in values)
+        {
+            var codings = value.AsSpan();
+            foreach (var range in codings.Split(','))
+            {
+                var coding = codings[range].Trim();
+                if (!coding.IsEmpty && !coding.Equals("identity", StringComparison.OrdinalIgnoreCase))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Reads how long a vendor asked to wait: <c>retry-after-ms</c>, then <c>Retry-After</c> in seconds or as an HTTP date.</summary>
@@ -185,6 +227,12 @@ public static class UpstreamHttp
             _ => null,
         } : null;
 
-    private static string? Truncate(string? message)
-        => message is { Length: > MaxMessageLength } ? string.Concat(message.AsSpan(0, MaxMessageLength), "…") : message;
+    /// <summary>A vendor's message as a client may see it: secrets masked first, then cut to <see cref="MaxMessageLength"/>.</summary>
+    internal static string? VendorText(string? text, SecretScrubber secrets) => Truncate(secrets.Scrub(text), MaxMessageLength);
+
+    /// <summary>A vendor's short field (type, param, code) as a client may see it: secrets masked first, then cut to <see cref="MaxFieldLength"/>.</summary>
+    internal static string? VendorField(string? text, SecretScrubber secrets) => Truncate(secrets.Scrub(text), MaxFieldLength);
+
+    private static string? Truncate(string? text, int maxLength)
+        => text is not null && text.Length > maxLength ? string.Concat(text.AsSpan(0, maxLength), "…") : text;
 }

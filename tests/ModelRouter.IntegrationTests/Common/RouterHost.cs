@@ -52,9 +52,14 @@ internal sealed class RouterHost : IAsyncDisposable
     public HttpClient Client { get; }
 
     /// <param name="settings">The router's settings.</param>
+    /// <param name="configure">Adds to the router's setup (its HTTP client, say), or <see langword="null"/>.</param>
     /// <param name="configureHost">Adjusts the host before it is built (Kestrel limits, logging).</param>
     /// <param name="configureApp">Maps more endpoints next to the router's (the admin API).</param>
-    public static async Task<RouterHost> StartAsync(RouterSettings settings, Action<WebApplicationBuilder>? configureHost = null, Action<WebApplication>? configureApp = null)
+    public static async Task<RouterHost> StartAsync(
+        RouterSettings settings,
+        Action<IModelRouterBuilder>? configure = null,
+        Action<WebApplicationBuilder>? configureHost = null,
+        Action<WebApplication>? configureApp = null)
     {
         var directory = Directory.CreateTempSubdirectory("modelrouter-it-").FullName;
         var path = Path.Combine(directory, "appsettings.json");
@@ -68,7 +73,8 @@ internal sealed class RouterHost : IAsyncDisposable
         builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
         var changes = new ConfigChanges();
         builder.Services.AddSingleton<IRouterConfigChangeListener>(changes);
-        builder.Services.AddModelRouter(builder.Configuration.GetSection("ModelRouter"));
+        var modelRouter = builder.Services.AddModelRouter(builder.Configuration.GetSection("ModelRouter"));
+        configure?.Invoke(modelRouter);
         configureHost?.Invoke(builder);
         var app = builder.Build();
         app.MapModelRouter();

@@ -9,12 +9,17 @@ internal sealed class RouterSettings
     private readonly JsonArray _routers = [];
     private readonly JsonArray _apps = [];
 
-    public RouterSettings Llm(string id, string baseUrl, string apiKey, double timeoutSeconds = 30, double? connectTimeoutSeconds = null)
+    public RouterSettings Llm(string id, string baseUrl, string apiKey, double timeoutSeconds = 30, double? connectTimeoutSeconds = null, IReadOnlyDictionary<string, string>? headers = null)
     {
         var llm = new JsonObject { ["id"] = id, ["provider"] = "openai", ["baseUrl"] = baseUrl, ["apiKey"] = apiKey, ["timeoutSeconds"] = timeoutSeconds };
         if (connectTimeoutSeconds is { } connect)
         {
             llm["connectTimeoutSeconds"] = connect;
+        }
+
+        if (headers is not null)
+        {
+            llm["headers"] = new JsonArray([.. headers.Select(h => (JsonNode)new JsonObject { ["name"] = h.Key, ["value"] = h.Value })]);
         }
 
         _llms.Add(llm);

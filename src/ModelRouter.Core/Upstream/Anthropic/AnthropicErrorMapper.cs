@@ -5,18 +5,22 @@ namespace ModelRouter.Upstream.Anthropic;
 /// <summary>Maps Anthropic's error envelope, <c>{"type":"error","error":{"type","message"}}</c>, to what an OpenAI client expects.</summary>
 internal static class AnthropicErrorMapper
 {
-    private const int MaxMessageLength = 1000;
-
     /// <summary>Summarises an Anthropic error body; falls back to the OpenAI shape, then to a generic message.</summary>
-    public static UpstreamErrorInfo Map(ReadOnlySpan<byte> body, int statusCode)
+    /// <remarks>The LLM's secrets are masked in the vendor's words before they are cut to length.</remarks>
+    public static UpstreamErrorInfo Map(ReadOnlySpan<byte> body, int statusCode, Routing.LlmSnapshot llm)
     {
         if (TryRead(body, out var type, out var message))
         {
+            var secrets = llm.Secrets;
             var (openAIType, code) = MapType(type, statusCode);
-            return new UpstreamErrorInfo(Truncate(message) ?? $"The vendor rejected the request with status {statusCode}.", openAIType, null, code);
+            return new UpstreamErrorInfo(
+                UpstreamHttp.VendorText(message, secrets) ?? $"The vendor rejected the request with status {statusCode}.",
+                openAIType,
+                null,
+                UpstreamHttp.VendorField(code, secrets));
         }
 
-        return UpstreamHttp.ParseOpenAIError(body, statusCode);
+        return UpstreamHttp.ParseOpenAIError(body, statusCode, llm);
     }
 
     /// <summary>Reads the vendor's error type and message from an Anthropic error envelope.</summary>
@@ -68,8 +72,4 @@ internal static class AnthropicErrorMapper
         null or "" => (UpstreamHttp.DefaultType(statusCode), null),
         _ => (UpstreamHttp.DefaultType(statusCode), anthropicType),
     };
-
-    /// <summary>Cuts a vendor message to a bounded length.</summary>
-    public static string? Truncate(string? message)
-        => message is { Length: > MaxMessageLength } ? string.Concat(message.AsSpan(0, MaxMessageLength), "…") : message;
 }

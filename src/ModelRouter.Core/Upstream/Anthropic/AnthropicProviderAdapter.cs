@@ -80,7 +80,7 @@ public sealed class AnthropicProviderAdapter : IProviderAdapter
     {
         ArgumentNullException.ThrowIfNull(response);
         ArgumentNullException.ThrowIfNull(context);
-        return new AnthropicEventStream(response, new AnthropicStreamTranslator(_timeProvider.GetUtcNow().ToUnixTimeSeconds(), context.Request.IncludeUsage));
+        return new AnthropicEventStream(response, new AnthropicStreamTranslator(_timeProvider.GetUtcNow().ToUnixTimeSeconds(), context.Request.IncludeUsage, context.Llm.Secrets));
     }
 
     /// <inheritdoc/>
@@ -89,7 +89,7 @@ public sealed class AnthropicProviderAdapter : IProviderAdapter
         ArgumentNullException.ThrowIfNull(response);
         ArgumentNullException.ThrowIfNull(context);
         var body = await UpstreamHttp.ReadBodyAsync(response, 64 * 1024, cancellationToken, truncate: true).ConfigureAwait(false);
-        return AnthropicErrorMapper.Map(body.Span, (int)response.StatusCode);
+        return AnthropicErrorMapper.Map(body.Span, (int)response.StatusCode, context.Llm);
     }
 
     private static string MessagesPath(Uri baseUri)

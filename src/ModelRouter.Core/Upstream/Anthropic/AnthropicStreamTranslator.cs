@@ -8,8 +8,12 @@ namespace ModelRouter.Upstream.Anthropic;
 /// <c>message_stop</c>, <c>ping</c>, <c>error</c>) into OpenAI <c>chat.completion.chunk</c> server-sent events, one
 /// event at a time. Not thread-safe: one instance per stream.
 /// </summary>
-internal sealed class AnthropicStreamTranslator(long created, bool includeUsage) : IDisposable
+/// <param name="created">The Unix time written as <c>created</c>.</param>
+/// <param name="includeUsage">Whether the client asked for a usage chunk.</param>
+/// <param name="secrets">Masks the LLM's secrets in the vendor's words that go into exception messages.</param>
+internal sealed class AnthropicStreamTranslator(long created, bool includeUsage, SecretScrubber? secrets = null) : IDisposable
 {
+    private readonly SecretScrubber _secrets = secrets ?? SecretScrubber.None;
     private readonly Dictionary<int, int> _toolIndexByBlock = [];
     private readonly PooledByteBufferWriter _json = new(512);
     private Utf8JsonWriter? _writer;
@@ -47,10 +51,10 @@ internal sealed class AnthropicStreamTranslator(long created, bool includeUsage)
             case AnthropicEventKind.Ping:
                 return;
             case AnthropicEventKind.Error:
-                var errorType = e.GetString(e.Error.Type);
-                var message = e.GetString(e.Error.Message);
+                var errorType = UpstreamHttp.VendorField(e.GetString(e.Error.Type), _secrets);
+                var message = UpstreamHttp.VendorText(e.GetString(e.Error.Message), _secrets);
                 throw new InvalidUpstreamResponseException(
-                    $"The vendor reported an error in the stream ({errorType ?? "unknown"}): {AnthropicErrorMapper.Truncate(message) ?? "no message"}");
+                    $"The vendor reported an error in the stream ({errorType ?? "unknown"}): {message ?? "no message"}");
             case AnthropicEventKind.MessageStart:
                 OnMessageStart(e);
                 return;
@@ -58,7 +62,7 @@ internal sealed class AnthropicStreamTranslator(long created, bool includeUsage)
 
         if (_id is null)
         {
-            throw new InvalidUpstreamResponseException($"The vendor's stream sent '{e.GetString(e.Type)}' before 'message_start'.");
+            throw new InvalidUpstreamResponseException($"The vendor's stream sent '{UpstreamHttp.VendorField(e.GetString(e.Type), _secrets)}' before 'message_start'.");
         }
 
         switch (e.Kind)
