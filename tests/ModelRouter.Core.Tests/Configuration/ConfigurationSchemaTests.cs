@@ -12,7 +12,7 @@ public sealed class ConfigurationSchemaTests
 
     private static IEnumerable<TestCaseData> Shapes()
     {
-        yield return new TestCaseData(typeof(ModelRouterOptions), "properties.ModelRouter", new[] { "store" }).SetArgDisplayNames("ModelRouter");
+        yield return new TestCaseData(typeof(ModelRouterOptions), "properties.ModelRouter", new[] { "store", "allowEmpty" }).SetArgDisplayNames("ModelRouter");
         yield return new TestCaseData(typeof(RouterStoreSettings), "properties.ModelRouter.properties.store", Array.Empty<string>()).SetArgDisplayNames("store");
         yield return new TestCaseData(typeof(LlmConfig), "definitions.modelRouterLlm", Array.Empty<string>()).SetArgDisplayNames("llm");
         yield return new TestCaseData(typeof(HeaderConfig), "definitions.modelRouterLlm.properties.headers.items", Array.Empty<string>()).SetArgDisplayNames("header");
