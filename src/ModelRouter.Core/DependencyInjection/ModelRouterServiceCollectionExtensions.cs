@@ -57,13 +57,9 @@ public static class ModelRouterServiceCollectionExtensions
 
     private static ModelRouterBuilder AddCore(IServiceCollection services)
     {
-        services.AddOptions<ModelRouterOptions>().Validate(
-            o => o.MaxRequestBodyBytes > 0 && o.MaxResponseBodyBytes > 0 && o.MaxJsonDepth is > 0 and <= 1024,
-            "ModelRouter: maxRequestBodyBytes and maxResponseBodyBytes must be above 0, maxJsonDepth between 1 and 1024.")
-            .Validate(
-                o => o.FailureThreshold >= 2 && o.CooldownSeconds > 0 && o.BreakerSamplingSeconds >= 0.5 && o.MaxRetryAfterSeconds > 0 && o.CredentialCooldownSeconds > 0,
-                "ModelRouter: failureThreshold must be at least 2; cooldownSeconds, maxRetryAfterSeconds and credentialCooldownSeconds above 0; breakerSamplingSeconds at least 0.5.")
-            .ValidateOnStart();
+        services.AddOptions<ModelRouterOptions>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ModelRouterOptions>, ModelRouterOptionsValidator>());
+        services.TryAddSingleton<ModelRouterSettings>();
         services.AddLogging();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IPoolMatcher, GlobPoolMatcher>();
@@ -73,7 +69,7 @@ public static class ModelRouterServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, AzureOpenAIProviderAdapter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, AnthropicProviderAdapter>());
         services.TryAddSingleton<IRouterConfigValidator, RouterConfigValidator>();
-        services.TryAddSingleton<VendorHealthRegistry>();
+        services.TryAddSingleton(sp => new VendorHealthRegistry(() => sp.GetRequiredService<ModelRouterSettings>().Current, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new RoutingSnapshotCompiler(sp.GetServices<IVendorSelector>(), sp.GetServices<IProviderAdapter>(), sp.GetRequiredService<VendorHealthRegistry>()));
         services.TryAddSingleton(sp => new RoutingSnapshotProvider(
             sp.GetRequiredService<IRouterStore>(),
@@ -114,10 +110,29 @@ public static class ModelRouterServiceCollectionExtensions
 /// <summary>Marks that <c>AddModelRouter</c> ran; other packages check for it.</summary>
 internal sealed class ModelRouterMarker;
 
-/// <summary>Loads and validates the configuration when the host starts, so that an invalid one fails the start with every problem.</summary>
-internal sealed class ModelRouterStartup(RoutingSnapshotProvider provider) : IHostedService
+/// <summary>
+/// Loads and validates the host settings and the configuration when the host starts, so that an invalid start fails
+/// with every problem of both in one list.
+/// </summary>
+internal sealed class ModelRouterStartup(ModelRouterSettings settings, RoutingSnapshotProvider provider) : IHostedService
 {
-    public Task StartAsync(CancellationToken cancellationToken) => provider.InitializeAsync(cancellationToken);
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var valid = settings.TryInitialize(out var problems);
+        try
+        {
+            await provider.InitializeAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ModelRouterConfigurationException ex)
+        {
+            problems = [.. problems.Concat(ex.Errors).Distinct(StringComparer.Ordinal)];
+        }
+
+        if (!valid || problems.Count > 0)
+        {
+            throw new ModelRouterConfigurationException(problems);
+        }
+    }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

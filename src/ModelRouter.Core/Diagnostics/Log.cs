@@ -17,6 +17,10 @@ internal static partial class Log
         Message = "ModelRouter could not load its configuration; the last good configuration stays in use.")]
     public static partial void ConfigurationLoadFailed(ILogger logger, Exception error);
 
+    [LoggerMessage(EventId = 1004, EventName = "SettingsRejected", Level = LogLevel.Warning,
+        Message = "ModelRouter host settings were changed to invalid values; the last good settings stay in use. Problems: {Errors}")]
+    public static partial void SettingsRejected(ILogger logger, string errors);
+
     [LoggerMessage(EventId = 2001, EventName = "VendorSelected", Level = LogLevel.Debug,
         Message = "Router {RouterSlug} pool {Pool}: attempt {Attempt} goes to vendor {Vendor} as model {Model}.")]
     public static partial void VendorSelected(ILogger logger, string routerSlug, string pool, int attempt, string vendor, string model);
