@@ -15,7 +15,7 @@ using ModelRouter.Storage;
 namespace ModelRouter.AspNetCore;
 
 /// <summary>The HTTP adapter over <see cref="IModelRouter"/>: reads the body once, writes the answer or the OpenAI error envelope.</summary>
-internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, IOptionsMonitor<ModelRouterOptions> options, ILogger<ChatCompletionsEndpoint> logger)
+internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, ModelRouterSettings options, ILogger<ChatCompletionsEndpoint> logger)
 {
     private static readonly byte[] s_dataPrefix = "data: "u8.ToArray();
     private static readonly byte[] s_eventEnd = "\n\n"u8.ToArray();
@@ -33,7 +33,7 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, IOpti
         byte[]? body = null;
         try
         {
-            var settings = options.CurrentValue;
+            var settings = options.Current;
             var (buffer, length) = await ReadBodyAsync(context.Request, settings.MaxRequestBodyBytes, cancellationToken).ConfigureAwait(false);
             body = buffer;
             var request = new ModelRouterRequest(slug, buffer.AsMemory(0, length)) { AppKey = ReadBearer(context.Request) };

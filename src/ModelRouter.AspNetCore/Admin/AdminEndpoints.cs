@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using ModelRouter.Routing;
 using ModelRouter.Configuration;
 using ModelRouter.Serialization;
 using ModelRouter.Storage;
@@ -17,7 +18,7 @@ namespace ModelRouter.AspNetCore.Admin;
 internal sealed partial class AdminEndpoints(
     IRouterStore store,
     IRouterConfigValidator validator,
-    IOptionsMonitor<ModelRouterOptions> options,
+    ModelRouterSettings options,
     ModelRouterAdminOptions adminOptions,
     string prefix,
     ILogger<AdminEndpoints> logger)
@@ -103,7 +104,7 @@ internal sealed partial class AdminEndpoints(
     public async Task CreateAsync<T>(HttpContext context, AdminResource<T> resource)
         where T : class
     {
-        var item = resource.Unmask(resource.Normalize(await ReadItemAsync(context, resource, options.CurrentValue.MaxRequestBodyBytes).ConfigureAwait(false)));
+        var item = resource.Unmask(resource.Normalize(await ReadItemAsync(context, resource, options.Current.MaxRequestBodyBytes).ConfigureAwait(false)));
         var contents = await WritableStore().ApplyAsync(resource.Create(item), validator, context.RequestAborted).ConfigureAwait(false);
         var stored = Find(resource, contents, resource.KeyOf(item))!;
         SetETag(context, stored.Revision);
@@ -115,7 +116,7 @@ internal sealed partial class AdminEndpoints(
         where T : class
     {
         var key = RouteKey(context);
-        var item = resource.Unmask(resource.Normalize(await ReadItemAsync(context, resource, options.CurrentValue.MaxRequestBodyBytes).ConfigureAwait(false)));
+        var item = resource.Unmask(resource.Normalize(await ReadItemAsync(context, resource, options.Current.MaxRequestBodyBytes).ConfigureAwait(false)));
         var contents = await WritableStore().ApplyAsync(resource.Replace(key, item, IfMatch(context)), validator, context.RequestAborted).ConfigureAwait(false);
         var stored = Find(resource, contents, key)!;
         SetETag(context, stored.Revision);
@@ -167,7 +168,7 @@ internal sealed partial class AdminEndpoints(
     public async Task ImportAsync(HttpContext context)
     {
         var errors = new List<RouterConfigError>();
-        var root = await ReadBodyAsync(context, AdminJsonContext.Relaxed.ModelRouterConfig, wrap: false, options.CurrentValue.MaxRequestBodyBytes, errors).ConfigureAwait(false);
+        var root = await ReadBodyAsync(context, AdminJsonContext.Relaxed.ModelRouterConfig, wrap: false, options.Current.MaxRequestBodyBytes, errors).ConfigureAwait(false);
         var config = ConfigNormalizer.Normalize(ConfigurationReader.ReadConfig(root, errors));
         if (errors.Count > 0)
         {
@@ -213,7 +214,7 @@ internal sealed partial class AdminEndpoints(
 
     private bool HasAdminKey(HttpRequest request)
     {
-        var expected = options.CurrentValue.AdminApiKey;
+        var expected = options.Current.AdminApiKey;
         var header = request.Headers.Authorization.ToString();
         const string scheme = "Bearer ";
         if (string.IsNullOrEmpty(expected) || !header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))

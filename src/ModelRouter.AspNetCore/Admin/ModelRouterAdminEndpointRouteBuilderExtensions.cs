@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using ModelRouter.Routing;
 using ModelRouter;
 using ModelRouter.AspNetCore.Admin;
 using ModelRouter.Configuration;
@@ -41,8 +42,8 @@ public static class ModelRouterAdminEndpointRouteBuilderExtensions
 
         var adminOptions = new ModelRouterAdminOptions();
         configure?.Invoke(adminOptions);
-        var options = services.GetRequiredService<IOptionsMonitor<ModelRouterOptions>>();
-        if (adminOptions.RequireAdminApiKey && string.IsNullOrEmpty(options.CurrentValue.AdminApiKey))
+        var options = services.GetRequiredService<ModelRouterSettings>();
+        if (adminOptions.RequireAdminApiKey && string.IsNullOrEmpty(options.Current.AdminApiKey))
         {
             throw new InvalidOperationException(
                 "The ModelRouter admin API needs an admin key: set ModelRouter:adminApiKey (from an environment variable or a secret store), " +

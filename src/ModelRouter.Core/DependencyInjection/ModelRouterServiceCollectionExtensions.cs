@@ -57,16 +57,9 @@ public static class ModelRouterServiceCollectionExtensions
 
     private static ModelRouterBuilder AddCore(IServiceCollection services)
     {
-        services.AddOptions<ModelRouterOptions>().Validate(
-            o => o.MaxRequestBodyBytes > 0 && o.MaxResponseBodyBytes > 0 && o.MaxJsonDepth is > 0 and <= 1024,
-            "ModelRouter: maxRequestBodyBytes and maxResponseBodyBytes must be above 0, maxJsonDepth between 1 and 1024.")
-            .Validate(
-                o => o.FailureThreshold >= 2 && o.CooldownSeconds > 0 && o.BreakerSamplingSeconds >= 0.5 && o.MaxRetryAfterSeconds > 0 && o.CredentialCooldownSeconds > 0,
-                "ModelRouter: failureThreshold must be at least 2; cooldownSeconds, maxRetryAfterSeconds and credentialCooldownSeconds above 0; breakerSamplingSeconds at least 0.5.")
-            .Validate(
-                o => o.StoreRetryDelaySeconds > 0 && o.StoreRetryMaxDelaySeconds >= o.StoreRetryDelaySeconds && o.StoreRetryMaxDelaySeconds <= 86_400,
-                "ModelRouter: storeRetryDelaySeconds must be above 0, and storeRetryMaxDelaySeconds at least storeRetryDelaySeconds and at most 86400.")
-            .ValidateOnStart();
+        services.AddOptions<ModelRouterOptions>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ModelRouterOptions>, ModelRouterOptionsValidator>());
+        services.TryAddSingleton<ModelRouterSettings>();
         services.AddLogging();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IPoolMatcher, GlobPoolMatcher>();
@@ -76,7 +69,7 @@ public static class ModelRouterServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, AzureOpenAIProviderAdapter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, AnthropicProviderAdapter>());
         services.TryAddSingleton<IRouterConfigValidator, RouterConfigValidator>();
-        services.TryAddSingleton<VendorHealthRegistry>();
+        services.TryAddSingleton(sp => new VendorHealthRegistry(() => sp.GetRequiredService<ModelRouterSettings>().Current, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new RoutingSnapshotCompiler(sp.GetServices<IVendorSelector>(), sp.GetServices<IProviderAdapter>(), sp.GetRequiredService<VendorHealthRegistry>()));
         services.TryAddSingleton(sp => new RoutingSnapshotProvider(
             sp.GetRequiredService<IRouterStore>(),

@@ -31,6 +31,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 1006, EventName = "StartupLoadFailed", Level = LogLevel.Critical,
         Message = "ModelRouter could not load its configuration once its store answered; the host is stopping.")]
     public static partial void StartupLoadFailed(ILogger logger, Exception error);
+    [LoggerMessage(EventId = 1007, EventName = "SettingsRejected", Level = LogLevel.Warning,
+        Message = "ModelRouter host settings were changed to invalid values; the last good settings stay in use. Problems: {Errors}")]
+    public static partial void SettingsRejected(ILogger logger, string errors);
 
     [LoggerMessage(EventId = 2001, EventName = "VendorSelected", Level = LogLevel.Debug,
         Message = "Router {RouterSlug} pool {Pool}: attempt {Attempt} goes to vendor {Vendor} as model {Model}.")]

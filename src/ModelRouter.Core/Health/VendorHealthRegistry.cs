@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Microsoft.Extensions.Options;
 using ModelRouter.Configuration;
 
 namespace ModelRouter.Health;
@@ -8,14 +7,14 @@ namespace ModelRouter.Health;
 /// Hands out one <see cref="VendorHealth"/> per LLM and keeps it across configuration reloads while the LLM's endpoint,
 /// provider and key stay the same; a changed LLM (for example a rotated key) starts healthy.
 /// </summary>
-internal sealed class VendorHealthRegistry(IOptionsMonitor<ModelRouterOptions> options, TimeProvider timeProvider)
+internal sealed class VendorHealthRegistry(Func<ModelRouterOptions> options, TimeProvider timeProvider)
 {
     private readonly ConcurrentDictionary<string, (string Fingerprint, VendorHealth Health)> _entries = new(StringComparer.Ordinal);
 
     public VendorHealth GetOrCreate(LlmConfig llm)
     {
         var fingerprint = Fingerprint(llm);
-        var settings = Settings(options.CurrentValue);
+        var settings = Settings(options());
         var entry = _entries.AddOrUpdate(
             llm.Id,
             static (id, s) => (s.Fingerprint, new VendorHealth(id, s.Settings, s.Time)),

@@ -17,7 +17,7 @@ internal sealed class DefaultModelRouter(
     RoutingSnapshotProvider snapshots,
     IPoolMatcher matcher,
     UpstreamInvoker upstream,
-    IOptionsMonitor<ModelRouterOptions> options,
+    ModelRouterSettings options,
     TimeProvider timeProvider,
     ILogger<DefaultModelRouter> logger) : IModelRouter
 {
@@ -38,7 +38,7 @@ internal sealed class DefaultModelRouter(
                 return RouteAfterSnapshotAsync(pending, request, cancellationToken);
             }
 
-            var settings = options.CurrentValue;
+            var settings = options.Current;
             var (pool, body) = Resolve(pending.Result, request, settings);
             return ForwardAsync(pool, body, settings, cancellationToken);
         }
@@ -57,7 +57,7 @@ internal sealed class DefaultModelRouter(
     private async ValueTask<ModelRouterResponse> RouteAfterSnapshotAsync(ValueTask<RoutingSnapshot> pending, ModelRouterRequest request, CancellationToken cancellationToken)
     {
         var snapshot = await pending.ConfigureAwait(false);
-        var settings = options.CurrentValue;
+        var settings = options.Current;
         var (pool, body) = Resolve(snapshot, request, settings);
         return await ForwardAsync(pool, body, settings, cancellationToken).ConfigureAwait(false);
     }

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using ModelRouter.Configuration;
 using ModelRouter.Diagnostics;
 using ModelRouter.Storage;
@@ -10,13 +9,13 @@ using Polly.Retry;
 namespace ModelRouter.Routing;
 
 /// <summary>
-/// Loads and validates the configuration when the host starts, so that an invalid one fails the start with every
-/// problem. A store that does not answer does not: the host starts, requests get 503 and the health check reports
+/// Loads and validates the host settings and the configuration when the host starts, so that an invalid start fails
+/// with every problem of both in one list. A store that does not answer does not: the host starts, requests get 503 and the health check reports
 /// unhealthy, and the store is tried again with exponential backoff and jitter until it answers or the host stops.
 /// </summary>
 internal sealed class ModelRouterStartup(
     RoutingSnapshotProvider provider,
-    IOptions<ModelRouterOptions> options,
+    ModelRouterSettings settings,
     TimeProvider timeProvider,
     ILogger<ModelRouterStartup> logger,
     IHostApplicationLifetime? lifetime = null) : IHostedService, IDisposable
@@ -28,9 +27,24 @@ internal sealed class ModelRouterStartup(
     /// <exception cref="ModelRouterConfigurationException">The configuration is invalid.</exception>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        var settingsValid = settings.TryInitialize(out var settingsErrors);
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _loading = LoadAsync(started, _stopping.Token);
-        await started.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        _loading = LoadAsync(started, settingsValid ? settings.Current : new ModelRouterOptions(), _stopping.Token);
+        try
+        {
+            await started.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ModelRouterConfigurationException ex) when (!settingsValid)
+        {
+            throw new ModelRouterConfigurationException([.. settingsErrors.Concat(ex.Errors).Distinct(StringComparer.Ordinal)]);
+        }
+
+        if (!settingsValid)
+        {
+            // The routers were fine (or their store is away): the settings alone stop the start.
+            await _stopping.CancelAsync().ConfigureAwait(false);
+            throw new ModelRouterConfigurationException(settingsErrors);
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -48,9 +62,8 @@ internal sealed class ModelRouterStartup(
 
     public void Dispose() => _stopping.Dispose();
 
-    private async Task LoadAsync(TaskCompletionSource started, CancellationToken stopping)
+    private async Task LoadAsync(TaskCompletionSource started, ModelRouterOptions settings, CancellationToken stopping)
     {
-        var settings = options.Value;
         var retry = new ResiliencePipelineBuilder { TimeProvider = timeProvider }
             .AddRetry(new RetryStrategyOptions
             {

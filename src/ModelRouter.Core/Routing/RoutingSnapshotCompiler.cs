@@ -12,9 +12,11 @@ internal sealed class RoutingSnapshotCompiler(IEnumerable<IVendorSelector> selec
 {
     /// <summary>Creates a compiler whose vendors share health state only within this compiler (tests, benchmarks).</summary>
     public RoutingSnapshotCompiler(IEnumerable<IVendorSelector> selectors, IEnumerable<IProviderAdapter> adapters)
-        : this(selectors, adapters, new VendorHealthRegistry(new StaticOptionsMonitor(new ModelRouterOptions()), TimeProvider.System))
+        : this(selectors, adapters, new VendorHealthRegistry(static () => DefaultOptions, TimeProvider.System))
     {
     }
+
+    private static readonly ModelRouterOptions DefaultOptions = new();
 
     private readonly FrozenDictionary<string, IVendorSelector> _selectors = selectors
         .GroupBy(s => s.Name, StringComparer.Ordinal)
@@ -62,14 +64,4 @@ internal sealed class RoutingSnapshotCompiler(IEnumerable<IVendorSelector> selec
 
         return null;
     }
-}
-
-/// <summary>An options monitor over one fixed value.</summary>
-internal sealed class StaticOptionsMonitor(ModelRouterOptions value) : Microsoft.Extensions.Options.IOptionsMonitor<ModelRouterOptions>
-{
-    public ModelRouterOptions CurrentValue => value;
-
-    public ModelRouterOptions Get(string? name) => value;
-
-    public IDisposable? OnChange(Action<ModelRouterOptions, string?> listener) => null;
 }

@@ -8,6 +8,14 @@ internal sealed class RouterSettings
     private readonly JsonArray _llms = [];
     private readonly JsonArray _routers = [];
     private readonly JsonArray _apps = [];
+    private readonly JsonObject _hostSettings = [];
+
+    /// <summary>Sets a host-level key of the section (for example <c>failureThreshold</c>), written as given.</summary>
+    public RouterSettings Setting(string key, JsonNode? value)
+    {
+        _hostSettings[key] = value;
+        return this;
+    }
 
     public RouterSettings Llm(string id, string baseUrl, string apiKey, double timeoutSeconds = 30, double? connectTimeoutSeconds = null, IReadOnlyDictionary<string, string>? headers = null)
     {
@@ -59,13 +67,12 @@ internal sealed class RouterSettings
         ["modelMappings"] = new JsonArray([.. mappings.Select(m => (JsonNode)new JsonObject { ["source"] = m.Source, ["target"] = m.Target })]),
     };
 
-    public string ToJson() => new JsonObject
+    public string ToJson()
     {
-        ["ModelRouter"] = new JsonObject
-        {
-            ["llms"] = _llms.DeepClone(),
-            ["routers"] = _routers.DeepClone(),
-            ["apps"] = _apps.DeepClone(),
-        },
-    }.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+        var section = (JsonObject)_hostSettings.DeepClone();
+        section["llms"] = _llms.DeepClone();
+        section["routers"] = _routers.DeepClone();
+        section["apps"] = _apps.DeepClone();
+        return new JsonObject { ["ModelRouter"] = section }.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+    }
 }

@@ -126,6 +126,40 @@ public sealed class ConfigurationReloadTests
         Assert.That(response.Headers.GetValues("x-model-router-vendor"), Is.EqualTo(new[] { "old" }), "the last good configuration stays in use");
     }
 
+    [TestCase("cooldownSeconds", "\"abc\"")]
+    [TestCase("failureThreshold", "1")]
+    [TestCase("maxJsonDepth", "0")]
+    public async Task RewriteSettings_InvalidHostSetting_KeepsServingWithTheLastGoodSettings(string key, string invalidJson)
+    {
+        // The same rewrite also lowers the body limit to 10 bytes: refused as a whole, requests keep the old limit.
+        await _router.RewriteSettingsAsync(Settings(toNew: false).Setting("maxRequestBodyBytes", 10).Setting(key, System.Text.Json.Nodes.JsonNode.Parse(invalidJson)));
+
+        var clock = Stopwatch.StartNew();
+        var answers = 0;
+        while (clock.Elapsed < TimeSpan.FromSeconds(1.5) || answers < 5)
+        {
+            using var response = await SendAsync(streaming: answers % 2 == 1, "still served?");
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
+            Assert.That(response.Headers.GetValues("x-model-router-vendor"), Is.EqualTo(new[] { "old" }));
+            answers++;
+            await Task.Delay(50);
+        }
+
+        // The control: the same lower limit alone is valid, applies, and then refuses the same request.
+        await _router.RewriteSettingsAsync(Settings(toNew: false).Setting("maxRequestBodyBytes", 10));
+        clock.Restart();
+        HttpStatusCode status;
+        do
+        {
+            using var response = await SendAsync(streaming: false, "still served?");
+            status = response.StatusCode;
+            await Task.Delay(50);
+        }
+        while (status != HttpStatusCode.RequestEntityTooLarge && clock.Elapsed < s_deadline);
+
+        Assert.That(status, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge), "a valid change of the same setting applies");
+    }
+
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private RouterSettings Settings(bool toNew) => new RouterSettings()
