@@ -149,6 +149,7 @@ public sealed class OpenAIProviderAdapter : IProviderAdapter
         }
 
         /// <summary>Reads until the first event is complete (or the stream is), growing the buffer as it needs to.</summary>
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
         private async ValueTask<ReadOnlyMemory<byte>> ReadFirstEventAsync(Stream body, CancellationToken cancellationToken)
         {
             var length = 0;
