@@ -23,6 +23,9 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, Model
     // A vendor that floods faster than it can be read is still relayed in steps of this size.
     private const int MaxUnflushedStreamBytes = 16 * 1024;
 
+    // The largest write of a non-streamed answer: Kestrel's default response buffer (MaxResponseBufferSize).
+    private const int MaxContentWriteBytes = 64 * 1024;
+
     // Attempt counts as header values, made once: nearly every answer says "1".
     private static readonly StringValues[] s_attemptCounts = [.. Enumerable.Range(0, 17).Select(n => new StringValues(n.ToString(CultureInfo.InvariantCulture)))];
 
@@ -47,8 +50,18 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, Model
                 context.Response.ContentType = response.ContentType;
                 if (!response.IsStreaming)
                 {
-                    context.Response.ContentLength = response.Content.Length;
-                    await context.Response.Body.WriteAsync(response.Content, cancellationToken).ConfigureAwait(false);
+                    var content = response.Content;
+                    context.Response.ContentLength = content.Length;
+
+                    // Kestrel copies each write whole into its own buffers before it waits for the client: a large answer
+                    // goes out in slices, so that it is not held twice while a slow client reads it.
+                    while (content.Length > MaxContentWriteBytes)
+                    {
+                        await context.Response.Body.WriteAsync(content[..MaxContentWriteBytes], cancellationToken).ConfigureAwait(false);
+                        content = content[MaxContentWriteBytes..];
+                    }
+
+                    await context.Response.Body.WriteAsync(content, cancellationToken).ConfigureAwait(false);
                     return;
                 }
 

@@ -15,7 +15,7 @@ public sealed class ModelRouterOptions
     /// <value>The default is 4 MiB.</value>
     public int MaxRequestBodyBytes { get; set; } = 4 * 1024 * 1024;
 
-    /// <summary>Gets or sets the largest non-streamed vendor response accepted, in bytes.</summary>
+    /// <summary>Gets or sets the largest non-streamed vendor response accepted, and the largest single event of a vendor's stream, in bytes.</summary>
     /// <value>The default is 16 MiB.</value>
     public int MaxResponseBodyBytes { get; set; } = 16 * 1024 * 1024;
 

@@ -7,7 +7,8 @@ namespace ModelRouter.Routing;
 /// <summary>A vendor's successful answer in OpenAI's shape: a JSON body, or a stream of server-sent events.</summary>
 /// <remarks>
 /// Not thread-safe, except that it may be disposed while a stream read is in flight: that read is cancelled and waited
-/// for. Dispose it to release the upstream connection; for a stream that also cancels the upstream call.
+/// for. Dispose it to release the upstream connection and the pooled buffer <see cref="Content"/> is in; for a stream
+/// that also cancels the upstream call.
 /// </remarks>
 public sealed class ModelRouterResponse : IAsyncDisposable
 {
@@ -56,6 +57,10 @@ public sealed class ModelRouterResponse : IAsyncDisposable
     public string ContentType => IsStreaming ? "text/event-stream" : "application/json";
 
     /// <summary>Gets the OpenAI <c>chat.completion</c> JSON body; empty for streams.</summary>
+    /// <remarks>
+    /// Valid until the answer is disposed: the body may sit in a pooled buffer that disposing returns, and reading it
+    /// afterwards throws <see cref="ObjectDisposedException"/>. Copy it (<c>ToArray()</c>) to keep it longer.
+    /// </remarks>
     public ReadOnlyMemory<byte> Content { get; }
 
     /// <summary>Reads the next chunk of server-sent event bytes; empty when the stream is complete.</summary>
@@ -111,6 +116,7 @@ public sealed class ModelRouterResponse : IAsyncDisposable
             await _stream.DisposeAsync().ConfigureAwait(false);
         }
 
+        UpstreamHttp.ReleaseBody(Content);
         _owner?.Dispose();
     }
 

@@ -61,7 +61,7 @@ public sealed class ProviderRequestContext
     /// <summary>Gets the mapped model as a quoted JSON string, or empty when the requested name is sent as is.</summary>
     public ReadOnlyMemory<byte> TargetModelJson { get; }
 
-    /// <summary>Gets the largest non-streamed response accepted, in bytes.</summary>
+    /// <summary>Gets the largest non-streamed response accepted, and the largest single event of a stream, in bytes.</summary>
     public int MaxResponseBodyBytes { get; }
 }
 

@@ -46,9 +46,11 @@ public sealed class OpenAIProviderAdapter : IProviderAdapter
         var body = await UpstreamHttp.ReadBodyAsync(response, context.MaxResponseBodyBytes, cancellationToken).ConfigureAwait(false);
         if (!UpstreamHttp.IsJsonObject(body.Span))
         {
+            UpstreamHttp.ReleaseBody(body);
             throw new InvalidUpstreamResponseException("The vendor answered with a body that is not a JSON object.");
         }
 
+        // Passed on as it is: the answer releases it when it is disposed.
         return body;
     }
 
@@ -56,7 +58,8 @@ public sealed class OpenAIProviderAdapter : IProviderAdapter
     public ChatEventReader OpenStream(HttpResponseMessage response, ProviderRequestContext context)
     {
         ArgumentNullException.ThrowIfNull(response);
-        return new PassThroughEventStream(response);
+        ArgumentNullException.ThrowIfNull(context);
+        return new PassThroughEventStream(response, context.MaxResponseBodyBytes);
     }
 
     /// <inheritdoc/>
@@ -65,39 +68,68 @@ public sealed class OpenAIProviderAdapter : IProviderAdapter
         ArgumentNullException.ThrowIfNull(response);
         ArgumentNullException.ThrowIfNull(context);
         var body = await UpstreamHttp.ReadBodyAsync(response, 64 * 1024, cancellationToken, truncate: true).ConfigureAwait(false);
-        return UpstreamHttp.ParseOpenAIError(body.Span, (int)response.StatusCode, context.Llm);
+        try
+        {
+            return UpstreamHttp.ParseOpenAIError(body.Span, (int)response.StatusCode, context.Llm);
+        }
+        finally
+        {
+            UpstreamHttp.ReleaseBody(body);
+        }
     }
 
     /// <summary>
-    /// Copies the vendor's SSE bytes as they arrive. A stream is complete only after a <c>data: [DONE]</c> line: the
-    /// text <c>[DONE]</c> inside a content delta does not count (a JSON string cannot hold a raw line break).
+    /// Copies the vendor's SSE bytes as they arrive, up to the <c>data: [DONE]</c> line that completes the stream (the text
+    /// <c>[DONE]</c> inside a content delta does not count: a JSON string cannot hold a raw line break). That line is passed
+    /// on with its blank line, and the vendor's stream is released then, whatever it still sends.
     /// </summary>
-    private sealed class PassThroughEventStream(HttpResponseMessage response) : ChatEventReader
+    /// <remarks>
+    /// No event may be larger than the response limit. The first read returns only once the first event is complete, so a
+    /// vendor whose first event breaks off or is too large is failed over before anything reaches the client; after it,
+    /// bytes pass through as they come.
+    /// </remarks>
+    private sealed class PassThroughEventStream(HttpResponseMessage response, int maxEventBytes) : ChatEventReader
     {
-        private Stream? _body;
         // 4 KiB: SocketsHttpHandler's connection buffer starts at that size, so a larger one rarely fills, while under
         // hundreds of concurrent streams the shared pool runs dry and each stream allocates its buffer anew.
-        private byte[]? _buffer = ArrayPool<byte>.Shared.Rent(4 * 1024);
-        private DoneLineDetector _done;
+        private const int ReadSize = 4 * 1024;
+
+        private Stream? _body;
+        private byte[]? _buffer = ArrayPool<byte>.Shared.Rent(ReadSize);
+        private SseEventScanner _scanner = new(maxEventBytes, findDone: true);
+
+        /// <summary>Gets the blank line that ends the <c>[DONE]</c> event; each read leaves room for it in the buffer.</summary>
+        private static ReadOnlySpan<byte> EventEnd => "\n\n"u8;
 
         [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
         public override async ValueTask<ReadOnlyMemory<byte>> ReadAsync(CancellationToken cancellationToken)
         {
             var buffer = _buffer ?? throw new ObjectDisposedException(nameof(PassThroughEventStream));
-            _body ??= await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            var read = await _body.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-            if (read == 0)
+            if (_scanner.SawDone)
             {
-                if (!_done.SawDone)
-                {
-                    throw new InvalidUpstreamResponseException("The vendor ended the stream before its final [DONE] event.");
-                }
-
                 return ReadOnlyMemory<byte>.Empty;
             }
 
-            _done.Scan(buffer.AsSpan(0, read));
-            return buffer.AsMemory(0, read);
+            if (_body is null)
+            {
+                _body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+                return await ReadFirstEventAsync(_body, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (buffer.Length > ReadSize)
+            {
+                // The first event needed a larger buffer; the rest of the stream passes through the usual one.
+                ArrayPool<byte>.Shared.Return(buffer);
+                _buffer = buffer = ArrayPool<byte>.Shared.Rent(ReadSize);
+            }
+
+            var read = await _body.ReadAsync(buffer.AsMemory(0, buffer.Length - EventEnd.Length), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                throw new InvalidUpstreamResponseException("The vendor ended the stream before its final [DONE] event.");
+            }
+
+            return Relay(buffer, 0, read);
         }
 
         public override async ValueTask DisposeAsync()
@@ -115,79 +147,54 @@ public sealed class OpenAIProviderAdapter : IProviderAdapter
 
             await base.DisposeAsync().ConfigureAwait(false);
         }
-    }
-}
 
-/// <summary>Finds a <c>data: [DONE]</c> (or <c>data:[DONE]</c>) line across chunk boundaries without allocating.</summary>
-/// <remarks>
-/// Only the first bytes of each line go through the state machine; the rest of a line is skipped with a vectorized
-/// search for the next line break, so the cost per streamed byte stays close to a memory scan.
-/// </remarks>
-internal struct DoneLineDetector
-{
-    private const int MidLine = -1;
-    private int _state;
-
-    /// <summary>Gets a value indicating whether a <c>[DONE]</c> line was seen.</summary>
-    public bool SawDone { get; private set; }
-
-    /// <summary>Feeds the next bytes of the stream.</summary>
-    public void Scan(ReadOnlySpan<byte> chunk)
-    {
-        var i = 0;
-        while (i < chunk.Length && !SawDone)
+        /// <summary>Reads until the first event is complete (or the stream is), growing the buffer as it needs to.</summary>
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+        private async ValueTask<ReadOnlyMemory<byte>> ReadFirstEventAsync(Stream body, CancellationToken cancellationToken)
         {
-            if (_state == MidLine)
+            var length = 0;
+            while (true)
             {
-                // Nothing on the rest of this line can matter: jump past its end (SSE lines end in LF, CR or CRLF).
-                var lineBreak = chunk[i..].IndexOfAny((byte)'\n', (byte)'\r');
-                if (lineBreak < 0)
+                var buffer = _buffer!;
+                if (length == buffer.Length - EventEnd.Length)
                 {
-                    return;
+                    // The limit stops the growth: the scanner fails an event larger than it.
+                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(buffer.Length * 2L, Array.MaxLength));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    _buffer = larger;
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
                 }
 
-                i += lineBreak + 1;
-                _state = 0;
-                continue;
+                var read = await body.ReadAsync(buffer.AsMemory(length, buffer.Length - EventEnd.Length - length), cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    throw new InvalidUpstreamResponseException("The vendor ended the stream before its final [DONE] event.");
+                }
+
+                var chunk = Relay(buffer, length, read);
+                if (_scanner.SawDone || _scanner.SawEventEnd)
+                {
+                    return chunk;
+                }
+
+                length += read;
+            }
+        }
+
+        /// <summary>Scans <paramref name="read"/> new bytes at <paramref name="start"/> and returns what to pass on from the buffer's start.</summary>
+        private ReadOnlyMemory<byte> Relay(byte[] buffer, int start, int read)
+        {
+            var kept = _scanner.Scan(buffer.AsSpan(start, read));
+            if (!_scanner.SawDone)
+            {
+                return buffer.AsMemory(0, start + read);
             }
 
-            Step(chunk[i++]);
-        }
-    }
-
-    /// <summary>Advances the state machine by one byte at the start of a line (never called mid-line).</summary>
-    private void Step(byte b)
-    {
-        ReadOnlySpan<byte> prefix = "data:"u8;
-        ReadOnlySpan<byte> done = "[DONE]"u8;
-        if (b is (byte)'\n' or (byte)'\r')
-        {
-            _state = 0;
-            return;
-        }
-
-        // States: 0..4 matching "data:", 5 after it (an optional space), 6..11 matching "[DONE]".
-        switch (_state)
-        {
-            case < 5:
-                _state = b == prefix[_state] ? _state + 1 : MidLine;
-                break;
-            case 5 when b == (byte)' ':
-                _state = 6;
-                break;
-            default:
-                var index = _state - (_state == 5 ? 5 : 6);
-                if (b == done[index])
-                {
-                    _state = (_state == 5 ? 6 : _state) + 1;
-                    SawDone = index == done.Length - 1;
-                }
-                else
-                {
-                    _state = MidLine;
-                }
-
-                break;
+            // The stream is complete: end the [DONE] event here and let the vendor go.
+            EventEnd.CopyTo(buffer.AsSpan(start + kept));
+            _body!.Dispose();
+            return buffer.AsMemory(0, start + kept + EventEnd.Length);
         }
     }
 }

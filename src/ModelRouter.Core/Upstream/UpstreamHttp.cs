@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using ModelRouter.Configuration;
 using ModelRouter.Routing;
@@ -33,60 +34,91 @@ public static class UpstreamHttp
         }
     }
 
-    /// <summary>Reads a response body up to <paramref name="maxBytes"/>.</summary>
+    /// <summary>Reads a response body up to <paramref name="maxBytes"/>, into a buffer rented from a shared pool.</summary>
     /// <param name="response">The response.</param>
     /// <param name="maxBytes">The most bytes read.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <param name="truncate">When <see langword="true"/>, a longer body is cut at the limit instead of failing.</param>
+    /// <returns>
+    /// The body. Pass it (or any slice of it) to <see cref="ReleaseBody"/> once done with it; the router does so for the
+    /// content an adapter's <see cref="IProviderAdapter.ReadResponseAsync"/> returns, when the answer is disposed. A body
+    /// never released is simply collected.
+    /// </returns>
     /// <exception cref="InvalidUpstreamResponseException">The body is longer than <paramref name="maxBytes"/> and <paramref name="truncate"/> is <see langword="false"/>.</exception>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public static async ValueTask<ReadOnlyMemory<byte>> ReadBodyAsync(HttpResponseMessage response, int maxBytes, CancellationToken cancellationToken, bool truncate = false)
     {
         ArgumentNullException.ThrowIfNull(response);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
         var declared = response.Content.Headers.ContentLength;
         if (declared > maxBytes && !truncate)
         {
-            throw new InvalidUpstreamResponseException($"The vendor's response is larger than the {maxBytes} byte limit.");
+            throw TooLarge(maxBytes);
         }
 
         var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
-            // One byte more than declared: the read that returns 0 then needs no larger buffer (no second array, no copy).
-            var buffer = new byte[declared is >= 0 and < int.MaxValue ? (int)Math.Min(declared.Value + 1, maxBytes) : Math.Min(8192, maxBytes)];
-            var length = 0;
-            while (true)
+            // One byte more than declared: the read that returns 0 then needs no larger buffer. Growing rents the next
+            // size and returns the last, so a body that comes without a length leaves no arrays behind for the GC.
+            var buffer = ArrayPool<byte>.Shared.Rent(declared is >= 0 and < int.MaxValue ? (int)Math.Min(declared.Value + 1, maxBytes) : Math.Min(8192, maxBytes));
+            try
             {
-                if (length == buffer.Length)
+                var length = 0;
+                while (true)
                 {
-                    if (length >= maxBytes)
+                    // The pool may hand out a larger array than asked for; the limit still holds.
+                    var capacity = Math.Min(buffer.Length, maxBytes);
+                    if (length == capacity)
                     {
-                        if (truncate)
+                        if (length >= maxBytes)
                         {
-                            return buffer;
+                            if (truncate)
+                            {
+                                return new PooledBody(buffer, length).Memory;
+                            }
+
+                            // One more byte tells a body of exactly the limit from a longer one.
+                            var probe = buffer.Length > length ? buffer.AsMemory(length, 1) : new byte[1];
+                            if (await stream.ReadAsync(probe, cancellationToken).ConfigureAwait(false) == 0)
+                            {
+                                return new PooledBody(buffer, length).Memory;
+                            }
+
+                            throw TooLarge(maxBytes);
                         }
 
-                        // One more byte tells a body of exactly the limit from a longer one.
-                        var probe = new byte[1];
-                        if (await stream.ReadAsync(probe, cancellationToken).ConfigureAwait(false) == 0)
-                        {
-                            return buffer;
-                        }
-
-                        throw new InvalidUpstreamResponseException($"The vendor's response is larger than the {maxBytes} byte limit.");
+                        var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(buffer.Length * 2L, maxBytes));
+                        buffer.AsSpan(0, length).CopyTo(larger);
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = larger;
+                        continue;
                     }
 
-                    Array.Resize(ref buffer, (int)Math.Min((long)buffer.Length * 2, maxBytes));
-                }
+                    var read = await stream.ReadAsync(buffer.AsMemory(length, capacity - length), cancellationToken).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        return new PooledBody(buffer, length).Memory;
+                    }
 
-                var read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
-                if (read == 0)
-                {
-                    return buffer.AsMemory(0, length);
+                    length += read;
                 }
-
-                length += read;
             }
+            catch
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Returns a body read by <see cref="ReadBodyAsync"/> to the pool; does nothing for any other memory, or a second time.</summary>
+    /// <remarks>The body, and every slice of it, must not be used afterwards: reading it then throws <see cref="ObjectDisposedException"/>.</remarks>
+    public static void ReleaseBody(ReadOnlyMemory<byte> body)
+    {
+        if (MemoryMarshal.TryGetMemoryManager<byte, PooledBody>(body, out var pooled))
+        {
+            ((IDisposable)pooled).Dispose();
         }
     }
 
@@ -216,6 +248,9 @@ public static class UpstreamHttp
         >= 500 => "upstream_error",
         _ => "invalid_request_error",
     };
+
+    private static InvalidUpstreamResponseException TooLarge(int maxBytes)
+        => new($"The vendor's response is larger than the {maxBytes} byte limit.");
 
     private static string GenericMessage(int statusCode) => $"The vendor rejected the request with status {statusCode}.";
 

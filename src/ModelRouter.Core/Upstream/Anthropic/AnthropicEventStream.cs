@@ -7,14 +7,17 @@ namespace ModelRouter.Upstream.Anthropic;
 /// Each event's data is translated where the parser holds it, without a copy, and the chunks are written to one pooled
 /// output buffer that every read reuses: as <see cref="ChatEventReader.ReadAsync"/> states, a chunk is valid until the next
 /// read, and the router (the first chunk held by <c>ModelRouterResponse</c>) and the endpoint write each one out before
-/// asking for the next.
+/// asking for the next. The parser reads through an <see cref="EventSizeLimitStream"/>: an event larger than
+/// <c>maxEventBytes</c> fails the stream instead of growing the parser's buffers. Once <c>message_stop</c> is translated,
+/// the vendor's stream is released, whatever it still sends.
 /// </remarks>
-internal sealed class AnthropicEventStream(HttpResponseMessage response, AnthropicStreamTranslator translator) : ChatEventReader
+internal sealed class AnthropicEventStream(HttpResponseMessage response, AnthropicStreamTranslator translator, int maxEventBytes) : ChatEventReader
 {
     private readonly PooledByteBufferWriter _output = new(4096);
     private readonly CancellationTokenSource _cancellation = new();
     private IAsyncEnumerator<SseItem<int>>? _events;
     private Stream? _body;
+    private bool _released;
     private bool _disposed;
 
     public override async ValueTask<ReadOnlyMemory<byte>> ReadAsync(CancellationToken cancellationToken)
@@ -22,9 +25,15 @@ internal sealed class AnthropicEventStream(HttpResponseMessage response, Anthrop
         ObjectDisposedException.ThrowIf(_disposed, this);
         using var registration = cancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), _cancellation);
         _output.ResetWrittenCount();
+        if (_released)
+        {
+            return ReadOnlyMemory<byte>.Empty;
+        }
+
         if (_events is null)
         {
-            _body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            _body = new EventSizeLimitStream(body, maxEventBytes);
             _events = SseParser.Create(_body, TranslateEvent).EnumerateAsync(_cancellation.Token).GetAsyncEnumerator(_cancellation.Token);
         }
 
@@ -38,6 +47,13 @@ internal sealed class AnthropicEventStream(HttpResponseMessage response, Anthrop
             }
         }
 
+        if (translator.IsComplete && !_released)
+        {
+            // The answer is whole (its [DONE] is in _output, not in the parser): nothing more is read from the vendor.
+            _released = true;
+            await ReleaseUpstreamAsync().ConfigureAwait(false);
+        }
+
         return _output.WrittenMemory;
     }
 
@@ -49,20 +65,27 @@ internal sealed class AnthropicEventStream(HttpResponseMessage response, Anthrop
         }
 
         _disposed = true;
-        if (_events is not null)
-        {
-            await _events.DisposeAsync().ConfigureAwait(false);
-        }
-
-        if (_body is not null)
-        {
-            await _body.DisposeAsync().ConfigureAwait(false);
-        }
-
+        await ReleaseUpstreamAsync().ConfigureAwait(false);
         _cancellation.Dispose();
         translator.Dispose();
         _output.Dispose();
         await base.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Ends the parser (returning its buffers) and the vendor's stream; calling it again does nothing.</summary>
+    private async ValueTask ReleaseUpstreamAsync()
+    {
+        if (_events is { } events)
+        {
+            _events = null;
+            await events.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_body is { } body)
+        {
+            _body = null;
+            await body.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     /// <summary>The parser's item callback: translates the event while its data is still in the parser's buffer.</summary>
@@ -70,7 +93,16 @@ internal sealed class AnthropicEventStream(HttpResponseMessage response, Anthrop
     private int TranslateEvent(string eventType, ReadOnlySpan<byte> data)
     {
         var before = _output.WrittenCount;
-        translator.Translate(data, _output);
+        try
+        {
+            translator.Translate(data, _output);
+        }
+        catch (ArgumentException ex)
+        {
+            // Utf8JsonWriter refuses a value too long to write (above about 166 MB, under a limit raised that far).
+            throw new InvalidUpstreamResponseException("The vendor sent a stream event the router cannot translate.", ex);
+        }
+
         return _output.WrittenCount - before;
     }
 }

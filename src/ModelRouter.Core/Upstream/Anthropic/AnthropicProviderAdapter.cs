@@ -72,7 +72,14 @@ public sealed class AnthropicProviderAdapter : IProviderAdapter
         ArgumentNullException.ThrowIfNull(response);
         ArgumentNullException.ThrowIfNull(context);
         var body = await UpstreamHttp.ReadBodyAsync(response, context.MaxResponseBodyBytes, cancellationToken).ConfigureAwait(false);
-        return AnthropicResponseTranslator.Translate(body, _timeProvider.GetUtcNow().ToUnixTimeSeconds());
+        try
+        {
+            return AnthropicResponseTranslator.Translate(body, _timeProvider.GetUtcNow().ToUnixTimeSeconds());
+        }
+        finally
+        {
+            UpstreamHttp.ReleaseBody(body);
+        }
     }
 
     /// <inheritdoc/>
@@ -80,7 +87,7 @@ public sealed class AnthropicProviderAdapter : IProviderAdapter
     {
         ArgumentNullException.ThrowIfNull(response);
         ArgumentNullException.ThrowIfNull(context);
-        return new AnthropicEventStream(response, new AnthropicStreamTranslator(_timeProvider.GetUtcNow().ToUnixTimeSeconds(), context.Request.IncludeUsage, context.Llm.Secrets));
+        return new AnthropicEventStream(response, new AnthropicStreamTranslator(_timeProvider.GetUtcNow().ToUnixTimeSeconds(), context.Request.IncludeUsage, context.Llm.Secrets), context.MaxResponseBodyBytes);
     }
 
     /// <inheritdoc/>
@@ -89,7 +96,14 @@ public sealed class AnthropicProviderAdapter : IProviderAdapter
         ArgumentNullException.ThrowIfNull(response);
         ArgumentNullException.ThrowIfNull(context);
         var body = await UpstreamHttp.ReadBodyAsync(response, 64 * 1024, cancellationToken, truncate: true).ConfigureAwait(false);
-        return AnthropicErrorMapper.Map(body.Span, (int)response.StatusCode, context.Llm);
+        try
+        {
+            return AnthropicErrorMapper.Map(body.Span, (int)response.StatusCode, context.Llm);
+        }
+        finally
+        {
+            UpstreamHttp.ReleaseBody(body);
+        }
     }
 
     private static string MessagesPath(Uri baseUri)
