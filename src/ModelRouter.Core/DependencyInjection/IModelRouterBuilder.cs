@@ -1,12 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using ModelRouter.Configuration;
-using ModelRouter.Matching;
-using ModelRouter.Routing;
-using ModelRouter.Selection;
-using ModelRouter.Storage;
-using ModelRouter.Upstream;
-
 namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Configures ModelRouter after <c>AddModelRouter</c>; features hang off it as extension methods.</summary>
@@ -14,70 +5,4 @@ public interface IModelRouterBuilder
 {
     /// <summary>Gets the service collection.</summary>
     IServiceCollection Services { get; }
-}
-
-/// <summary>Options of <see cref="IModelRouterBuilder"/>.</summary>
-public static class ModelRouterBuilderExtensions
-{
-    /// <summary>Serves LLMs, routers and apps from a store of the host's choosing, replacing the default one.</summary>
-    public static IModelRouterBuilder UseStore<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TStore>(this IModelRouterBuilder builder)
-        where TStore : class, IRouterStore
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.Replace(ServiceDescriptor.Singleton<IRouterStore, TStore>());
-        return builder;
-    }
-
-    /// <summary>Serves LLMs, routers and apps from a store instance, replacing the default one.</summary>
-    public static IModelRouterBuilder UseStore(this IModelRouterBuilder builder, IRouterStore store)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        ArgumentNullException.ThrowIfNull(store);
-        builder.Services.Replace(ServiceDescriptor.Singleton(store));
-        return builder;
-    }
-
-    /// <summary>Serves a fixed configuration from memory; returns the store so that the host can update it later.</summary>
-    public static IModelRouterBuilder LoadFromMemory(this IModelRouterBuilder builder, ModelRouterConfig config)
-        => builder.UseStore(new InMemoryRouterStore(config));
-
-    /// <summary>Registers a vendor selector; pools pick it by its <see cref="IVendorSelector.Name"/> in <c>algorithm</c>.</summary>
-    public static IModelRouterBuilder AddVendorSelector<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TSelector>(this IModelRouterBuilder builder)
-        where TSelector : class, IVendorSelector
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IVendorSelector, TSelector>());
-        return builder;
-    }
-
-    /// <summary>Registers a provider adapter; LLMs pick it by its <see cref="IProviderAdapter.ProviderKind"/> in <c>provider</c>.</summary>
-    public static IModelRouterBuilder AddProviderAdapter<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TAdapter>(this IModelRouterBuilder builder)
-        where TAdapter : class, IProviderAdapter
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, TAdapter>());
-        return builder;
-    }
-
-    /// <summary>Replaces the pool matcher.</summary>
-    public static IModelRouterBuilder UsePoolMatcher<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TMatcher>(this IModelRouterBuilder builder)
-        where TMatcher : class, IPoolMatcher
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.Replace(ServiceDescriptor.Singleton<IPoolMatcher, TMatcher>());
-        return builder;
-    }
-
-    /// <summary>Configures the handler pipeline that carries upstream requests (primary handler, delegating handlers, proxies, certificates).</summary>
-    /// <remarks>
-    /// Requests go through the handlers with an <see cref="HttpMessageInvoker"/>, not an <see cref="HttpClient"/>, so settings of
-    /// the client object itself (<c>Timeout</c>, <c>DefaultRequestHeaders</c>, <c>BaseAddress</c>) are not used.
-    /// </remarks>
-    public static IModelRouterBuilder ConfigureHttpClient(this IModelRouterBuilder builder, Action<IHttpClientBuilder> configure)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        ArgumentNullException.ThrowIfNull(configure);
-        configure(builder.Services.AddHttpClient(ModelRouterDefaults.HttpClientName));
-        return builder;
-    }
 }

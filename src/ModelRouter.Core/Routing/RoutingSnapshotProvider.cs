@@ -6,16 +6,6 @@ using ModelRouter.Storage;
 
 namespace ModelRouter.Routing;
 
-/// <summary>Hears about configuration changes: applied revisions and rejected ones.</summary>
-public interface IRouterConfigChangeListener
-{
-    /// <summary>Called after a revision was validated, compiled and swapped in.</summary>
-    void ConfigurationApplied(ModelRouterConfig config);
-
-    /// <summary>Called when a revision could not be used; the last good one stays in use.</summary>
-    void ConfigurationRejected(IReadOnlyList<string> errors);
-}
-
 /// <summary>
 /// Loads configuration from the <see cref="IRouterStore"/>, validates and compiles it, and swaps the result in
 /// atomically. A request reads <see cref="Current"/> once and keeps that snapshot to its end.

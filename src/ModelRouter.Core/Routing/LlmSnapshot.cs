@@ -1,0 +1,76 @@
+using ModelRouter.Configuration;
+using ModelRouter.Upstream;
+
+namespace ModelRouter.Routing;
+
+/// <summary>A compiled LLM: its configuration, endpoint and protocol adapter.</summary>
+public sealed class LlmSnapshot
+{
+    internal LlmSnapshot(LlmConfig config, IProviderAdapter adapter, Health.VendorHealth? health = null)
+    {
+        Config = config;
+        Adapter = adapter;
+        Health = health ?? new ModelRouter.Health.VendorHealth(config.Id, ModelRouter.Health.VendorHealthSettings.Default, TimeProvider.System);
+        BaseUri = new Uri(config.BaseUrl.EndsWith('/') ? config.BaseUrl : config.BaseUrl + "/", UriKind.Absolute);
+        HeadersTimeout = TimeSpan.FromSeconds(config.TimeoutSeconds);
+        ConnectTimeout = TimeSpan.FromSeconds(config.ConnectTimeoutSeconds);
+        StreamIdleTimeout = TimeSpan.FromSeconds(config.StreamIdleTimeoutSeconds);
+    }
+
+    /// <summary>Gets the LLM's configuration.</summary>
+    public LlmConfig Config { get; }
+
+    /// <summary>Gets the LLM's identifier.</summary>
+    public string Id => Config.Id;
+
+    /// <summary>Gets the base URL, always ending in <c>/</c>.</summary>
+    public Uri BaseUri { get; }
+
+    /// <summary>Gets the adapter that speaks this LLM's protocol.</summary>
+    public IProviderAdapter Adapter { get; }
+
+    internal Health.VendorHealth Health { get; }
+
+    /// <summary>Gets the longest wait for a new connection.</summary>
+    public TimeSpan ConnectTimeout { get; }
+
+    /// <summary>Gets the longest wait for response headers of one attempt.</summary>
+    public TimeSpan HeadersTimeout { get; }
+
+    /// <summary>Gets the longest silence allowed between two chunks of a stream.</summary>
+    public TimeSpan StreamIdleTimeout { get; }
+
+    /// <summary>Gets what masks this LLM's key and configured header values in text its vendor wrote; made on first use (error paths only).</summary>
+    internal SecretScrubber Secrets => _secrets ??= SecretScrubber.For(Config);
+
+    /// <inheritdoc/>
+    public override string ToString() => Id;
+
+    /// <summary>
+    /// Masks this LLM's key and configured header values (and any long enough start of them) in a text its vendor wrote,
+    /// such as an error message, before it goes on to a client, an exception or a log.
+    /// </summary>
+    /// <returns><paramref name="text"/> with every secret replaced by <c>********</c>; the same instance when it holds none.</returns>
+    /// <remarks>Values shorter than 8 characters are not treated as secrets. Mask before cutting a text to a length limit.</remarks>
+    public string? ScrubSecrets(string? text) => Secrets.Scrub(text);
+
+    /// <summary>Resolves <paramref name="relative"/> against <see cref="BaseUri"/>, reusing the last result for the same path.</summary>
+    /// <remarks>Adapters ask for the same endpoint on every request; a <see cref="Uri"/> is immutable, so one instance serves all of them.</remarks>
+    internal Uri Resolve(string relative)
+    {
+        var last = Volatile.Read(ref _resolved);
+        if (last is not null && string.Equals(last.Relative, relative, StringComparison.Ordinal))
+        {
+            return last.Uri;
+        }
+
+        var uri = new Uri(BaseUri, relative);
+        Volatile.Write(ref _resolved, new ResolvedUri(relative, uri));
+        return uri;
+    }
+
+    private ResolvedUri? _resolved;
+    private SecretScrubber? _secrets;
+
+    private sealed record ResolvedUri(string Relative, Uri Uri);
+}

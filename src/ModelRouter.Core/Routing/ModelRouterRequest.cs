@@ -1,0 +1,24 @@
+namespace ModelRouter.Routing;
+
+/// <summary>One chat completion request for a router.</summary>
+public sealed class ModelRouterRequest
+{
+    /// <summary>Creates a request.</summary>
+    /// <param name="routerSlug">The slug of the router.</param>
+    /// <param name="body">The OpenAI chat completion body, UTF-8 JSON. It is not copied: keep it alive until the response is disposed.</param>
+    public ModelRouterRequest(string routerSlug, ReadOnlyMemory<byte> body)
+    {
+        ArgumentNullException.ThrowIfNull(routerSlug);
+        RouterSlug = routerSlug;
+        Body = body;
+    }
+
+    /// <summary>Gets the slug of the router.</summary>
+    public string RouterSlug { get; }
+
+    /// <summary>Gets the OpenAI chat completion body.</summary>
+    public ReadOnlyMemory<byte> Body { get; }
+
+    /// <summary>Gets or sets the client app key; required unless <c>requireAppKey</c> is off.</summary>
+    public string? AppKey { get; init; }
+}

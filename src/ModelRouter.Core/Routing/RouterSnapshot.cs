@@ -1,0 +1,45 @@
+using ModelRouter.Configuration;
+
+namespace ModelRouter.Routing;
+
+/// <summary>A compiled router.</summary>
+public sealed class RouterSnapshot
+{
+    internal RouterSnapshot(RouterConfig config, PoolSnapshot[] pools)
+    {
+        Config = config;
+        PoolArray = pools;
+    }
+
+    /// <summary>Gets the router's configuration.</summary>
+    public RouterConfig Config { get; }
+
+    /// <summary>Gets the router's slug.</summary>
+    public string Slug => Config.Slug;
+
+    /// <summary>Gets the pools sorted by descending priority, equal priorities in configuration order.</summary>
+    public IReadOnlyList<PoolSnapshot> Pools => PoolArray;
+
+    /// <summary>Gets the same pools as <see cref="Pools"/> as an array: a <c>foreach</c> over it allocates no enumerator.</summary>
+    internal PoolSnapshot[] PoolArray { get; }
+
+    /// <summary>Tells whether an instance of namespace <paramref name="instanceNamespace"/> serves this router.</summary>
+    public bool IsServedIn(string instanceNamespace)
+    {
+        var namespaces = Config.Namespaces;
+        if (namespaces.Count == 0)
+        {
+            return true;
+        }
+
+        for (var i = 0; i < namespaces.Count; i++)
+        {
+            if (string.Equals(namespaces[i], instanceNamespace, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,31 @@
+using System.Collections.Frozen;
+using ModelRouter.Configuration;
+
+namespace ModelRouter.Routing;
+
+/// <summary>The compiled, immutable form of one configuration revision that requests read.</summary>
+/// <remarks>A request reads the current snapshot once at its start and keeps it to its end.</remarks>
+public sealed class RoutingSnapshot
+{
+    internal RoutingSnapshot(ModelRouterConfig config, FrozenDictionary<string, RouterSnapshot> routers, AppKeyIndex apps)
+    {
+        Config = config;
+        Routers = routers;
+        Apps = apps;
+    }
+
+    /// <summary>Gets the configuration this snapshot was compiled from.</summary>
+    public ModelRouterConfig Config { get; }
+
+    /// <summary>Gets the revision of <see cref="Config"/>.</summary>
+    public string Revision => Config.Revision;
+
+    /// <summary>Gets the compiled routers keyed by slug.</summary>
+    public FrozenDictionary<string, RouterSnapshot> Routers { get; }
+
+    internal AppKeyIndex Apps { get; }
+
+    /// <summary>Finds a router by slug.</summary>
+    public bool TryGetRouter(string slug, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out RouterSnapshot? router)
+        => Routers.TryGetValue(slug, out router);
+}

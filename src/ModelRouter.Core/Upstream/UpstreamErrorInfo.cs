@@ -1,0 +1,8 @@
+namespace ModelRouter.Upstream;
+
+/// <summary>What a client may see of a vendor's error response.</summary>
+/// <param name="Message">A safe message: the vendor's own message when it had one, never the raw body.</param>
+/// <param name="Type">The OpenAI error type.</param>
+/// <param name="Param">The request field at fault, if the vendor said.</param>
+/// <param name="Code">The error code, if the vendor gave one.</param>
+public sealed record UpstreamErrorInfo(string Message, string Type, string? Param, string? Code);
