@@ -35,6 +35,10 @@ internal static partial class Log
         Message = "ModelRouter host settings were changed to invalid values; the last good settings stay in use. Problems: {Errors}")]
     public static partial void SettingsRejected(ILogger logger, string errors);
 
+    [LoggerMessage(EventId = 1008, EventName = "ConfigurationEmpty", Level = LogLevel.Warning,
+        Message = "ModelRouter has nothing to serve: {Source}. Requests get 503 not_configured until routers and apps are configured.")]
+    public static partial void ConfigurationEmpty(ILogger logger, string source);
+
     [LoggerMessage(EventId = 2001, EventName = "VendorSelected", Level = LogLevel.Debug,
         Message = "Router {RouterSlug} pool {Pool}: attempt {Attempt} goes to vendor {Vendor} as model {Model}.")]
     public static partial void VendorSelected(ILogger logger, string routerSlug, string pool, int attempt, string vendor, string model);

@@ -65,6 +65,12 @@ internal sealed class DefaultModelRouter(
     /// <summary>Authenticates the caller, finds the router, parses the body and matches the pool; throws <see cref="ModelRouterException"/> on any refusal.</summary>
     private (PoolSnapshot Pool, ChatRequestBody Body) Resolve(RoutingSnapshot snapshot, ModelRouterRequest request, ModelRouterOptions settings)
     {
+        if (snapshot.IsEmpty)
+        {
+            // Without this, every caller would hear that its key is wrong when the router has no configuration at all.
+            throw new ModelRouterException(ModelRouterErrorKind.NotConfigured, "The router has no configuration: no routers and no apps are configured.");
+        }
+
         AppConfig? app = null;
         if (settings.RequireAppKey)
         {

@@ -44,4 +44,7 @@ public enum ModelRouterErrorKind
 
     /// <summary>The router has not loaded its configuration yet because its store does not answer (503, with <c>Retry-After</c>).</summary>
     StoreUnavailable,
+
+    /// <summary>The router has no routers and no apps: its configuration is missing or empty (503).</summary>
+    NotConfigured,
 }

@@ -72,7 +72,7 @@ public sealed class ModelRouterException : Exception
         ModelRouterErrorKind.RequestTooLarge => 413,
         ModelRouterErrorKind.UpstreamRejected => 400,
         ModelRouterErrorKind.RateLimited => 429,
-        ModelRouterErrorKind.NoAvailableVendor or ModelRouterErrorKind.StoreUnavailable => 503,
+        ModelRouterErrorKind.NoAvailableVendor or ModelRouterErrorKind.StoreUnavailable or ModelRouterErrorKind.NotConfigured => 503,
         ModelRouterErrorKind.UpstreamTimeout => 504,
         _ => 502,
     };
@@ -82,7 +82,7 @@ public sealed class ModelRouterException : Exception
         ModelRouterErrorKind.Unauthorized => "authentication_error",
         ModelRouterErrorKind.Forbidden => "permission_error",
         ModelRouterErrorKind.RateLimited => "rate_limit_error",
-        ModelRouterErrorKind.NoAvailableVendor or ModelRouterErrorKind.StoreUnavailable => "service_unavailable_error",
+        ModelRouterErrorKind.NoAvailableVendor or ModelRouterErrorKind.StoreUnavailable or ModelRouterErrorKind.NotConfigured => "service_unavailable_error",
         ModelRouterErrorKind.AllVendorsFailed or ModelRouterErrorKind.UpstreamTimeout or ModelRouterErrorKind.StreamInterrupted => "upstream_error",
         _ => "invalid_request_error",
     };
@@ -101,6 +101,7 @@ public sealed class ModelRouterException : Exception
         ModelRouterErrorKind.NoAvailableVendor => "no_available_vendor",
         ModelRouterErrorKind.StreamInterrupted => "stream_interrupted",
         ModelRouterErrorKind.StoreUnavailable => "store_unavailable",
+        ModelRouterErrorKind.NotConfigured => "not_configured",
         ModelRouterErrorKind.InvalidRequest => "invalid_request",
         _ => null,
     };

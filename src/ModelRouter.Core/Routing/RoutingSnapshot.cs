@@ -12,6 +12,7 @@ public sealed class RoutingSnapshot
         Config = config;
         Routers = routers;
         Apps = apps;
+        IsEmpty = config.Routers.Count == 0 && config.Apps.Count == 0;
     }
 
     /// <summary>Gets the configuration this snapshot was compiled from.</summary>
@@ -24,6 +25,9 @@ public sealed class RoutingSnapshot
     public FrozenDictionary<string, RouterSnapshot> Routers { get; }
 
     internal AppKeyIndex Apps { get; }
+
+    /// <summary>Gets a value indicating whether the configuration has no routers and no apps (a missing or empty section).</summary>
+    internal bool IsEmpty { get; }
 
     /// <summary>Finds a router by slug.</summary>
     public bool TryGetRouter(string slug, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out RouterSnapshot? router)

@@ -197,6 +197,10 @@ public sealed class RoutingSnapshotProvider : IDisposable
         Volatile.Write(ref _outage, null);
         var config = snapshot.Config;
         Log.ConfigurationApplied(_logger, config.Revision, config.Routers.Count, config.Llms.Count, config.Apps.Count);
+        if (snapshot.IsEmpty)
+        {
+            Log.ConfigurationEmpty(_logger, _store is ConfigurationRouterStore configuration ? configuration.EmptySource : "the store holds no routers and no apps yet");
+        }
         foreach (var listener in _listeners)
         {
             listener.ConfigurationApplied(config);

@@ -34,6 +34,9 @@ public sealed class ConfigurationRouterStore : IRouterStore
     /// otherwise such a reload is refused and the last good configuration stays in use. Read at each reload, with the content.
     /// </summary>
     internal bool AllowEmpty => bool.TryParse(_section["allowEmpty"], out var allow) && allow;
+
+    /// <summary>Gets where an empty configuration comes from, for the warning that says so.</summary>
+    internal string EmptySource => $"the configuration section '{(_section as IConfigurationSection)?.Path ?? "(root)"}' is missing or has no routers and no apps";
 }
 
 /// <summary>Maps configuration sections onto the config records by hand: trimming-safe, and every conversion problem is reported.</summary>

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Primitives;
 using ModelRouter.Routing;
 using ModelRouter.Storage;
@@ -75,6 +76,30 @@ public sealed class HostSettingsTests
 
         source.Set("ModelRouter:failureThreshold", "5");
         Assert.That(settings.Current.FailureThreshold, Is.EqualTo(5), "a valid change applies");
+    }
+
+    [TestCase("ModelRouterOld", Description = "the section renamed")]
+    [TestCase(null, Description = "no section at all")]
+    public async Task Start_SectionMissing_WarnsNamingItAndRequestsGet503NotConfigured(string? otherSection)
+    {
+        var values = otherSection is null ? [] : ValidSection().ToDictionary(kv => kv.Key.Replace("ModelRouter:", otherSection + ":", StringComparison.Ordinal), kv => kv.Value);
+        var services = new ServiceCollection();
+        services.AddFakeLogging();
+        services.AddModelRouter(new ConfigurationBuilder().AddInMemoryCollection(values).Build().GetSection("ModelRouter"));
+        await using var provider = services.BuildServiceProvider();
+
+        await StartAsync(provider);
+        var error = Assert.ThrowsAsync<ModelRouterException>(async () => await provider.GetRequiredService<IModelRouter>().RouteAsync(
+            new ModelRouterRequest("prod", System.Text.Encoding.UTF8.GetBytes("{\"model\":\"m\",\"messages\":[]}")) { AppKey = "app-key-0001" }));
+
+        var warnings = provider.GetFakeLogCollector().GetSnapshot().Where(r => r.Level == Microsoft.Extensions.Logging.LogLevel.Warning).Select(r => r.Message).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(error!.Kind, Is.EqualTo(ModelRouterErrorKind.NotConfigured));
+            Assert.That(error.StatusCode, Is.EqualTo(503));
+            Assert.That(error.ErrorCode, Is.EqualTo("not_configured"));
+            Assert.That(warnings, Has.One.Contains("'ModelRouter'"));
+        });
     }
 
     private static ServiceProvider Build(IConfiguration configuration)
