@@ -104,7 +104,7 @@ internal sealed partial class AdminEndpoints(
     public async Task CreateAsync<T>(HttpContext context, AdminResource<T> resource)
         where T : class
     {
-        var item = resource.Unmask(resource.Normalize(await ReadItemAsync(context, resource, options.Current.MaxRequestBodyBytes).ConfigureAwait(false)));
+        var item = resource.Unmask(await ReadItemAsync(context, resource, options.Current.MaxRequestBodyBytes).ConfigureAwait(false));
         var contents = await WritableStore().ApplyAsync(resource.Create(item), validator, context.RequestAborted).ConfigureAwait(false);
         var stored = Find(resource, contents, resource.KeyOf(item))!;
         SetETag(context, stored.Revision);
@@ -116,7 +116,7 @@ internal sealed partial class AdminEndpoints(
         where T : class
     {
         var key = RouteKey(context);
-        var item = resource.Unmask(resource.Normalize(await ReadItemAsync(context, resource, options.Current.MaxRequestBodyBytes).ConfigureAwait(false)));
+        var item = resource.Unmask(await ReadItemAsync(context, resource, options.Current.MaxRequestBodyBytes).ConfigureAwait(false));
         var contents = await WritableStore().ApplyAsync(resource.Replace(key, item, IfMatch(context)), validator, context.RequestAborted).ConfigureAwait(false);
         var stored = Find(resource, contents, key)!;
         SetETag(context, stored.Revision);
@@ -148,7 +148,7 @@ internal sealed partial class AdminEndpoints(
                     context.RequestAborted).ConfigureAwait(false);
                 var stored = contents.FindRouter(slug)!;
                 SetETag(context, stored.Revision);
-                await WriteJsonAsync(context, StatusCodes.Status200OK, stored.Item, AdminJsonContext.Relaxed.RouterConfig).ConfigureAwait(false);
+                await WriteJsonAsync(context, StatusCodes.Status200OK, stored.Item, ConfigJsonContext.Relaxed.RouterConfig).ConfigureAwait(false);
                 return;
             }
             catch (RouterStoreException ex) when (ex.Error == RouterStoreError.RevisionMismatch && ifMatch is null && attempt < ActivateAttempts)
@@ -162,19 +162,13 @@ internal sealed partial class AdminEndpoints(
     {
         var contents = await ReadContentsAsync(context.RequestAborted).ConfigureAwait(false);
         SetETag(context, contents.Revision);
-        await WriteJsonAsync(context, StatusCodes.Status200OK, MaskAll(contents.ToConfig()), AdminJsonContext.Relaxed.ModelRouterConfig).ConfigureAwait(false);
+        await WriteJsonAsync(context, StatusCodes.Status200OK, MaskAll(contents.ToConfig()), ConfigJsonContext.Relaxed.ModelRouterConfig).ConfigureAwait(false);
     }
 
     public async Task ImportAsync(HttpContext context)
     {
-        var errors = new List<RouterConfigError>();
-        var root = await ReadBodyAsync(context, AdminJsonContext.Relaxed.ModelRouterConfig, wrap: false, options.Current.MaxRequestBodyBytes, errors).ConfigureAwait(false);
-        var config = ConfigNormalizer.Normalize(ConfigurationReader.ReadConfig(root, errors));
-        if (errors.Count > 0)
-        {
-            throw new RouterStoreException(RouterStoreError.Invalid, "The body is not a valid configuration.", errors);
-        }
-
+        var body = await ReadBodyAsync(context, ConfigJsonContext.Default.ConfigDocument, "configuration", options.Current.MaxRequestBodyBytes).ConfigureAwait(false);
+        var config = Deserialize(body, b => ConfigDocuments.Read(b.Span, ConfigJsonContext.Default.ConfigDocument).ToConfig(), "configuration");
         config = config with
         {
             Llms = [.. config.Llms.Select(Llms.Unmask)],
@@ -182,7 +176,7 @@ internal sealed partial class AdminEndpoints(
         };
         var contents = await WritableStore().ApplyAsync(RouterStoreChange.Import(config), validator, context.RequestAborted).ConfigureAwait(false);
         SetETag(context, contents.Revision);
-        await WriteJsonAsync(context, StatusCodes.Status200OK, MaskAll(contents.ToConfig()), AdminJsonContext.Relaxed.ModelRouterConfig).ConfigureAwait(false);
+        await WriteJsonAsync(context, StatusCodes.Status200OK, MaskAll(contents.ToConfig()), ConfigJsonContext.Relaxed.ModelRouterConfig).ConfigureAwait(false);
     }
 
     private IWritableRouterStore WritableStore()

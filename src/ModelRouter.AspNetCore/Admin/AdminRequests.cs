@@ -2,9 +2,9 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Net.Http.Headers;
 using ModelRouter.Configuration;
+using ModelRouter.Serialization;
 using ModelRouter.Storage;
 
 namespace ModelRouter.AspNetCore.Admin;
@@ -50,34 +50,23 @@ internal static class AdminRequests
         return value;
     }
 
-    /// <summary>Reads one item in configuration shape, mapped by the same reader as configuration files so that defaults and errors agree.</summary>
+    /// <summary>Reads one item: the body is checked against the item's document, then read with the defaults of what it leaves out.</summary>
     public static async Task<T> ReadItemAsync<T>(HttpContext context, AdminResource<T> resource, long limit)
         where T : class
     {
-        var errors = new List<RouterConfigError>();
-        var root = await ReadBodyAsync(context, resource.TypeInfo, wrap: true, limit, errors).ConfigureAwait(false);
-        var item = resource.Read(root.GetSection("item"), errors);
-        if (errors.Count > 0)
-        {
-            throw new RouterStoreException(RouterStoreError.Invalid, $"The body is not a valid {resource.Noun}.", errors);
-        }
-
-        return item;
+        var body = await ReadBodyAsync(context, resource.Shape, resource.Noun, limit).ConfigureAwait(false);
+        return Deserialize(body, resource.Read, resource.Noun);
     }
 
     /// <summary>
-    /// Reads a JSON object body (bounded by maxRequestBodyBytes) as configuration, optionally under the key <c>item</c>,
-    /// adding a problem to <paramref name="errors"/> for every field that <paramref name="shape"/> does not have, and
-    /// refusing the body at once when it gives a field more than once.
+    /// Reads a JSON object body (bounded by maxRequestBodyBytes) and checks it against <paramref name="shape"/>: a body
+    /// that gives a field more than once is refused at once; otherwise every unknown field and every value of the wrong
+    /// kind is refused together, each keyed by its path.
     /// </summary>
-    public static async Task<IConfigurationRoot> ReadBodyAsync(HttpContext context, JsonTypeInfo shape, bool wrap, long limit, List<RouterConfigError> errors)
+    /// <returns>The body, which the deserializer of <paramref name="shape"/> can then read.</returns>
+    public static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpContext context, JsonTypeInfo shape, string noun, long limit)
     {
         using var buffer = new MemoryStream();
-        if (wrap)
-        {
-            buffer.Write("{\"item\":"u8);
-        }
-
         var chunk = new byte[16 * 1024];
         var total = 0;
         while (true)
@@ -97,9 +86,11 @@ internal static class AdminRequests
             buffer.Write(chunk, 0, read);
         }
 
+        var body = buffer.GetBuffer().AsMemory(0, total);
+        var errors = new List<RouterConfigError>();
         try
         {
-            using var document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(wrap ? 8 : 0, total));
+            using var document = JsonDocument.Parse(body);
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
                 throw new AdminBadRequestException("The body must be a JSON object.");
@@ -116,21 +107,26 @@ internal static class AdminRequests
             throw new AdminBadRequestException("The body is not valid JSON: " + ex.Message);
         }
 
-        if (wrap)
+        if (errors.Count > 0)
         {
-            buffer.Write("}"u8);
+            throw new RouterStoreException(RouterStoreError.Invalid, $"The body is not a valid {noun}.", errors);
         }
 
-        buffer.Position = 0;
+        return body;
+    }
+
+    /// <summary>Reads a checked body; should the deserializer still refuse a value, that is a 400 naming its field too.</summary>
+    public static T Deserialize<T>(ReadOnlyMemory<byte> body, Func<ReadOnlyMemory<byte>, T> read, string noun)
+    {
         try
         {
-            return new ConfigurationBuilder().AddJsonStream(buffer).Build();
+            return read(body);
         }
-        catch (FormatException)
+        catch (JsonException ex)
         {
-            // The check above finds every key the reader would make twice; this only keeps anything it missed a 400.
-            // The reader's message quotes configuration keys, so it is not passed on.
-            throw new AdminBadRequestException("The body cannot be read as configuration: two of its fields name the same key (names are case-insensitive, and ':' separates levels).");
+            // The deserializer's message names types and positions, never values.
+            var field = ConfigDocuments.FieldOf(ex);
+            throw new RouterStoreException(RouterStoreError.Invalid, $"The body is not a valid {noun}.", [new RouterConfigError(field, ex.Message)]);
         }
     }
 }

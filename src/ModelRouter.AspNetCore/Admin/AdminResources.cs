@@ -1,21 +1,23 @@
 using System.Text.Json.Serialization.Metadata;
-using Microsoft.Extensions.Configuration;
 using ModelRouter.Configuration;
 using ModelRouter.Serialization;
 using ModelRouter.Storage;
 
 namespace ModelRouter.AspNetCore.Admin;
 
-/// <summary>Describes one resource of the admin API: how to key, mask and change it.</summary>
+/// <summary>
+/// Describes one resource of the admin API: how to key, write, mask and change it, and how to read it: a body is checked
+/// against the document <c>Shape</c> (<see cref="AdminJsonShape"/>), then <c>Read</c> into the item with its defaults.
+/// </summary>
 internal sealed record AdminResource<T>(
     string Segment,
     string Noun,
     Func<T, string> KeyOf,
     JsonTypeInfo<T> TypeInfo,
     JsonTypeInfo<AdminPage<T>> PageInfo,
-    Func<IConfigurationSection, List<RouterConfigError>, T> Read,
+    JsonTypeInfo Shape,
+    Func<ReadOnlyMemory<byte>, T> Read,
     Func<RouterStoreContents, IReadOnlyList<StoredItem<T>>> ItemsOf,
-    Func<T, T> Normalize,
     Func<T, T> Mask,
     Func<T, T> Unmask,
     Func<T, RouterStoreChange> Create,
@@ -30,21 +32,20 @@ internal static class AdminResources
     public const string MaskedKey = "********";
 
     public static readonly AdminResource<LlmConfig> Llms = new(
-        "llms", "LLM", l => l.Id, AdminJsonContext.Relaxed.LlmConfig, AdminJsonContext.Relaxed.AdminPageLlmConfig,
-        (s, e) => ConfigurationReader.ReadLlm(s, "", e), c => c.Llms,
-        ConfigNormalizer.Normalize, MaskLlm, UnmaskLlm,
+        "llms", "LLM", l => l.Id, ConfigJsonContext.Relaxed.LlmConfig, ConfigJsonContext.Relaxed.AdminPageLlmConfig,
+        ConfigJsonContext.Default.LlmDocument, b => ConfigDocuments.Read(b.Span, ConfigJsonContext.Default.LlmDocument).ToConfig(), c => c.Llms,
+        MaskLlm, UnmaskLlm,
         RouterStoreChange.CreateLlm, (k, l, r) => RouterStoreChange.ReplaceLlm(k, l, r), (k, r) => RouterStoreChange.DeleteLlm(k, r));
 
     public static readonly AdminResource<RouterConfig> Routers = new(
-        "routers", "router", r => r.Slug, AdminJsonContext.Relaxed.RouterConfig, AdminJsonContext.Relaxed.AdminPageRouterConfig,
-        (s, e) => ConfigurationReader.ReadRouter(s, "", e), c => c.Routers,
-        ConfigNormalizer.Normalize, r => r, r => r,
+        "routers", "router", r => r.Slug, ConfigJsonContext.Relaxed.RouterConfig, ConfigJsonContext.Relaxed.AdminPageRouterConfig,
+        ConfigJsonContext.Default.RouterDocument, b => ConfigDocuments.Read(b.Span, ConfigJsonContext.Default.RouterDocument).ToConfig(), c => c.Routers,
+        r => r, r => r,
         RouterStoreChange.CreateRouter, (k, x, r) => RouterStoreChange.ReplaceRouter(k, x, r), (k, r) => RouterStoreChange.DeleteRouter(k, r));
 
     public static readonly AdminResource<AppConfig> Apps = new(
-        "apps", "app", a => a.Name, AdminJsonContext.Relaxed.AppConfig, AdminJsonContext.Relaxed.AdminPageAppConfig,
-        (s, _) => ConfigurationReader.ReadApp(s), c => c.Apps,
-        ConfigNormalizer.Normalize,
+        "apps", "app", a => a.Name, ConfigJsonContext.Relaxed.AppConfig, ConfigJsonContext.Relaxed.AdminPageAppConfig,
+        ConfigJsonContext.Default.AppDocument, b => ConfigDocuments.Read(b.Span, ConfigJsonContext.Default.AppDocument).ToConfig(), c => c.Apps,
         a => a with { ApiKey = string.IsNullOrEmpty(a.ApiKey) ? "" : MaskedKey },
         a => a.ApiKey == MaskedKey ? a with { ApiKey = "" } : a,
         RouterStoreChange.CreateApp, (k, a, r) => RouterStoreChange.ReplaceApp(k, a, r), (k, r) => RouterStoreChange.DeleteApp(k, r));

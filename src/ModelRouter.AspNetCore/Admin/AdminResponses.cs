@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
 using ModelRouter.Configuration;
+using ModelRouter.Serialization;
 using ModelRouter.Storage;
 
 namespace ModelRouter.AspNetCore.Admin;
@@ -114,6 +115,6 @@ internal static class AdminResponses
             Errors = errors,
             ReferencedBy = referencedBy,
         };
-        return JsonSerializer.SerializeAsync(context.Response.Body, problem, AdminJsonContext.Relaxed.AdminProblem, context.RequestAborted);
+        return JsonSerializer.SerializeAsync(context.Response.Body, problem, ConfigJsonContext.Relaxed.AdminProblem, context.RequestAborted);
     }
 }

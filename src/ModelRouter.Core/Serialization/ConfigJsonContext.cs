@@ -1,74 +1,75 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using ModelRouter.Configuration;
 
 namespace ModelRouter.Serialization;
 
-/// <summary>The configuration records in their file shape (camelCase), for stores and the admin API.</summary>
+/// <summary>
+/// The one JSON context of the configuration: the records in their file shape (camelCase, names case-insensitive) as
+/// stores write them and the admin API answers, the documents that admin bodies and stored rows are read into
+/// (<see cref="ConfigDocuments"/>), and the admin API's page and problem bodies.
+/// </summary>
+/// <remarks>
+/// Unknown fields are skipped here: a stored row written by a later version still reads. Admin bodies are strict
+/// before they get here: the admin API checks every field of a body against these shapes first and lists every unknown one.
+/// </remarks>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     PropertyNameCaseInsensitive = true,
-    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
 [JsonSerializable(typeof(LlmConfig))]
 [JsonSerializable(typeof(RouterConfig))]
 [JsonSerializable(typeof(AppConfig))]
 [JsonSerializable(typeof(ModelRouterConfig))]
+[JsonSerializable(typeof(LlmDocument))]
+[JsonSerializable(typeof(RouterDocument))]
+[JsonSerializable(typeof(AppDocument))]
+[JsonSerializable(typeof(ConfigDocument))]
+[JsonSerializable(typeof(List<HeaderDocument?>))]
+[JsonSerializable(typeof(AdminPage<LlmConfig>))]
+[JsonSerializable(typeof(AdminPage<RouterConfig>))]
+[JsonSerializable(typeof(AdminPage<AppConfig>))]
+[JsonSerializable(typeof(AdminProblem))]
 internal sealed partial class ConfigJsonContext : JsonSerializerContext
 {
-    /// <summary>Gets a context that writes apostrophes and angle brackets as they are: these bodies are API JSON, never HTML.</summary>
+    /// <summary>Gets the context the admin API writes with: apostrophes and angle brackets as they are, since these bodies are API JSON, never HTML.</summary>
     public static ConfigJsonContext Relaxed { get; } = new(new JsonSerializerOptions
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         PropertyNameCaseInsensitive = true,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     });
 }
 
-/// <summary>Replaces the <see langword="null"/> lists and strings that JSON can carry with the records' defaults.</summary>
-internal static class ConfigNormalizer
+/// <summary>One page of an admin API list: the items in configuration shape, where the page starts and how many there are in all.</summary>
+internal sealed record AdminPage<T>
 {
-    public static ModelRouterConfig Normalize(ModelRouterConfig config) => config with
-    {
-        Revision = config.Revision ?? "",
-        Llms = [.. (config.Llms ?? []).Where(l => l is not null).Select(Normalize)],
-        Routers = [.. (config.Routers ?? []).Where(r => r is not null).Select(Normalize)],
-        Apps = [.. (config.Apps ?? []).Where(a => a is not null).Select(Normalize)],
-    };
+    public IReadOnlyList<T> Items { get; init; } = [];
 
-    public static LlmConfig Normalize(LlmConfig llm) => llm with
-    {
-        Id = llm.Id ?? "",
-        Provider = llm.Provider ?? ProviderKinds.OpenAI,
-        BaseUrl = llm.BaseUrl ?? "",
-        Headers = [.. (llm.Headers ?? []).Where(h => h is not null).Select(h => h with { Name = h.Name ?? "", Value = h.Value ?? "" })],
-    };
+    public int Offset { get; init; }
 
-    public static RouterConfig Normalize(RouterConfig router) => router with
-    {
-        Slug = router.Slug ?? "",
-        Name = router.Name ?? "",
-        Description = router.Description ?? "",
-        Namespaces = [.. (router.Namespaces ?? []).OfType<string>()],
-        Pools = [.. (router.Pools ?? []).Where(p => p is not null).Select(p => p with
-        {
-            Name = p.Name ?? "",
-            ModelPattern = p.ModelPattern ?? "*",
-            Algorithm = p.Algorithm ?? Selection.VendorSelectors.RoundRobin,
-            Vendors = [.. (p.Vendors ?? []).Where(v => v is not null).Select(v => v with
-            {
-                Llm = v.Llm ?? "",
-                ModelMappings = [.. (v.ModelMappings ?? []).Where(m => m is not null).Select(m => m with { Source = m.Source ?? "", Target = m.Target ?? "" })],
-            })],
-        })],
-    };
+    public int Limit { get; init; }
 
-    public static AppConfig Normalize(AppConfig app) => app with
-    {
-        Name = app.Name ?? "",
-        ApiKey = app.ApiKey ?? "",
-        Routers = [.. (app.Routers ?? []).OfType<string>()],
-    };
+    public int Total { get; init; }
+}
+
+/// <summary>An RFC 9457 problem document; for 400, <see cref="Errors"/> holds every error keyed by field path, as ASP.NET's ValidationProblemDetails does.</summary>
+internal sealed record AdminProblem
+{
+    public string Type { get; init; } = "about:blank";
+
+    public string Title { get; init; } = "";
+
+    public int Status { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Detail { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, string[]>? Errors { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? ReferencedBy { get; init; }
 }

@@ -39,7 +39,12 @@ public sealed class ConfigurationRouterStore : IRouterStore
     internal string EmptySource => $"the configuration section '{(_section as IConfigurationSection)?.Path ?? "(root)"}' is missing or has no routers and no apps";
 }
 
-/// <summary>Maps configuration sections onto the config records by hand: trimming-safe, and every conversion problem is reported.</summary>
+/// <summary>
+/// Maps configuration sections onto the config records by hand: trimming-safe, lenient as configuration files are (a
+/// single value where a list is expected, headers as an object of names to values), and every conversion problem is
+/// reported with its path, where the configuration binder stops at the first. JSON (admin bodies, stored rows) does not
+/// come through here: <see cref="Serialization.ConfigDocuments"/> reads it.
+/// </summary>
 internal static class ConfigurationReader
 {
     public static void BindOptions(IConfiguration section, ModelRouterOptions options)
@@ -86,14 +91,14 @@ internal static class ConfigurationReader
         return config with { Revision = ComputeRevision(section) };
     }
 
-    internal static AppConfig ReadApp(IConfigurationSection s) => new()
+    private static AppConfig ReadApp(IConfigurationSection s) => new()
     {
         Name = s["name"] ?? "",
         ApiKey = s["apiKey"] ?? "",
         Routers = ReadStrings(s.GetSection("routers")),
     };
 
-    internal static LlmConfig ReadLlm(IConfigurationSection s, string path, List<RouterConfigError> errors)
+    private static LlmConfig ReadLlm(IConfigurationSection s, string path, List<RouterConfigError> errors)
     {
         var defaults = new LlmConfig();
         return new LlmConfig
@@ -115,7 +120,7 @@ internal static class ConfigurationReader
         };
     }
 
-    internal static RouterConfig ReadRouter(IConfigurationSection s, string path, List<RouterConfigError> errors) => new()
+    private static RouterConfig ReadRouter(IConfigurationSection s, string path, List<RouterConfigError> errors) => new()
     {
         Slug = s["slug"] ?? "",
         Name = s["name"] ?? "",
@@ -207,7 +212,7 @@ internal static class ConfigurationReader
     }
 
     /// <summary>Joins a field path and a member: <c>routers[0]</c> and <c>pools[1]</c> give <c>routers[0].pools[1]</c>; an empty path gives the member.</summary>
-    internal static string Join(string path, string member) => path.Length == 0 ? member : $"{path}.{member}";
+    private static string Join(string path, string member) => path.Length == 0 ? member : $"{path}.{member}";
 
     private static void AddError(List<RouterConfigError> errors, string path, string key, string message)
     {

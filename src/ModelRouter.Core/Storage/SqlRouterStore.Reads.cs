@@ -32,13 +32,13 @@ public abstract partial class SqlRouterStore
                         switch (kind)
                         {
                             case "llm":
-                                llms.Add(new(StoredDocumentReader.Read(document, key, ConfigurationReader.ReadLlm), itemRevision));
+                                llms.Add(new(ConfigDocuments.Read(document, ConfigJsonContext.Default.LlmDocument).ToConfig(), itemRevision));
                                 break;
                             case "router":
-                                routers.Add(new(StoredDocumentReader.Read(document, key, ConfigurationReader.ReadRouter), itemRevision));
+                                routers.Add(new(ConfigDocuments.Read(document, ConfigJsonContext.Default.RouterDocument).ToConfig(), itemRevision));
                                 break;
                             case "app":
-                                apps.Add(new(StoredDocumentReader.Read(document, key, (section, _, _) => ConfigurationReader.ReadApp(section)), itemRevision));
+                                apps.Add(new(ConfigDocuments.Read(document, ConfigJsonContext.Default.AppDocument).ToConfig(), itemRevision));
                                 break;
                             default:
                                 throw new ModelRouterConfigurationException($"store {StoreName}: item '{key}' has the unknown kind '{kind}'");
@@ -46,7 +46,9 @@ public abstract partial class SqlRouterStore
                     }
                     catch (JsonException ex)
                     {
-                        throw new ModelRouterConfigurationException($"store {StoreName}: the stored {kind} '{key}' cannot be read: {ex.Message}", ex);
+                        var field = ConfigDocuments.FieldOf(ex);
+                        var at = field.Length == 0 ? "" : $" (field {field})";
+                        throw new ModelRouterConfigurationException($"store {StoreName}: the stored {kind} '{key}' cannot be read{at}: {ex.Message}", ex);
                     }
                 }
             }

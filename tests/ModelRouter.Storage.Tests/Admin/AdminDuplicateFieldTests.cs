@@ -33,6 +33,7 @@ public sealed class AdminDuplicateFieldTests
     [TestCase("POST", "/llms", """{"id":"b","baseUrl":"http://127.0.0.1:9/v1","apiKey":"sk-one-1","APIKEY":"sk-two-2"}""", "apiKey")]
     [TestCase("PUT", "/llms/a", """{"id":"a","baseUrl":"http://127.0.0.1:9/v1","headers":[{"name":"X-A","value":"1","Value":"2"}]}""", "headers[0].value")]
     [TestCase("PUT", "/llms/a", """{"id":"a","baseUrl":"http://127.0.0.1:9/v1","headers":{"X-A":"1","x-a":"2"}}""", "headers.x-a")]
+    [TestCase("PUT", "/llms/a", """{"id":"a","baseUrl":"http://127.0.0.1:9/v1","headers":{"X-0":"0","X-1":"1","X-2":"2","X-3":"3","X-4":"4","X-5":"5","X-6":"6","X-7":"7","X-8":"8","X-9":"9","X-10":"10","X-11":"11","X-12":"12","X-13":"13","X-14":"14","X-15":"15","X-16":"16","X-17":"17","X-18":"18","X-19":"19","x-17":"again"}}""", "headers.x-17")]
     [TestCase("POST", "/routers", """{"slug":"r2","pools":[{"name":"p","vendors":[{"llm":"a","weight":1,"Weight":2}]}]}""", "pools[0].vendors[0].weight")]
     [TestCase("PUT", "/routers/r1", """{"slug":"r1","Pools":[],"pools":[{"name":"p","vendors":[{"llm":"a"}]}]}""", "pools")]
     [TestCase("POST", "/apps", """{"name":"x1","Name":"y1","apiKey":"ops-key-4567","routers":["*"]}""", "name")]
