@@ -59,7 +59,8 @@ public class PipelineBenchmarks : RouterPipelineBenchmarkBase
         services.AddModelRouter(o =>
         {
             o.RequireAppKey = true;
-            o.Llms.Add(new LlmConfig { Id = "fake", BaseUrl = "http://127.0.0.1:18101/v1" });
+            // A key, so every answer goes through the masking of the LLM's secrets as it would in production.
+            o.Llms.Add(new LlmConfig { Id = "fake", BaseUrl = "http://127.0.0.1:18101/v1", ApiKey = "sk-bench-vendor-0123456789abcdef" });
             o.Routers.Add(new RouterConfig
             {
                 Slug = "bench",

@@ -40,7 +40,7 @@ public sealed class LlmSnapshot
     /// <summary>Gets the longest silence allowed between two chunks of a stream.</summary>
     public TimeSpan StreamIdleTimeout { get; }
 
-    /// <summary>Gets what masks this LLM's key and configured header values in text its vendor wrote; made on first use (error paths only).</summary>
+    /// <summary>Gets what masks this LLM's key and configured header values in what its vendor wrote; made on first use, then shared by every request.</summary>
     internal SecretScrubber Secrets => _secrets ??= SecretScrubber.For(Config);
 
     /// <inheritdoc/>

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using ModelRouter.Configuration;
 
@@ -8,7 +9,8 @@ namespace ModelRouter.Upstream;
 
 /// <summary>
 /// <c>openai</c>: any OpenAI-compatible API. <c>POST {baseUrl}/chat/completions</c> with <c>Authorization: Bearer</c>;
-/// the body passes through with only <c>model</c> rewritten, and the answer passes back untouched.
+/// the body passes through with only <c>model</c> rewritten, and the answer passes back as the vendor sent it, except that
+/// the LLM's own secrets in it (its key, its configured header values) are overwritten with <c>*</c>.
 /// </summary>
 public sealed class OpenAIProviderAdapter : IProviderAdapter
 {
@@ -50,7 +52,9 @@ public sealed class OpenAIProviderAdapter : IProviderAdapter
             throw new InvalidUpstreamResponseException("The vendor answered with a body that is not a JSON object.");
         }
 
-        // Passed on as it is: the answer releases it when it is disposed.
+        // Passed on as it is, but for the LLM's secrets, masked in place (the buffer is the router's own): the answer
+        // releases it when it is disposed.
+        context.Llm.Secrets.MaskUtf8(MemoryMarshal.AsMemory(body).Span);
         return body;
     }
 
@@ -59,7 +63,7 @@ public sealed class OpenAIProviderAdapter : IProviderAdapter
     {
         ArgumentNullException.ThrowIfNull(response);
         ArgumentNullException.ThrowIfNull(context);
-        return new PassThroughEventStream(response, context.MaxResponseBodyBytes);
+        return new PassThroughEventStream(response, context.MaxResponseBodyBytes, new SecretStreamMask(context.Llm.Secrets));
     }
 
     /// <inheritdoc/>
@@ -81,14 +85,15 @@ public sealed class OpenAIProviderAdapter : IProviderAdapter
     /// <summary>
     /// Copies the vendor's SSE bytes as they arrive, up to the <c>data: [DONE]</c> line that completes the stream (the text
     /// <c>[DONE]</c> inside a content delta does not count: a JSON string cannot hold a raw line break). That line is passed
-    /// on with its blank line, and the vendor's stream is released then, whatever it still sends.
+    /// on with its blank line, and the vendor's stream is released then, whatever it still sends. The LLM's secrets are masked
+    /// in the buffer before the bytes are passed on (<see cref="SecretStreamMask"/>).
     /// </summary>
     /// <remarks>
     /// No event may be larger than the response limit. The first read returns only once the first event is complete, so a
     /// vendor whose first event breaks off or is too large is failed over before anything reaches the client; after it,
     /// bytes pass through as they come.
     /// </remarks>
-    private sealed class PassThroughEventStream(HttpResponseMessage response, int maxEventBytes) : ChatEventReader
+    private sealed class PassThroughEventStream(HttpResponseMessage response, int maxEventBytes, SecretStreamMask secrets) : ChatEventReader
     {
         // 4 KiB: SocketsHttpHandler's connection buffer starts at that size, so a larger one rarely fills, while under
         // hundreds of concurrent streams the shared pool runs dry and each stream allocates its buffer anew.
@@ -186,6 +191,7 @@ public sealed class OpenAIProviderAdapter : IProviderAdapter
         private ReadOnlyMemory<byte> Relay(byte[] buffer, int start, int read)
         {
             var kept = _scanner.Scan(buffer.AsSpan(start, read));
+            secrets.Mask(buffer.AsSpan(start, kept));
             if (!_scanner.SawDone)
             {
                 return buffer.AsMemory(0, start + read);

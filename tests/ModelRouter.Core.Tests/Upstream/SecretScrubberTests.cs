@@ -98,4 +98,46 @@ public class SecretScrubberTests
 
         Assert.That(UpstreamHttp.HasContentEncoding(response), Is.EqualTo(expected));
     }
+
+    [TestCase("Incorrect API key provided: " + Key + ".", "Incorrect API key provided: **************************.")]
+    [TestCase("cut short: sk-proj-Abc123De...", "cut short: ****************...")]
+    [TestCase("too short to tell: sk-proj-Abc123D...", "too short to tell: sk-proj-Abc123D...")]
+    [TestCase("other key: sk-proj-Zzz999", "other key: sk-proj-Zzz999")]
+    public void MaskUtf8_Key_EveryByteOfItOrOfALongEnoughStartOfItIsOverwritten(string text, string expected)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+
+        For(Key).MaskUtf8(bytes);
+
+        Assert.That(System.Text.Encoding.UTF8.GetString(bytes), Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void StreamMask_KeyStartsInsideAFalseStartAtTheChunkEnd_IsStillFollowed()
+    {
+        // The first chunk ends with 12 leading bytes of the key, but the key itself begins at their last byte (its second 's').
+        const string Secret = "sk-proj-abcsdef0123";
+        var mask = new SecretStreamMask(For(Secret));
+        var first = System.Text.Encoding.UTF8.GetBytes("x sk-proj-abcs");
+        var second = System.Text.Encoding.UTF8.GetBytes("k-proj-abcsdef0123 y");
+
+        mask.Mask(first);
+        mask.Mask(second);
+
+        Assert.That(System.Text.Encoding.UTF8.GetString(first) + System.Text.Encoding.UTF8.GetString(second), Is.EqualTo("x " + new string('*', 12) + new string('*', 18) + " y"));
+    }
+
+    [TestCase("keys look like sk-proj", "ect files", "keys look like sk-project files")]
+    [TestCase("keys look like sk-proj-", "and so on", "keys look like ********and so on")]
+    public void StreamMask_ChunkEndsWithTheStartOfAKeyThatDoesNotFollow_MaskedFrom8Bytes(string first, string second, string expected)
+    {
+        var mask = new SecretStreamMask(For(Key));
+        var firstBytes = System.Text.Encoding.UTF8.GetBytes(first);
+        var secondBytes = System.Text.Encoding.UTF8.GetBytes(second);
+
+        mask.Mask(firstBytes);
+        mask.Mask(secondBytes);
+
+        Assert.That(System.Text.Encoding.UTF8.GetString(firstBytes) + System.Text.Encoding.UTF8.GetString(secondBytes), Is.EqualTo(expected));
+    }
 }

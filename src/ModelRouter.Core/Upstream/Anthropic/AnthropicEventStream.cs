@@ -1,4 +1,5 @@
 using System.Net.ServerSentEvents;
+using System.Runtime.InteropServices;
 
 namespace ModelRouter.Upstream.Anthropic;
 
@@ -9,9 +10,10 @@ namespace ModelRouter.Upstream.Anthropic;
 /// read, and the router (the first chunk held by <c>ModelRouterResponse</c>) and the endpoint write each one out before
 /// asking for the next. The parser reads through an <see cref="EventSizeLimitStream"/>: an event larger than
 /// <c>maxEventBytes</c> fails the stream instead of growing the parser's buffers. Once <c>message_stop</c> is translated,
-/// the vendor's stream is released, whatever it still sends.
+/// the vendor's stream is released, whatever it still sends. The LLM's secrets are masked in each chunk before it is handed
+/// out (<see cref="SecretStreamMask"/>).
 /// </remarks>
-internal sealed class AnthropicEventStream(HttpResponseMessage response, AnthropicStreamTranslator translator, int maxEventBytes) : ChatEventReader
+internal sealed class AnthropicEventStream(HttpResponseMessage response, AnthropicStreamTranslator translator, int maxEventBytes, SecretStreamMask secrets) : ChatEventReader
 {
     private readonly PooledByteBufferWriter _output = new(4096);
     private readonly CancellationTokenSource _cancellation = new();
@@ -54,7 +56,9 @@ internal sealed class AnthropicEventStream(HttpResponseMessage response, Anthrop
             await ReleaseUpstreamAsync().ConfigureAwait(false);
         }
 
-        return _output.WrittenMemory;
+        var chunk = _output.WrittenMemory;
+        secrets.Mask(MemoryMarshal.AsMemory(chunk).Span);
+        return chunk;
     }
 
     public override async ValueTask DisposeAsync()

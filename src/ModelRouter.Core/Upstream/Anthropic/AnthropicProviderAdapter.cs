@@ -74,7 +74,9 @@ public sealed class AnthropicProviderAdapter : IProviderAdapter
         var body = await UpstreamHttp.ReadBodyAsync(response, context.MaxResponseBodyBytes, cancellationToken).ConfigureAwait(false);
         try
         {
-            return AnthropicResponseTranslator.Translate(body, _timeProvider.GetUtcNow().ToUnixTimeSeconds());
+            var answer = AnthropicResponseTranslator.Translate(body, _timeProvider.GetUtcNow().ToUnixTimeSeconds());
+            context.Llm.Secrets.MaskUtf8(answer);
+            return answer;
         }
         finally
         {
@@ -87,7 +89,8 @@ public sealed class AnthropicProviderAdapter : IProviderAdapter
     {
         ArgumentNullException.ThrowIfNull(response);
         ArgumentNullException.ThrowIfNull(context);
-        return new AnthropicEventStream(response, new AnthropicStreamTranslator(_timeProvider.GetUtcNow().ToUnixTimeSeconds(), context.Request.IncludeUsage, context.Llm.Secrets), context.MaxResponseBodyBytes);
+        var secrets = context.Llm.Secrets;
+        return new AnthropicEventStream(response, new AnthropicStreamTranslator(_timeProvider.GetUtcNow().ToUnixTimeSeconds(), context.Request.IncludeUsage, secrets), context.MaxResponseBodyBytes, new SecretStreamMask(secrets));
     }
 
     /// <inheritdoc/>
