@@ -9,7 +9,6 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 using ModelRouter.Configuration;
 using ModelRouter.Routing;
-using ModelRouter.Serialization;
 using ModelRouter.Storage;
 
 namespace ModelRouter.AspNetCore;
@@ -70,7 +69,10 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, Model
         }
         catch (ModelRouterException ex) when (!context.Response.HasStarted)
         {
-            await WriteErrorAsync(context, ex).ConfigureAwait(false);
+            // The router speaks of an app key; over HTTP the caller needs to hear where it goes.
+            await WriteErrorAsync(context, ex.Kind == ModelRouterErrorKind.Unauthorized && ReadBearer(context.Request) is null
+                ? new ModelRouterException(ModelRouterErrorKind.Unauthorized, "No app key was sent. Send 'Authorization: Bearer <app key>'.")
+                : ex).ConfigureAwait(false);
         }
         catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
         {
@@ -86,12 +88,12 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, Model
         catch (ModelRouterConfigurationException ex) when (!context.Response.HasStarted)
         {
             LogNotConfigured(logger, ex);
-            await WriteErrorAsync(context, new ModelRouterException(ModelRouterErrorKind.NoAvailableVendor, "The router has no valid configuration yet.")).ConfigureAwait(false);
+            await WriteErrorAsync(context, new ModelRouterException(ModelRouterErrorKind.NotConfigured, "The router has no valid configuration yet.")).ConfigureAwait(false);
         }
         catch (Exception ex) when (!context.Response.HasStarted && ex is not OperationCanceledException)
         {
             LogUnexpected(logger, slug, ex);
-            await WriteErrorAsync(context, new ModelRouterException(ModelRouterErrorKind.AllVendorsFailed, "The router failed unexpectedly.") { StatusCode = 500, ErrorType = "server_error", ErrorCode = "internal_error" }).ConfigureAwait(false);
+            await WriteErrorAsync(context, new ModelRouterException(ModelRouterErrorKind.Internal, "The router failed unexpectedly.")).ConfigureAwait(false);
         }
         finally
         {
@@ -168,12 +170,7 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, Model
             // Events may already sit in the response unflushed (the status line not yet sent): answering with a JSON
             // error now would mix the two, so this too ends the stream in-band.
             LogUnexpected(logger, response.RouterSlug, ex);
-            WriteErrorEvent(output, new ModelRouterException(ModelRouterErrorKind.StreamInterrupted, "The stream failed unexpectedly; the answer is incomplete.")
-            {
-                StatusCode = 500,
-                ErrorType = "server_error",
-                ErrorCode = "internal_error",
-            });
+            WriteErrorEvent(output, new ModelRouterException(ModelRouterErrorKind.Internal, "The stream failed unexpectedly; the answer is incomplete."));
         }
 
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);

@@ -138,6 +138,7 @@ public sealed class ChatCompletionsEndpointTests
         var error = await ErrorEnvelope.AssertAsync(response, HttpStatusCode.Unauthorized);
         Assert.That(error.Type, Is.EqualTo("authentication_error"));
         Assert.That(error.Code, Is.EqualTo("invalid_api_key"));
+        Assert.That(error.Message, Does.Contain("Authorization: Bearer"), "over HTTP the caller hears where the key goes");
     }
 
     [TestCase("Bearer not-a-known-key")]

@@ -76,7 +76,7 @@ internal sealed class DefaultModelRouter(
         {
             if (string.IsNullOrEmpty(request.AppKey))
             {
-                throw new ModelRouterException(ModelRouterErrorKind.Unauthorized, "No app key was sent. Send 'Authorization: Bearer <app key>'.");
+                throw new ModelRouterException(ModelRouterErrorKind.Unauthorized, "No app key was given.");
             }
 
             app = snapshot.Apps.Find(request.AppKey)

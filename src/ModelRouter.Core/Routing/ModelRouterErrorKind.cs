@@ -47,4 +47,7 @@ public enum ModelRouterErrorKind
 
     /// <summary>The router has no routers and no apps: its configuration is missing or empty (503).</summary>
     NotConfigured,
+
+    /// <summary>The router itself failed unexpectedly (500); the cause is logged, never sent.</summary>
+    Internal,
 }

@@ -2,10 +2,10 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using ModelRouter.Routing;
 
-namespace ModelRouter.Serialization;
+namespace ModelRouter.AspNetCore;
 
-/// <summary>The OpenAI error envelope: <c>{"error":{"message","type","param","code"}}</c>.</summary>
-public sealed record OpenAIErrorEnvelope
+/// <summary>The OpenAI error envelope the endpoint writes: <c>{"error":{"message","type","param","code"}}</c>.</summary>
+internal sealed record OpenAIErrorEnvelope
 {
     /// <summary>Gets or sets the error.</summary>
     public OpenAIError Error { get; init; } = new();
@@ -21,11 +21,11 @@ public sealed record OpenAIErrorEnvelope
     public static byte[] ToUtf8Bytes(string message, string type, string? param, string? code)
         => JsonSerializer.SerializeToUtf8Bytes(
             new OpenAIErrorEnvelope { Error = new OpenAIError { Message = message, Type = type, Param = param, Code = code } },
-            ModelRouterJsonContext.Relaxed.OpenAIErrorEnvelope);
+            OpenAIErrorJsonContext.Relaxed.OpenAIErrorEnvelope);
 }
 
 /// <summary>The body of an OpenAI error.</summary>
-public sealed record OpenAIError
+internal sealed record OpenAIError
 {
     /// <summary>Gets or sets the human-readable message.</summary>
     public string Message { get; init; } = "";
@@ -44,10 +44,10 @@ public sealed record OpenAIError
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(OpenAIErrorEnvelope))]
-internal sealed partial class ModelRouterJsonContext : JsonSerializerContext
+internal sealed partial class OpenAIErrorJsonContext : JsonSerializerContext
 {
     /// <summary>Gets a context that writes apostrophes and angle brackets as they are: these bodies are API JSON, never HTML.</summary>
-    public static ModelRouterJsonContext Relaxed { get; } = new(new JsonSerializerOptions
+    public static OpenAIErrorJsonContext Relaxed { get; } = new(new JsonSerializerOptions
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
