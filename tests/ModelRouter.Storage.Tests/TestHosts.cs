@@ -11,7 +11,7 @@ using ModelRouter.AspNetCore.Admin;
 namespace ModelRouter.Storage.Tests;
 
 /// <summary>A gateway on real Kestrel at 127.0.0.1 with a free port: the chat endpoint and the admin API.</summary>
-internal sealed class GatewayHost : IAsyncDisposable
+public sealed class GatewayHost : IAsyncDisposable
 {
     public const string AdminKey = "test-admin-key-0123456789";
 

@@ -7,28 +7,8 @@ namespace ModelRouter.Storage.Tests.Admin;
 
 /// <summary>How admin bodies are read: every value of the wrong kind is a 400 keyed by its path; defaults fill what a body leaves out.</summary>
 [TestFixture]
-public sealed class AdminBodyReadingTests
+public sealed class AdminBodyReadingTests : AdminApiFixture
 {
-    private static readonly System.Text.Json.JsonSerializerOptions s_reflection = new(System.Text.Json.JsonSerializerDefaults.Web);
-
-    private InMemoryRouterStore _store = null!;
-    private GatewayHost _host = null!;
-
-    [SetUp]
-    public async Task StartHost()
-    {
-        _store = new InMemoryRouterStore(new ModelRouterConfig
-        {
-            Llms = [Llm("a", apiKey: "sk-secret-a")],
-            Routers = [Router("r1", "a")],
-            Apps = [App("team", "app-key-123", "*")],
-        });
-        _host = await GatewayHost.StartAsync(new Dictionary<string, string?>(), b => b.UseStore(_store));
-    }
-
-    [TearDown]
-    public async Task StopHost() => await _host.DisposeAsync();
-
     [TestCase("POST", "/routers", """{"slug":"r2","pools":[{"name":"p","vendors":[{"llm":"a","weight":{"x":1},"active":[true]}]}]}""",
         new[] { "pools[0].vendors[0].weight", "pools[0].vendors[0].active" })]
     [TestCase("POST", "/routers", """{"slug":"r2","name":5,"namespaces":"eu","pools":{"0":{"name":"p","vendors":[{"llm":"a"}]}}}""",
@@ -44,7 +24,7 @@ public sealed class AdminBodyReadingTests
     {
         var before = await DescribeStoreAsync();
 
-        using var response = await _host.SendAdminAsync(new HttpMethod(method), path, json);
+        using var response = await Host.SendAdminAsync(new HttpMethod(method), path, json);
 
         var text = await response.Content.ReadAsStringAsync();
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), text);
@@ -64,7 +44,7 @@ public sealed class AdminBodyReadingTests
              "routers":[{"slug":"r1","pools":[{"name":"p","vendors":[{"llm":"a"}]},{"name":"q","priority":"high","vendors":[{"llm":"a","weight":"abc"}]}]}]}
             """;
 
-        using var response = await _host.SendAdminAsync(HttpMethod.Post, "/import", json);
+        using var response = await Host.SendAdminAsync(HttpMethod.Post, "/import", json);
 
         var text = await response.Content.ReadAsStringAsync();
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), text);
@@ -81,11 +61,11 @@ public sealed class AdminBodyReadingTests
     [Test]
     public async Task CreateRouter_FieldsLeftOutOrNull_TakeTheirDefaults()
     {
-        using var response = await _host.SendAdminAsync(HttpMethod.Post, "/routers",
+        using var response = await Host.SendAdminAsync(HttpMethod.Post, "/routers",
             """{"slug":"r2","description":null,"pools":[{"name":"p","maxAttempts":null,"vendors":[{"llm":"a","weight":null},{"llm":"a","weight":0,"active":false}]}]}""");
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created), await response.Content.ReadAsStringAsync());
-        var router = (await _store.ReadAsync()).FindRouter("r2")!.Item;
+        var router = (await Store.ReadAsync()).FindRouter("r2")!.Item;
         var pool = router.Pools[0];
         Assert.Multiple(() =>
         {
@@ -99,14 +79,14 @@ public sealed class AdminBodyReadingTests
     [Test]
     public async Task CreateLlm_HeadersAsAnObjectOfNamesToValues_StoredAsAList()
     {
-        using var response = await _host.SendAdminAsync(HttpMethod.Post, "/llms",
+        using var response = await Host.SendAdminAsync(HttpMethod.Post, "/llms",
             """{"id":"b","baseUrl":"http://127.0.0.1:9/v1","headers":{"OpenAI-Organization":"org-1","X-Team":"blue"}}""");
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created), await response.Content.ReadAsStringAsync());
-        var headers = (await _store.ReadAsync()).FindLlm("b")!.Item.Headers;
+        var headers = (await Store.ReadAsync()).FindLlm("b")!.Item.Headers;
         Assert.That(headers.Select(h => (h.Name, h.Value)), Is.EqualTo(new[] { ("OpenAI-Organization", "org-1"), ("X-Team", "blue") }));
     }
 
     private async Task<string> DescribeStoreAsync()
-        => System.Text.Json.JsonSerializer.Serialize((await _store.ReadAsync()).ToConfig() with { Revision = "" }, s_reflection);
+        => System.Text.Json.JsonSerializer.Serialize((await Store.ReadAsync()).ToConfig() with { Revision = "" }, Reflection);
 }

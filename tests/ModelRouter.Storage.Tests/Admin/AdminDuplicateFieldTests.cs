@@ -7,28 +7,8 @@ namespace ModelRouter.Storage.Tests.Admin;
 
 /// <summary>A field written twice in an admin body (in any case) is ambiguous: 400 naming it, never a 500.</summary>
 [TestFixture]
-public sealed class AdminDuplicateFieldTests
+public sealed class AdminDuplicateFieldTests : AdminApiFixture
 {
-    private static readonly System.Text.Json.JsonSerializerOptions s_reflection = new(System.Text.Json.JsonSerializerDefaults.Web);
-
-    private InMemoryRouterStore _store = null!;
-    private GatewayHost _host = null!;
-
-    [SetUp]
-    public async Task StartHost()
-    {
-        _store = new InMemoryRouterStore(new ModelRouterConfig
-        {
-            Llms = [Llm("a", apiKey: "sk-secret-a")],
-            Routers = [Router("r1", "a")],
-            Apps = [App("team", "app-key-123", "*")],
-        });
-        _host = await GatewayHost.StartAsync(new Dictionary<string, string?>(), b => b.UseStore(_store));
-    }
-
-    [TearDown]
-    public async Task StopHost() => await _host.DisposeAsync();
-
     [TestCase("POST", "/llms", """{"id":"a2","id":"b","baseUrl":"http://127.0.0.1:9/v1"}""", "id")]
     [TestCase("POST", "/llms", """{"id":"b","baseUrl":"http://127.0.0.1:9/v1","apiKey":"sk-one-1","APIKEY":"sk-two-2"}""", "apiKey")]
     [TestCase("PUT", "/llms/a", """{"id":"a","baseUrl":"http://127.0.0.1:9/v1","headers":[{"name":"X-A","value":"1","Value":"2"}]}""", "headers[0].value")]
@@ -44,7 +24,7 @@ public sealed class AdminDuplicateFieldTests
     {
         var before = await DescribeStoreAsync();
 
-        using var response = await _host.SendAdminAsync(new HttpMethod(method), path, json);
+        using var response = await Host.SendAdminAsync(new HttpMethod(method), path, json);
 
         var text = await response.Content.ReadAsStringAsync();
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), text);
@@ -61,7 +41,7 @@ public sealed class AdminDuplicateFieldTests
     {
         var before = await DescribeStoreAsync();
 
-        using var response = await _host.SendAdminAsync(HttpMethod.Post, "/routers",
+        using var response = await Host.SendAdminAsync(HttpMethod.Post, "/routers",
             """{"slug":"r2","pools:0:name":"x","pools":[{"name":"p","vendors":[{"llm":"a"}]}]}""");
 
         var text = await response.Content.ReadAsStringAsync();
@@ -74,12 +54,12 @@ public sealed class AdminDuplicateFieldTests
     [Test]
     public async Task CreateRouter_SameFieldNameInSiblingObjects_Accepted()
     {
-        using var response = await _host.SendAdminAsync(HttpMethod.Post, "/routers",
+        using var response = await Host.SendAdminAsync(HttpMethod.Post, "/routers",
             """{"slug":"r2","pools":[{"name":"p","vendors":[{"llm":"a","weight":1},{"llm":"a","weight":2}]},{"name":"q","vendors":[]}]}""");
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created), await response.Content.ReadAsStringAsync());
     }
 
     private async Task<string> DescribeStoreAsync()
-        => System.Text.Json.JsonSerializer.Serialize((await _store.ReadAsync()).ToConfig() with { Revision = "" }, s_reflection);
+        => System.Text.Json.JsonSerializer.Serialize((await Store.ReadAsync()).ToConfig() with { Revision = "" }, Reflection);
 }

@@ -7,32 +7,19 @@ namespace ModelRouter.Storage.Tests.Admin;
 
 /// <summary>A stored key or header value is bound to the origin of its LLM's baseUrl: moving the LLM elsewhere needs them sent again.</summary>
 [TestFixture]
-public sealed class AdminKeyOriginTests
+public sealed class AdminKeyOriginTests : AdminApiFixture
 {
     private const string Key = "sk-PROD-secret-0001";
     private const string HeaderSecret = "Bearer hdr-secret-0002";
 
-    private static readonly System.Text.Json.JsonSerializerOptions s_reflection = new(System.Text.Json.JsonSerializerDefaults.Web);
-
-    private InMemoryRouterStore _store = null!;
-    private GatewayHost _host = null!;
-
-    [SetUp]
-    public async Task StartHost()
+    protected override ModelRouterConfig InitialConfig => new()
     {
-        _store = new InMemoryRouterStore(new ModelRouterConfig
-        {
-            Llms =
-            [
-                Llm("other", apiKey: "sk-other-0003"),
-                Llm("a", baseUrl: "http://127.0.0.1:18080/ok/v1", apiKey: Key) with { Headers = [new() { Name = "X-Upstream-Auth", Value = HeaderSecret }] },
-            ],
-        });
-        _host = await GatewayHost.StartAsync(new Dictionary<string, string?>(), b => b.UseStore(_store));
-    }
-
-    [TearDown]
-    public async Task StopHost() => await _host.DisposeAsync();
+        Llms =
+        [
+            Llm("other", apiKey: "sk-other-0003"),
+            Llm("a", baseUrl: "http://127.0.0.1:18080/ok/v1", apiKey: Key) with { Headers = [new() { Name = "X-Upstream-Auth", Value = HeaderSecret }] },
+        ],
+    };
 
     [TestCase("http://127.0.0.1:18081/ok/v1", null, Description = "another port, key left out")]
     [TestCase("http://127.0.0.1:18081/ok/v1", "\"********\"", Description = "another port, key masked")]
@@ -44,7 +31,7 @@ public sealed class AdminKeyOriginTests
         var before = await DescribeStoreAsync();
         var key = apiKey is null ? "" : $",\"apiKey\":{apiKey}";
 
-        using var response = await _host.SendAdminAsync(HttpMethod.Put, "/llms/a", $$"""{"id":"a","baseUrl":"{{baseUrl}}"{{key}}}""");
+        using var response = await Host.SendAdminAsync(HttpMethod.Put, "/llms/a", $$"""{"id":"a","baseUrl":"{{baseUrl}}"{{key}}}""");
 
         var text = await response.Content.ReadAsStringAsync();
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), text);
@@ -59,10 +46,10 @@ public sealed class AdminKeyOriginTests
     [Test]
     public async Task PutLlm_NewOriginWithANewKey_200AndTheNewKeyIsStored()
     {
-        using var response = await _host.SendAdminAsync(HttpMethod.Put, "/llms/a", """{"id":"a","baseUrl":"http://127.0.0.1:18081/ok/v1","apiKey":"sk-new-0004"}""");
+        using var response = await Host.SendAdminAsync(HttpMethod.Put, "/llms/a", """{"id":"a","baseUrl":"http://127.0.0.1:18081/ok/v1","apiKey":"sk-new-0004"}""");
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
-        var stored = (await _store.ReadAsync()).FindLlm("a")!.Item;
+        var stored = (await Store.ReadAsync()).FindLlm("a")!.Item;
         Assert.That((stored.BaseUrl, stored.ApiKey), Is.EqualTo(("http://127.0.0.1:18081/ok/v1", "sk-new-0004")));
     }
 
@@ -70,11 +57,11 @@ public sealed class AdminKeyOriginTests
     [TestCase("HTTP://127.0.0.1:18080/ok/v1/")]
     public async Task PutLlm_SameOriginOtherPath_KeepsTheStoredKeyAndHeaderValue(string baseUrl)
     {
-        using var response = await _host.SendAdminAsync(HttpMethod.Put, "/llms/a",
+        using var response = await Host.SendAdminAsync(HttpMethod.Put, "/llms/a",
             $$"""{"id":"a","baseUrl":"{{baseUrl}}","apiKey":"********","headers":[{"name":"X-Upstream-Auth","value":"********"}]}""");
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
-        var stored = (await _store.ReadAsync()).FindLlm("a")!.Item;
+        var stored = (await Store.ReadAsync()).FindLlm("a")!.Item;
         Assert.That(stored.ApiKey, Is.EqualTo(Key));
         Assert.That(stored.Headers.Single().Value, Is.EqualTo(HeaderSecret));
     }
@@ -85,7 +72,7 @@ public sealed class AdminKeyOriginTests
     {
         var before = await DescribeStoreAsync();
 
-        using var response = await _host.SendAdminAsync(HttpMethod.Put, "/llms/a",
+        using var response = await Host.SendAdminAsync(HttpMethod.Put, "/llms/a",
             $$"""{"id":"a","baseUrl":"http://127.0.0.1:18081/ok/v1","apiKey":"sk-new-0004","headers":[{"name":"X-Other","value":"v"},{{header}}]}""");
 
         var text = await response.Content.ReadAsStringAsync();
@@ -99,22 +86,22 @@ public sealed class AdminKeyOriginTests
     [Test]
     public async Task PutLlm_NewOriginWithNewHeaderValues_200()
     {
-        using var response = await _host.SendAdminAsync(HttpMethod.Put, "/llms/a",
+        using var response = await Host.SendAdminAsync(HttpMethod.Put, "/llms/a",
             """{"id":"a","baseUrl":"http://127.0.0.1:18081/ok/v1","apiKey":"sk-new-0004","headers":[{"name":"X-Upstream-Auth","value":"Bearer rotated"}]}""");
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
-        Assert.That((await _store.ReadAsync()).FindLlm("a")!.Item.Headers.Single().Value, Is.EqualTo("Bearer rotated"));
+        Assert.That((await Store.ReadAsync()).FindLlm("a")!.Item.Headers.Single().Value, Is.EqualTo("Bearer rotated"));
     }
 
     [Test]
     public async Task Import_LlmKeepingItsKeyAtANewOrigin_400NamingLlmsIndexApiKey()
     {
-        using var export = await _host.SendAdminAsync(HttpMethod.Get, "/export");
+        using var export = await Host.SendAdminAsync(HttpMethod.Get, "/export");
         var config = JsonNode.Parse(await export.Content.ReadAsStringAsync())!;
         config["llms"]![1]!["baseUrl"] = "http://127.0.0.1:18081/ok/v1";
         var before = await DescribeStoreAsync();
 
-        using var response = await _host.SendAdminAsync(HttpMethod.Post, "/import", config.ToJsonString());
+        using var response = await Host.SendAdminAsync(HttpMethod.Post, "/import", config.ToJsonString());
 
         var text = await response.Content.ReadAsStringAsync();
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), text);
@@ -127,15 +114,15 @@ public sealed class AdminKeyOriginTests
     [Test]
     public async Task Import_ExportedBackUnchanged_KeepsKeysAndHeaderValues()
     {
-        using var export = await _host.SendAdminAsync(HttpMethod.Get, "/export");
+        using var export = await Host.SendAdminAsync(HttpMethod.Get, "/export");
 
-        using var response = await _host.SendAdminAsync(HttpMethod.Post, "/import", await export.Content.ReadAsStringAsync());
+        using var response = await Host.SendAdminAsync(HttpMethod.Post, "/import", await export.Content.ReadAsStringAsync());
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
-        var stored = (await _store.ReadAsync()).FindLlm("a")!.Item;
+        var stored = (await Store.ReadAsync()).FindLlm("a")!.Item;
         Assert.That((stored.ApiKey, stored.Headers.Single().Value), Is.EqualTo((Key, HeaderSecret)));
     }
 
     private async Task<string> DescribeStoreAsync()
-        => System.Text.Json.JsonSerializer.Serialize((await _store.ReadAsync()).ToConfig() with { Revision = "" }, s_reflection);
+        => System.Text.Json.JsonSerializer.Serialize((await Store.ReadAsync()).ToConfig() with { Revision = "" }, Reflection);
 }
