@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using ModelRouter.Configuration;
 using ModelRouter.Routing;
+using ModelRouter.Tests.Support;
 
 namespace ModelRouter.Tests.Resilience;
 
@@ -115,23 +116,13 @@ internal sealed class ResilienceTestHost : IDisposable
 }
 
 /// <summary>A response body the test feeds chunk by chunk, to play slow or steady vendors.</summary>
-internal sealed class ScriptedStream : Stream
+internal sealed class ScriptedStream : ReadOnlyTestStream
 {
     private readonly Channel<byte[]?> _chunks = Channel.CreateUnbounded<byte[]?>();
     private byte[] _current = [];
     private int _offset;
 
     public TaskCompletionSource FirstRead { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public void Write(string text) => _chunks.Writer.TryWrite(Encoding.UTF8.GetBytes(text));
 
@@ -158,16 +149,6 @@ internal sealed class ScriptedStream : Stream
     }
 
     public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
 
 /// <summary>

@@ -266,7 +266,7 @@ public partial class DefaultModelRouterTests
 /// A vendor's body: a prefix, then <c>floodBytes</c> of <c>B</c>, then a suffix, then the end (or, with
 /// <c>stallAtEnd</c>, a wait until the read is cancelled). Counts the bytes it served and notes when it is disposed.
 /// </summary>
-internal sealed class FloodStream(byte[] prefix, long floodBytes, byte[] suffix, bool stallAtEnd = false) : Stream
+internal sealed class FloodStream(byte[] prefix, long floodBytes, byte[] suffix, bool stallAtEnd = false) : ReadOnlyTestStream
 {
     private readonly byte[] _prefix = prefix;
     private readonly byte[] _suffix = suffix;
@@ -280,16 +280,6 @@ internal sealed class FloodStream(byte[] prefix, long floodBytes, byte[] suffix,
     public long Served => Interlocked.Read(ref _position);
 
     public bool Disposed { get; private set; }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -326,16 +316,6 @@ internal sealed class FloodStream(byte[] prefix, long floodBytes, byte[] suffix,
         => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

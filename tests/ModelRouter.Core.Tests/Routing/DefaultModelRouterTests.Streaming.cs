@@ -257,7 +257,7 @@ public partial class DefaultModelRouterTests
     }
 
     /// <summary>Returns its prefix (if any), then waits until the read is cancelled; <see cref="Stalled"/> completes when it waits.</summary>
-    private sealed class StallingStream(byte[]? prefix) : Stream
+    private sealed class StallingStream(byte[]? prefix) : ReadOnlyTestStream
     {
         private readonly TaskCompletionSource _stalled = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private bool _prefixSent = prefix is null;
@@ -268,16 +268,6 @@ public partial class DefaultModelRouterTests
         public bool Disposed { get; private set; }
 
         public bool DisposedWhileReading { get; private set; }
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
@@ -312,32 +302,12 @@ public partial class DefaultModelRouterTests
             => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
         public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>Returns one given chunk per read, like a vendor flushing event by event.</summary>
-    private sealed class ChunkedStream(params string[] chunks) : Stream
+    private sealed class ChunkedStream(params string[] chunks) : ReadOnlyTestStream
     {
         private int _next;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
@@ -360,15 +330,5 @@ public partial class DefaultModelRouterTests
             => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
         public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

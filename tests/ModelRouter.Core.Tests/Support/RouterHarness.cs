@@ -144,19 +144,9 @@ internal static class Bodies
 }
 
 /// <summary>A response body that fails on its first read, like a connection reset before any byte.</summary>
-internal sealed class BrokenStream(byte[]? prefix = null) : Stream
+internal sealed class BrokenStream(byte[]? prefix = null) : ReadOnlyTestStream
 {
     private int _reads;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override int Read(byte[] buffer, int offset, int count)
     {
@@ -184,14 +174,4 @@ internal sealed class BrokenStream(byte[]? prefix = null) : Stream
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
         => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -128,20 +128,10 @@ public class AnswerScrubbingTests
     }
 
     /// <summary>A response body that hands out one given chunk per read, as a vendor's packets would arrive.</summary>
-    private sealed class ChunkStream(byte[][] chunks) : Stream
+    private sealed class ChunkStream(byte[][] chunks) : ReadOnlyTestStream
     {
         private int _next;
         private int _offset;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
         public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
@@ -170,15 +160,5 @@ public class AnswerScrubbingTests
 
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
             => Task.FromResult(Read(buffer.AsSpan(offset, count)));
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Time.Testing;
 using ModelRouter.Upstream;
 using ModelRouter.Upstream.Anthropic;
 using static ModelRouter.Tests.Upstream.UpstreamTestKit;
+using ModelRouter.Tests.Support;
 
 namespace ModelRouter.Tests.Upstream;
 
@@ -252,19 +253,9 @@ public class AnthropicStreamEdgeTests
     }
 
     /// <summary>Hands out at most a given number of bytes per read, cutting events, lines and UTF-8 sequences apart.</summary>
-    private sealed class TrickleStream(byte[] content, int readSize) : Stream
+    private sealed class TrickleStream(byte[] content, int readSize) : ReadOnlyTestStream
     {
         private int _offset;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
         public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
@@ -281,15 +272,5 @@ public class AnthropicStreamEdgeTests
 
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
             => Task.FromResult(Read(buffer.AsSpan(offset, count)));
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
