@@ -1,10 +1,9 @@
 using System.Net;
+using ModelRouter.Model;
 using System.Text;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using ModelRouter.Configuration;
-using ModelRouter.Forwarding;
-using ModelRouter.Routing;
 using ModelRouter.Upstream;
 using ModelRouter.Upstream.Anthropic;
 
@@ -40,8 +39,8 @@ public class AnthropicTranslationBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var openAILlm = new LlmSnapshot(new LlmConfig { Id = "openai", BaseUrl = "http://127.0.0.1:9000/v1", ApiKey = "sk-vendor" }, _openAI);
-        var anthropicLlm = new LlmSnapshot(new LlmConfig { Id = "anthropic", Provider = ProviderKinds.Anthropic, BaseUrl = "http://127.0.0.1:9001", ApiKey = "sk-ant" }, _anthropic);
+        var openAILlm = new LlmSnapshot(new LlmConfig { Id = "openai", BaseUrl = "http://127.0.0.1:9000/v1", ApiKey = "sk-vendor" });
+        var anthropicLlm = new LlmSnapshot(new LlmConfig { Id = "anthropic", Provider = ProviderKinds.Anthropic, BaseUrl = "http://127.0.0.1:9001", ApiKey = "sk-ant" });
         var request = ChatRequestBody.Parse(CreateRequest(stream: false));
         var streamRequest = ChatRequestBody.Parse(CreateRequest(stream: true));
         var modelJson = ChatRequestBody.EncodeModel("gpt-4o-2024-08-06");

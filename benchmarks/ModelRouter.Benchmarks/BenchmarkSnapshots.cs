@@ -1,4 +1,5 @@
 using ModelRouter.Configuration;
+using ModelRouter.Model;
 using ModelRouter.Routing;
 using ModelRouter.Selection;
 using ModelRouter.Upstream;
@@ -10,11 +11,14 @@ internal static class BenchmarkSnapshots
 {
     public const string RouterSlug = "bench";
 
+    /// <summary>The built-in selectors, as the router looks them up for each request.</summary>
+    public static VendorSelectorRegistry Selectors { get; } = new([new RoundRobinVendorSelector(), new WeightedVendorSelector()]);
+
     public static RoutingSnapshot Compile(ModelRouterConfig config)
     {
         IVendorSelector[] selectors = [new RoundRobinVendorSelector(), new WeightedVendorSelector()];
         IProviderAdapter[] adapters = [new OpenAIProviderAdapter()];
-        var compiler = new RoutingSnapshotCompiler(selectors, adapters);
+        var compiler = new RoutingSnapshotCompiler();
         var errors = new RouterConfigValidator(selectors, adapters).Validate(config);
         if (errors.Count > 0)
         {

@@ -1,9 +1,9 @@
 using System.Buffers;
+using ModelRouter.Model;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using BenchmarkDotNet.Attributes;
-using ModelRouter.Forwarding;
 
 namespace ModelRouter.Benchmarks;
 

@@ -1,4 +1,5 @@
 using System.Text;
+using ModelRouter.Model;
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.DependencyInjection;
 using ModelRouter.Configuration;
@@ -17,7 +18,7 @@ public class PipelinePiecesBenchmarks
 {
     private byte[] _body = null!;
     private AppKeyIndex _apps = null!;
-    private VendorHealth _health = null!;
+    private LlmHealth _health = null!;
     private ServiceProvider _services = null!;
     private IHttpClientFactory _clients = null!;
     private CancellationTokenSource _caller = null!;
@@ -29,7 +30,7 @@ public class PipelinePiecesBenchmarks
             "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"system\",\"content\":\"You are a helpful assistant.\"},"
             + "{\"role\":\"user\",\"content\":\"Say hello in five words, please, and nothing more than that.\"}],\"temperature\":0.2,\"max_tokens\":64}");
         _apps = new AppKeyIndex([new AppConfig { Name = "bench-app", ApiKey = "bench-app-key", Routers = ["bench"] }]);
-        _health = new VendorHealth("fake", VendorHealthSettings.Default, TimeProvider.System);
+        _health = new LlmHealth("fake", LlmHealthSettings.Default, TimeProvider.System);
         var services = new ServiceCollection();
         services.AddModelRouter();
         _services = services.BuildServiceProvider();
@@ -71,7 +72,7 @@ public class PipelinePiecesBenchmarks
     [Benchmark(Description = "IHttpClientFactory.CreateClient")]
     public HttpClient CreateClient() => _clients.CreateClient(ModelRouterDefaults.HttpClientName);
 
-    [Benchmark(Description = "VendorHealth IsCooling + TryEnter + CompleteAsync")]
+    [Benchmark(Description = "LlmHealth IsCooling + TryEnter + CompleteAsync")]
     public async Task<bool> Health()
     {
         var now = TimeProvider.System.GetUtcNow();

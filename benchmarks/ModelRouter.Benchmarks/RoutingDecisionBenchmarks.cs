@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
+using ModelRouter.Model;
+using ModelRouter.Selection;
 using ModelRouter.Matching;
-using ModelRouter.Routing;
 
 namespace ModelRouter.Benchmarks;
 
@@ -16,6 +17,7 @@ public class RoutingDecisionBenchmarks
     private RouterSnapshot _router = null!;
     private PoolSnapshot _pool = null!;
     private VendorSnapshot _vendor = null!;
+    private IVendorSelector _selector = null!;
     private Dictionary<string, PoolSnapshot> _poolByModel = null!;
     private string _model = null!;
 
@@ -32,6 +34,7 @@ public class RoutingDecisionBenchmarks
         _model = new string("gpt-4o".AsSpan());
         _pool = _matcher.Match(_router, _model) ?? throw new InvalidOperationException("no pool matched");
         _vendor = _pool.AvailableVendors[0];
+        _selector = BenchmarkSnapshots.Selectors.For(_pool);
         _poolByModel = new Dictionary<string, PoolSnapshot>(StringComparer.Ordinal);
         for (var i = 0; i < Pools - 1; i++)
         {
@@ -48,7 +51,7 @@ public class RoutingDecisionBenchmarks
     public PoolSnapshot? Match() => _matcher.Match(_router, _model);
 
     [Benchmark(Description = "SelectVendor (round_robin, 2)")]
-    public VendorSnapshot? Select() => _pool.Selector.SelectVendor(_pool, default);
+    public VendorSnapshot? Select() => _selector.SelectVendor(_pool, default);
 
     [Benchmark(Description = "VendorSnapshot.MapModelJson")]
     public int Map() => _vendor.MapModelJson(_model).Length;
@@ -57,7 +60,7 @@ public class RoutingDecisionBenchmarks
     public int Decision()
     {
         var pool = _matcher.Match(_router, _model)!;
-        var vendor = pool.Selector.SelectVendor(pool, default)!;
+        var vendor = BenchmarkSnapshots.Selectors.For(pool).SelectVendor(pool, default)!;
         return vendor.MapModelJson(_model).Length;
     }
 }

@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using ModelRouter.Routing;
+using ModelRouter.Model;
 using ModelRouter.Selection;
 
 namespace ModelRouter.Benchmarks;
@@ -12,6 +12,7 @@ namespace ModelRouter.Benchmarks;
 public class SelectionBenchmarks
 {
     private PoolSnapshot _pool = null!;
+    private IVendorSelector _selector = null!;
     private VendorSnapshot[] _vendors = null!;
     private VendorCandidates _oneTried;
     private int _next;
@@ -29,6 +30,7 @@ public class SelectionBenchmarks
     {
         var router = BenchmarkSnapshots.Compile(BenchmarkSnapshots.RouterWithPools(1, Vendors, Algorithm)).Routers[BenchmarkSnapshots.RouterSlug];
         _pool = router.Pools[0];
+        _selector = BenchmarkSnapshots.Selectors.For(_pool);
         _vendors = [.. _pool.AvailableVendors];
         var tried = default(VendorSet);
         tried.Add(0);
@@ -39,8 +41,8 @@ public class SelectionBenchmarks
     public VendorSnapshot ModuloPick() => _vendors[(uint)Interlocked.Increment(ref _next) % (uint)_vendors.Length];
 
     [Benchmark(Description = "SelectVendor, all eligible")]
-    public VendorSnapshot? SelectVendor() => _pool.Selector.SelectVendor(_pool, default);
+    public VendorSnapshot? SelectVendor() => _selector.SelectVendor(_pool, default);
 
     [Benchmark(Description = "SelectVendor, first one tried")]
-    public VendorSnapshot? SelectVendorAfterFailure() => _pool.Selector.SelectVendor(_pool, _oneTried);
+    public VendorSnapshot? SelectVendorAfterFailure() => _selector.SelectVendor(_pool, _oneTried);
 }

@@ -5,9 +5,7 @@ using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
-using ModelRouter.Configuration;
 using ModelRouter.Routing;
 using ModelRouter.Storage;
 
@@ -43,8 +41,8 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, Model
             await using (response.ConfigureAwait(false))
             {
                 var headers = context.Response.Headers;
-                headers[ModelRouterDefaults.VendorHeader] = response.Vendor;
-                headers[ModelRouterDefaults.AttemptsHeader] = AttemptCount(response.Attempts);
+                headers[ModelRouterHeaders.Llm] = response.Llm;
+                headers[ModelRouterHeaders.Attempts] = AttemptCount(response.Attempts);
                 context.Response.StatusCode = StatusCodes.Status200OK;
                 context.Response.ContentType = response.ContentType;
                 if (!response.IsStreaming)
@@ -162,7 +160,7 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, Model
         catch (ModelRouterException ex)
         {
             // The status line is gone: tell the client in-band that the answer is incomplete, then end the response.
-            LogStreamInterrupted(logger, response.Vendor, response.RouterSlug, ex.ErrorCode ?? ex.Kind.ToString());
+            LogStreamInterrupted(logger, response.Llm, response.RouterSlug, ex.ErrorCode ?? ex.Kind.ToString());
             WriteErrorEvent(output, ex);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -194,14 +192,14 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, Model
             response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         }
 
-        if (error.Vendor is not null)
+        if (error.Llm is not null)
         {
-            response.Headers[ModelRouterDefaults.VendorHeader] = error.Vendor;
+            response.Headers[ModelRouterHeaders.Llm] = error.Llm;
         }
 
         if (error.Attempts > 0)
         {
-            response.Headers[ModelRouterDefaults.AttemptsHeader] = AttemptCount(error.Attempts);
+            response.Headers[ModelRouterHeaders.Attempts] = AttemptCount(error.Attempts);
         }
 
         var payload = OpenAIErrorEnvelope.ToUtf8Bytes(error);
@@ -307,6 +305,6 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, Model
     private static partial void LogBodyRefused(ILogger logger, string routerSlug, int statusCode);
 
     [LoggerMessage(EventId = 4003, EventName = "StreamInterrupted", Level = LogLevel.Warning,
-        Message = "The stream from vendor {Vendor} for router {RouterSlug} broke after it started ({Reason}); the client was sent an error event.")]
-    private static partial void LogStreamInterrupted(ILogger logger, string vendor, string routerSlug, string reason);
+        Message = "The stream from LLM {Llm} for router {RouterSlug} broke after it started ({Reason}); the client was sent an error event.")]
+    private static partial void LogStreamInterrupted(ILogger logger, string llm, string routerSlug, string reason);
 }

@@ -1,9 +1,6 @@
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
-using ModelRouter;
 using ModelRouter.AspNetCore;
-using ModelRouter.Routing;
 
 namespace Microsoft.AspNetCore.Builder;
 

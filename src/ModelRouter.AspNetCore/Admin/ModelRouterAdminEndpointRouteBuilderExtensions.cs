@@ -1,10 +1,7 @@
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using ModelRouter.Routing;
-using ModelRouter;
 using ModelRouter.AspNetCore.Admin;
 using ModelRouter.Configuration;
 using ModelRouter.Storage;

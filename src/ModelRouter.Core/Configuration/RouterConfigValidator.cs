@@ -1,4 +1,4 @@
-using ModelRouter.Matching;
+using ModelRouter.Model;
 using ModelRouter.Selection;
 using ModelRouter.Upstream;
 

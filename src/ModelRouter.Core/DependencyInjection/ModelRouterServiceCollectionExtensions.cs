@@ -4,7 +4,6 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using ModelRouter;
 using ModelRouter.Configuration;
 using ModelRouter.Forwarding;
 using ModelRouter.Health;
@@ -69,8 +68,10 @@ public static class ModelRouterServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, AzureOpenAIProviderAdapter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, AnthropicProviderAdapter>());
         services.TryAddSingleton<IRouterConfigValidator, RouterConfigValidator>();
-        services.TryAddSingleton(sp => new VendorHealthRegistry(() => sp.GetRequiredService<ModelRouterSettings>().Current, sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton(sp => new RoutingSnapshotCompiler(sp.GetServices<IVendorSelector>(), sp.GetServices<IProviderAdapter>(), sp.GetRequiredService<VendorHealthRegistry>()));
+        services.TryAddSingleton(sp => new LlmHealthRegistry(() => sp.GetRequiredService<ModelRouterSettings>().Current, sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new RoutingSnapshotCompiler(sp.GetRequiredService<LlmHealthRegistry>()));
+        services.TryAddSingleton<VendorSelectorRegistry>();
+        services.TryAddSingleton<ProviderAdapters>();
         services.TryAddSingleton(sp => new RoutingSnapshotProvider(
             sp.GetRequiredService<IRouterStore>(),
             sp.GetRequiredService<IRouterConfigValidator>(),
@@ -79,6 +80,7 @@ public static class ModelRouterServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<RoutingSnapshotProvider>>()));
         services.TryAddSingleton<UpstreamInvoker>();
+        services.TryAddSingleton<VendorAttempt>();
         services.TryAddSingleton<IModelRouter, DefaultModelRouter>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ModelRouterStartup>());
 

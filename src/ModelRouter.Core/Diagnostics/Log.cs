@@ -40,19 +40,18 @@ internal static partial class Log
     public static partial void ConfigurationEmpty(ILogger logger, string source);
 
     [LoggerMessage(EventId = 2001, EventName = "VendorSelected", Level = LogLevel.Debug,
-        Message = "Router {RouterSlug} pool {Pool}: attempt {Attempt} goes to vendor {Vendor} as model {Model}.")]
-    public static partial void VendorSelected(ILogger logger, string routerSlug, string pool, int attempt, string vendor, string model);
+        Message = "Router {RouterSlug} pool {Pool}: attempt {Attempt} goes to LLM {Llm} as model {Model}.")]
+    public static partial void VendorSelected(ILogger logger, string routerSlug, string pool, int attempt, string llm, string model);
 
     [LoggerMessage(EventId = 3001, EventName = "VendorFailedOver", Level = LogLevel.Warning,
-        Message = "Vendor {Vendor} failed for router {RouterSlug} pool {Pool} ({Reason}); trying the next vendor.")]
-    public static partial void VendorFailedOver(ILogger logger, string vendor, string routerSlug, string pool, string reason);
+        Message = "LLM {Llm} failed for router {RouterSlug} pool {Pool} ({Reason}); trying the next vendor.")]
+    public static partial void VendorFailedOver(ILogger logger, string llm, string routerSlug, string pool, string reason);
 
     [LoggerMessage(EventId = 3002, EventName = "AllVendorsFailed", Level = LogLevel.Error,
-        Message = "Every vendor tried for router {RouterSlug} pool {Pool} failed ({Attempts} attempts); the last: {Vendor} ({Reason}).")]
-    public static partial void AllVendorsFailed(ILogger logger, string routerSlug, string pool, int attempts, string vendor, string reason);
+        Message = "Every vendor tried for router {RouterSlug} pool {Pool} failed ({Attempts} attempts); the last: {Llm} ({Reason}).")]
+    public static partial void AllVendorsFailed(ILogger logger, string routerSlug, string pool, int attempts, string llm, string reason);
 
-    [LoggerMessage(EventId = 3003, EventName = "VendorCredentialsRejected", Level = LogLevel.Warning,
-        Message = "LLM {Vendor} rejected the router's credentials with status {StatusCode}; check its apiKey.")]
-    public static partial void VendorCredentialsRejected(ILogger logger, string vendor, int statusCode);
-
+    [LoggerMessage(EventId = 3003, EventName = "LlmCredentialsRejected", Level = LogLevel.Warning,
+        Message = "LLM {Llm} rejected the router's credentials with status {StatusCode}; check its apiKey.")]
+    public static partial void LlmCredentialsRejected(ILogger logger, string llm, int statusCode);
 }

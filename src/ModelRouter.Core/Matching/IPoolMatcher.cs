@@ -1,4 +1,4 @@
-using ModelRouter.Routing;
+using ModelRouter.Model;
 
 namespace ModelRouter.Matching;
 

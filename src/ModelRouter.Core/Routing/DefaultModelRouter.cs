@@ -4,16 +4,18 @@ using ModelRouter.Configuration;
 using ModelRouter.Diagnostics;
 using ModelRouter.Forwarding;
 using ModelRouter.Health;
+using ModelRouter.Model;
 using ModelRouter.Matching;
 using ModelRouter.Selection;
 
 namespace ModelRouter.Routing;
 
 /// <summary>The routing pipeline behind <see cref="IModelRouter"/>: the endpoint and in-process callers share it.</summary>
-internal sealed partial class DefaultModelRouter(
+internal sealed class DefaultModelRouter(
     RoutingSnapshotProvider snapshots,
     IPoolMatcher matcher,
-    UpstreamInvoker upstream,
+    VendorSelectorRegistry selectors,
+    VendorAttempt attempt,
     ModelRouterSettings options,
     TimeProvider timeProvider,
     ILogger<DefaultModelRouter> logger) : IModelRouter
@@ -102,6 +104,7 @@ internal sealed partial class DefaultModelRouter(
         return (pool, body);
     }
 
+    /// <summary>Select, attempt, report, until a vendor serves the request or the pool is exhausted.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<ModelRouterResponse> ForwardAsync(PoolSnapshot pool, ChatRequestBody body, ModelRouterOptions settings, CancellationToken cancellationToken)
     {
@@ -111,13 +114,13 @@ internal sealed partial class DefaultModelRouter(
             throw new ModelRouterException(ModelRouterErrorKind.NoAvailableVendor, $"Pool '{pool.Name}' of router '{pool.RouterSlug}' has no active vendor.");
         }
 
-        var client = upstream.Current;
-        var now = timeProvider.GetUtcNow();
+        var selector = selectors.For(pool);
         var tried = default(VendorSet);
         var cooling = default(VendorSet);
         FailureSummary? failures = null; // Only a request that meets trouble needs one.
 
         // Cooling vendors are left out before selection, so that selection stays fair among the rest.
+        var now = timeProvider.GetUtcNow();
         for (var i = 0; i < vendors.Count; i++)
         {
             if (vendors[i].Llm.Health.IsCooling(now, out var until, out var reason))
@@ -129,14 +132,8 @@ internal sealed partial class DefaultModelRouter(
 
         var attempts = 0;
         var lastTried = -1;
-        while (attempts < pool.MaxAttempts)
+        while (attempts < pool.MaxAttempts && selector.SelectVendor(pool, new VendorCandidates(tried, cooling, lastTried)) is { } vendor)
         {
-            var vendor = pool.Selector.SelectVendor(pool, new VendorCandidates(tried, cooling, lastTried));
-            if (vendor is null)
-            {
-                break;
-            }
-
             // Read the clock for every attempt: an earlier attempt may have waited out a long timeout.
             now = timeProvider.GetUtcNow();
             tried.Add(vendor.PoolIndex);
@@ -144,7 +141,7 @@ internal sealed partial class DefaultModelRouter(
             var health = vendor.Llm.Health;
             if (!health.TryEnter(now, out var isTrial))
             {
-                // Cooling since the request started, or another request holds this vendor's half-open trial.
+                // Cooling since the request started, or another request holds this LLM's half-open trial.
                 cooling.Add(vendor.PoolIndex);
                 health.IsCooling(now, out var until, out var reason);
                 (failures ??= new()).AddCooling(until - now, reason);
@@ -152,75 +149,79 @@ internal sealed partial class DefaultModelRouter(
             }
 
             attempts++;
-            var settled = false;
-            AttemptResult attempt;
+            if (logger.IsEnabled(LogLevel.Debug))
+            {
+                var model = vendor.MapModel(body.Model);
+                Log.VendorSelected(logger, pool.RouterSlug, pool.Name, attempts, vendor.Llm.Id, model);
+            }
+
+            AttemptOutcome outcome;
             try
             {
-                try
-                {
-                    attempt = await TryVendorAsync(client, pool, vendor, body, attempts, settings, cancellationToken).ConfigureAwait(false);
-                }
-                catch (ModelRouterException)
-                {
-                    // The vendor answered, and the request itself was at fault: no failover, no penalty.
-                    settled = true;
-                    await health.CompleteAsync(isTrial, healthy: true, null, CooldownReason.None).ConfigureAwait(false);
-                    throw;
-                }
-
-                settled = true;
-                if (attempt.Response is not null)
-                {
-                    await health.CompleteAsync(isTrial, healthy: true, null, CooldownReason.None).ConfigureAwait(false);
-                    return attempt.Response;
-                }
+                outcome = await attempt.SendAsync(pool, vendor, body, settings, cancellationToken).ConfigureAwait(false);
             }
-            finally
+            catch (ModelRouterException)
+            {
+                // The request cannot be translated for this provider: the request's fault, not the LLM's.
+                await health.CompleteAsync(isTrial, healthy: true, null, CooldownReason.None).ConfigureAwait(false);
+                throw;
+            }
+            catch
             {
                 // A cancelled request, or anything unforeseen, counts against no one and releases a half-open trial.
-                if (!settled)
-                {
-                    health.Abandon(isTrial);
-                }
+                health.Abandon(isTrial);
+                throw;
             }
 
-            var failure = attempt.Failure!;
-            var (cooldown, cooldownReason) = CooldownFor(failure, health.Settings);
-            await health.CompleteAsync(isTrial, healthy: false, cooldown, cooldownReason).ConfigureAwait(false);
-            (failures ??= new()).Add(failure, cooldown);
-            if (failure.Outcome == UpstreamOutcome.CredentialFailure)
+            var failure = outcome.Failure;
+            await health.CompleteAsync(isTrial, healthy: failure is null || !failure.FailsOver, failure?.Cooldown, failure?.CooldownReason ?? CooldownReason.None).ConfigureAwait(false);
+            if (failure is null)
             {
-                Log.VendorCredentialsRejected(logger, vendor.Llm.Id, failure.StatusCode);
+                return new ModelRouterResponse(vendor, pool, attempts, outcome);
             }
 
-            if (attempts < pool.MaxAttempts && tried.Count + cooling.Count < vendors.Count)
+            if (!failure.FailsOver)
             {
-                Log.VendorFailedOver(logger, vendor.Llm.Id, pool.RouterSlug, pool.Name, failure.Reason);
+                throw Rejection(failure, attempts);
             }
-            else
-            {
-                Log.AllVendorsFailed(logger, pool.RouterSlug, pool.Name, attempts, vendor.Llm.Id, failure.Reason);
-            }
+
+            (failures ??= new()).Add(failure);
+            ReportFailure(pool, failure, attempts, lastAttempt: attempts >= pool.MaxAttempts || tried.Count + cooling.Count >= vendors.Count);
         }
 
         throw (failures ?? new()).ToException(pool, attempts);
     }
 
-    /// <summary>A cooldown the failure asks for: <c>Retry-After</c> on 429/503/529 (capped), or rejected credentials.</summary>
-    private static (TimeSpan? Cooldown, CooldownReason Reason) CooldownFor(AttemptFailure failure, VendorHealthSettings settings)
+    private void ReportFailure(PoolSnapshot pool, AttemptFailure failure, int attempts, bool lastAttempt)
     {
-        if (failure.Outcome == UpstreamOutcome.CredentialFailure)
+        if (failure.Verdict == AttemptVerdict.CredentialsRejected)
         {
-            return (settings.CredentialCooldown, CooldownReason.CredentialsRejected);
+            Log.LlmCredentialsRejected(logger, failure.Llm, failure.StatusCode);
         }
 
-        if (failure.RetryAfter is { } wait && failure.StatusCode is 429 or 503 or 529)
+        if (lastAttempt)
         {
-            var capped = wait > settings.MaxRetryAfter ? settings.MaxRetryAfter : wait;
-            return (capped, failure.StatusCode == 429 ? CooldownReason.RateLimited : CooldownReason.Unavailable);
+            Log.AllVendorsFailed(logger, pool.RouterSlug, pool.Name, attempts, failure.Llm, failure.Reason);
         }
+        else
+        {
+            Log.VendorFailedOver(logger, failure.Llm, pool.RouterSlug, pool.Name, failure.Reason);
+        }
+    }
 
-        return (null, CooldownReason.None);
+    /// <summary>The vendor's refusal of the request itself, passed on to the client with the vendor's status.</summary>
+    private static ModelRouterException Rejection(AttemptFailure failure, int attempts)
+    {
+        var error = failure.Error!;
+        return new ModelRouterException(ModelRouterErrorKind.UpstreamRejected, error.Message)
+        {
+            StatusCode = failure.StatusCode,
+            ErrorType = error.Type,
+            ErrorCode = error.Code,
+            Param = error.Param,
+            Llm = failure.Llm,
+            Attempts = attempts,
+        };
     }
 
     private static bool Allows(AppConfig app, string slug)

@@ -1,10 +1,8 @@
 using ModelRouter.Forwarding;
 using ModelRouter.Health;
+using ModelRouter.Model;
 
 namespace ModelRouter.Routing;
-
-/// <summary>Why one attempt failed, as the failover loop and the final error need it.</summary>
-internal sealed record AttemptFailure(string Vendor, UpstreamOutcome Outcome, int StatusCode, string Reason, bool IsTimeout, TimeSpan? RetryAfter);
 
 /// <summary>Sums up the failed attempts and the cooling vendors into the one error the caller gets.</summary>
 internal sealed class FailureSummary
@@ -15,18 +13,19 @@ internal sealed class FailureSummary
     private TimeSpan? _earliestReturn;
     private AttemptFailure? _last;
 
-    /// <summary>Adds a failed attempt, with the (capped) cooldown it put the vendor in.</summary>
-    public void Add(AttemptFailure failure, TimeSpan? cooldown)
+    /// <summary>Adds a failed attempt.</summary>
+    public void Add(AttemptFailure failure)
     {
         _tried++;
         _last = failure;
-        if (failure.Outcome == UpstreamOutcome.RateLimited)
+        if (failure.Verdict == AttemptVerdict.RateLimited)
         {
             _rateLimited++;
-            Earliest(cooldown ?? TimeSpan.FromSeconds(1));
+            Earliest(failure.Cooldown ?? TimeSpan.FromSeconds(1));
         }
-        else if (cooldown is { } wait && failure.StatusCode is 503 or 529)
+        else if (failure.CooldownReason == CooldownReason.Unavailable && failure.Cooldown is { } wait)
         {
+            // The vendor said when it expects to be back.
             Earliest(wait);
         }
     }
@@ -50,7 +49,7 @@ internal sealed class FailureSummary
             return new ModelRouterException(ModelRouterErrorKind.RateLimited, $"Every vendor of {where} is rate limited; retry later.")
             {
                 RetryAfter = _earliestReturn ?? TimeSpan.FromSeconds(1),
-                Vendor = _last?.Vendor,
+                Llm = _last?.Llm,
                 Attempts = attempts,
             };
         }
@@ -67,14 +66,14 @@ internal sealed class FailureSummary
         {
             return new ModelRouterException(ModelRouterErrorKind.UpstreamTimeout, $"No vendor of {where} could answer; the last one timed out ({_last.Reason}).")
             {
-                Vendor = _last.Vendor,
+                Llm = _last.Llm,
                 Attempts = attempts,
             };
         }
 
         return new ModelRouterException(ModelRouterErrorKind.AllVendorsFailed, $"No vendor of {where} could answer ({attempts} tried); the last: {_last.Reason}.")
         {
-            Vendor = _last.Vendor,
+            Llm = _last.Llm,
             Attempts = attempts,
         };
     }

@@ -10,10 +10,4 @@ public static class ModelRouterDefaults
     /// apply: timeouts are per LLM, extra headers are the LLM's <c>headers</c>.
     /// </summary>
     public const string HttpClientName = "ModelRouter";
-
-    /// <summary>The response header naming the LLM that served the request.</summary>
-    public const string VendorHeader = "x-model-router-vendor";
-
-    /// <summary>The response header counting the vendors tried.</summary>
-    public const string AttemptsHeader = "x-model-router-attempts";
 }

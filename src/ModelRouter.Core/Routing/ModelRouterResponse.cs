@@ -1,5 +1,6 @@
 using System.Net.ServerSentEvents;
-using System.Runtime.CompilerServices;
+using ModelRouter.Forwarding;
+using ModelRouter.Model;
 using ModelRouter.Upstream;
 
 namespace ModelRouter.Routing;
@@ -17,26 +18,28 @@ public sealed class ModelRouterResponse : IAsyncDisposable
     private ReadOnlyMemory<byte> _pending;
     private bool _disposed;
 
-    internal ModelRouterResponse(VendorSnapshot vendor, PoolSnapshot pool, string model, int attempts, ReadOnlyMemory<byte> content)
+    /// <summary>Creates the answer of the attempt that served the request.</summary>
+    internal ModelRouterResponse(VendorSnapshot vendor, PoolSnapshot pool, int attempts, AttemptOutcome served)
     {
-        Vendor = vendor.Llm.Id;
+        Llm = vendor.Llm.Id;
         Pool = pool.Name;
         RouterSlug = pool.RouterSlug;
-        Model = model;
+        Model = served.Model;
         Attempts = attempts;
-        Content = content;
+        if (served.Stream is { } stream)
+        {
+            _stream = stream;
+            _pending = served.Content;
+            _owner = served.Owner;
+        }
+        else
+        {
+            Content = served.Content;
+        }
     }
 
-    internal ModelRouterResponse(VendorSnapshot vendor, PoolSnapshot pool, string model, int attempts, ChatEventReader stream, ReadOnlyMemory<byte> firstChunk, IDisposable owner)
-        : this(vendor, pool, model, attempts, ReadOnlyMemory<byte>.Empty)
-    {
-        _stream = stream;
-        _pending = firstChunk;
-        _owner = owner;
-    }
-
-    /// <summary>Gets the id of the LLM that served the request.</summary>
-    public string Vendor { get; }
+    /// <summary>Gets the id of the LLM that served the request (the <c>x-model-router-vendor</c> header carries it).</summary>
+    public string Llm { get; }
 
     /// <summary>Gets the name of the pool that handled the request.</summary>
     public string Pool { get; }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using ModelRouter.Model;
 using Microsoft.Extensions.Primitives;
 using ModelRouter.Configuration;
 using ModelRouter.Diagnostics;

@@ -74,7 +74,7 @@ public sealed class AzureOpenAIProviderAdapter : IProviderAdapter
         // Escaping leaves "." and ".." as they are, and a URI resolves them: they would climb out of the deployment path.
         if (deployment is "." or "..")
         {
-            throw new Routing.ModelRouterException(Routing.ModelRouterErrorKind.InvalidRequest, $"'{deployment}' is not a valid Azure OpenAI deployment name.") { Param = "model" };
+            throw new ModelRouter.ModelRouterException(ModelRouter.ModelRouterErrorKind.InvalidRequest, $"'{deployment}' is not a valid Azure OpenAI deployment name.") { Param = "model" };
         }
 
         return new Uri(root, $"deployments/{Uri.EscapeDataString(deployment)}/chat/completions?api-version={Uri.EscapeDataString(version)}");

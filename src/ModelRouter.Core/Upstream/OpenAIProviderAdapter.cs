@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Text.Json;
 using ModelRouter.Configuration;
 
 namespace ModelRouter.Upstream;

@@ -1,5 +1,4 @@
-using ModelRouter.Forwarding;
-using ModelRouter.Routing;
+using ModelRouter.Model;
 
 namespace ModelRouter.Upstream;
 

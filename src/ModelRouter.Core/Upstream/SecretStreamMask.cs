@@ -1,3 +1,5 @@
+using ModelRouter.Model;
+
 namespace ModelRouter.Upstream;
 
 /// <summary>

@@ -1,10 +1,10 @@
 using System.Buffers;
+using ModelRouter.Model;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using ModelRouter.Configuration;
-using ModelRouter.Routing;
 
 namespace ModelRouter.Upstream;
 

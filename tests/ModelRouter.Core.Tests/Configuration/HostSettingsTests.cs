@@ -1,8 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging.Testing;
-using Microsoft.Extensions.Primitives;
 using ModelRouter.Routing;
 using ModelRouter.Storage;
 

@@ -1,5 +1,5 @@
 using ModelRouter.Configuration;
-using ModelRouter.Routing;
+using ModelRouter.Model;
 using ModelRouter.Selection;
 using static ModelRouter.Tests.Support.TestConfigs;
 

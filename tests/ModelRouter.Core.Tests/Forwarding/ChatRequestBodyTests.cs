@@ -1,6 +1,5 @@
 using System.Text;
-using ModelRouter.Forwarding;
-using ModelRouter.Routing;
+using ModelRouter.Model;
 
 namespace ModelRouter.Tests.Forwarding;
 

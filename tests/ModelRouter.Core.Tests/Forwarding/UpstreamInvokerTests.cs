@@ -59,7 +59,7 @@ public class UpstreamInvokerTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(response.Vendor, Is.EqualTo("a"));
+            Assert.That(response.Llm, Is.EqualTo("a"));
             Assert.That(seen, Is.EqualTo(new[] { new Uri(ChatUrl("a")) }));
         });
     }

@@ -1,4 +1,4 @@
-using ModelRouter.Matching;
+using ModelRouter.Model;
 
 namespace ModelRouter.Tests.Matching;
 

@@ -1,7 +1,6 @@
 using ModelRouter.Configuration;
+using ModelRouter.Model;
 using ModelRouter.Matching;
-using ModelRouter.Routing;
-using ModelRouter.Tests.Support;
 using static ModelRouter.Tests.Support.TestConfigs;
 
 namespace ModelRouter.Tests.Matching;

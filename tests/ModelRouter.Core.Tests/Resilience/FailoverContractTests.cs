@@ -441,7 +441,7 @@ public class FailoverContractTests
         var body = VendorAStreams();
         body.Write("data: {\"n\":0}\n\n");
         await using var response = await host.Router.RouteAsync(new ModelRouterRequest("prod", Body(true)));
-        Assert.That(response.Vendor, Is.EqualTo("a"));
+        Assert.That(response.Llm, Is.EqualTo("a"));
         await response.ReadStreamChunkAsync();
         body.End();
         var error = Assert.ThrowsAsync<ModelRouterException>(async () => await response.ReadStreamChunkAsync());

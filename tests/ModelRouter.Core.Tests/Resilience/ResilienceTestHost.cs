@@ -109,7 +109,7 @@ internal sealed class ResilienceTestHost : IDisposable
             }
         }
 
-        return response.Vendor;
+        return response.Llm;
     }
 
     public void Dispose() => _services.Dispose();

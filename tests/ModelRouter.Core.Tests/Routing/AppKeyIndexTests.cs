@@ -1,5 +1,5 @@
 using ModelRouter.Configuration;
-using ModelRouter.Routing;
+using ModelRouter.Model;
 
 namespace ModelRouter.Tests.Routing;
 

@@ -114,7 +114,7 @@ public partial class DefaultModelRouterTests
         store.Release();
         await using var response = await pending;
 
-        Assert.That(response.Vendor, Is.EqualTo("a"));
+        Assert.That(response.Llm, Is.EqualTo("a"));
         h.Http.VerifyNoOutstandingExpectation();
     }
 

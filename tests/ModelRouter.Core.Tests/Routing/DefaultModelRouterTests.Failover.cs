@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using ModelRouter.Routing;
 using ModelRouter.Tests.Support;
 using RichardSzalay.MockHttp;
 using static ModelRouter.Tests.Support.TestConfigs;
@@ -34,7 +33,7 @@ public partial class DefaultModelRouterTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(response.Vendor, Is.EqualTo("b"));
+            Assert.That(response.Llm, Is.EqualTo("b"));
             Assert.That(response.Attempts, Is.EqualTo(2));
             Assert.That(response.IsStreaming, Is.EqualTo(streaming));
             Assert.That(text, Does.Contain("from-b"));
@@ -68,7 +67,7 @@ public partial class DefaultModelRouterTests
 
         Assert.Multiple(async () =>
         {
-            Assert.That(response.Vendor, Is.EqualTo("b"));
+            Assert.That(response.Llm, Is.EqualTo("b"));
             Assert.That(await Bodies.ReadAllAsync(response), Does.Contain("from-b"));
         });
         h.Http.VerifyNoOutstandingExpectation();
@@ -92,7 +91,7 @@ public partial class DefaultModelRouterTests
             Assert.That(ex.ErrorType, Is.EqualTo("invalid_request_error"));
             Assert.That(ex.Param, Is.EqualTo("messages"));
             Assert.That(ex.ErrorCode, Is.EqualTo("bad_thing"));
-            Assert.That(ex.Vendor, Is.EqualTo("a"));
+            Assert.That(ex.Llm, Is.EqualTo("a"));
             Assert.That(ex.Attempts, Is.EqualTo(1));
         });
         h.Http.VerifyNoOutstandingExpectation();
@@ -215,7 +214,7 @@ public partial class DefaultModelRouterTests
             Assert.That(ex.Kind, Is.EqualTo(ModelRouterErrorKind.AllVendorsFailed));
             Assert.That(ex.StatusCode, Is.EqualTo(502));
             Assert.That(ex.Attempts, Is.EqualTo(3));
-            Assert.That(ex.Vendor, Is.EqualTo("c"));
+            Assert.That(ex.Llm, Is.EqualTo("c"));
         });
         h.Http.VerifyNoOutstandingExpectation();
     }
@@ -248,7 +247,7 @@ public partial class DefaultModelRouterTests
 
         await using var response = await h.RouteAsync(Bodies.Chat("m", streaming));
 
-        Assert.That(response.Vendor, Is.EqualTo("b"));
+        Assert.That(response.Llm, Is.EqualTo("b"));
         h.Http.VerifyNoOutstandingExpectation();
     }
 
@@ -274,7 +273,7 @@ public partial class DefaultModelRouterTests
         h.Time.Advance(TimeSpan.FromSeconds(1));
         await using var response = await routing.WaitAsync(TimeSpan.FromSeconds(30));
 
-        Assert.That(response.Vendor, Is.EqualTo("b"));
+        Assert.That(response.Llm, Is.EqualTo("b"));
         h.Http.VerifyNoOutstandingExpectation();
     }
 
@@ -374,7 +373,7 @@ public partial class DefaultModelRouterTests
         {
             inRequest = false;
             await using var response = await h.RouteAsync(Bodies.Chat("m"));
-            Assert.That(response.Vendor, Is.EqualTo("b"));
+            Assert.That(response.Llm, Is.EqualTo("b"));
         }
 
         Assert.That(firstTried.Count(v => v == "a"), Is.EqualTo(5), $"first vendor per request: {string.Join(",", firstTried)}");

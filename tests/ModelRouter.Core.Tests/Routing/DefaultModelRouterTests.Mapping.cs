@@ -122,7 +122,7 @@ public partial class DefaultModelRouterTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(response.Vendor, Is.EqualTo("c"));
+            Assert.That(response.Llm, Is.EqualTo("c"));
             Assert.That(response.Model, Is.EqualTo("gpt-4-0613"));
         });
         AssertOnlyModelChanged(sent["a"], "claude-3-opus", streaming, "");

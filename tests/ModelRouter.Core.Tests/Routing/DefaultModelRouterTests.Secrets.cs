@@ -1,6 +1,5 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
-using ModelRouter.Routing;
 using ModelRouter.Tests.Support;
 using RichardSzalay.MockHttp;
 using static ModelRouter.Tests.Support.TestConfigs;

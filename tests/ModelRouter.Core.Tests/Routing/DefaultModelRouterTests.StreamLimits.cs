@@ -52,7 +52,7 @@ public partial class DefaultModelRouterTests
 
         Assert.Multiple(async () =>
         {
-            Assert.That(response.Vendor, Is.EqualTo("b"));
+            Assert.That(response.Llm, Is.EqualTo("b"));
             Assert.That(await Bodies.ReadAllAsync(response), Does.Contain("from-b"));
             Assert.That(flood.Served, Is.LessThanOrEqualTo(EventLimit + ReadSlack), "the oversize event was cut at the limit");
             Assert.That(flood.Disposed, Is.True, "the vendor's stream was released");
@@ -92,7 +92,7 @@ public partial class DefaultModelRouterTests
 
         Assert.Multiple(async () =>
         {
-            Assert.That(response.Vendor, Is.EqualTo("b"));
+            Assert.That(response.Llm, Is.EqualTo("b"));
             Assert.That(await Bodies.ReadAllAsync(response), Does.Contain("from-b"));
             Assert.That(flood.Served, Is.LessThanOrEqualTo(AnthropicStart.Length + EventLimit + ReadSlack), "the oversize line was cut at the limit");
             Assert.That(flood.Disposed, Is.True, "the vendor's stream was released");
@@ -119,7 +119,7 @@ public partial class DefaultModelRouterTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(response.Vendor, Is.EqualTo("b"));
+            Assert.That(response.Llm, Is.EqualTo("b"));
             Assert.That(upstream.Served, Is.LessThanOrEqualTo(AnthropicStart.Length + EventLimit + ReadSlack), "the event was cut at the limit");
         });
         h.Http.VerifyNoOutstandingExpectation();
@@ -165,7 +165,7 @@ public partial class DefaultModelRouterTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(response.Vendor, Is.EqualTo("a"));
+            Assert.That(response.Llm, Is.EqualTo("a"));
             Assert.That(relayed, Does.Contain("\"content\":\"Hello\""));
             Assert.That(relayed.Length, Is.LessThan(EventLimit), "nothing of the oversize event was relayed");
             Assert.That(error?.Kind, Is.EqualTo(ModelRouterErrorKind.StreamInterrupted));

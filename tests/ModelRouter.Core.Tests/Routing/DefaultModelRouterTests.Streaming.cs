@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text;
-using ModelRouter.Routing;
 using ModelRouter.Tests.Support;
 using RichardSzalay.MockHttp;
 using static ModelRouter.Tests.Support.TestConfigs;
@@ -112,7 +111,7 @@ public partial class DefaultModelRouterTests
 
         Assert.Multiple(async () =>
         {
-            Assert.That(response.Vendor, Is.EqualTo("b"));
+            Assert.That(response.Llm, Is.EqualTo("b"));
             Assert.That(await Bodies.ReadAllAsync(response), Does.Contain("from-b"));
         });
         h.Http.VerifyNoOutstandingExpectation();
@@ -127,7 +126,7 @@ public partial class DefaultModelRouterTests
 
         await using var response = await h.RouteAsync(Bodies.Chat("m", streaming: true));
 
-        Assert.That(response.Vendor, Is.EqualTo("b"));
+        Assert.That(response.Llm, Is.EqualTo("b"));
         h.Http.VerifyNoOutstandingExpectation();
     }
 
@@ -144,7 +143,7 @@ public partial class DefaultModelRouterTests
         h.Time.Advance(TimeSpan.FromSeconds(60));
         await using var response = await routing.WaitAsync(TimeSpan.FromSeconds(30));
 
-        Assert.That(response.Vendor, Is.EqualTo("b"));
+        Assert.That(response.Llm, Is.EqualTo("b"));
     }
 
     [Test]

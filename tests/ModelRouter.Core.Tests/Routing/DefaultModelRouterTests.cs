@@ -1,5 +1,3 @@
-using System.Net;
-using ModelRouter.Configuration;
 using ModelRouter.Routing;
 using ModelRouter.Tests.Support;
 using RichardSzalay.MockHttp;
@@ -24,7 +22,7 @@ public partial class DefaultModelRouterTests
         {
             Assert.That(text, Is.EqualTo(streaming ? Bodies.StreamEvents : Bodies.Completion));
             Assert.That(response.IsStreaming, Is.EqualTo(streaming));
-            Assert.That(response.Vendor, Is.EqualTo("a"));
+            Assert.That(response.Llm, Is.EqualTo("a"));
             Assert.That(response.Attempts, Is.EqualTo(1));
             Assert.That(response.RouterSlug, Is.EqualTo("prod"));
             Assert.That(response.Pool, Is.EqualTo("all"));
@@ -44,7 +42,7 @@ public partial class DefaultModelRouterTests
         for (var i = 0; i < 6; i++)
         {
             await using var response = await h.RouteAsync(Bodies.Chat("m"));
-            vendors.Add(response.Vendor);
+            vendors.Add(response.Llm);
         }
 
         Assert.That(vendors, Is.EqualTo(new[] { "a", "b", "a", "b", "a", "b" }));
@@ -149,7 +147,7 @@ public partial class DefaultModelRouterTests
 
         await using var response = await h.RouteAsync(Bodies.Chat("m"), appKey: OtherAppKey);
 
-        Assert.That(response.Vendor, Is.EqualTo("a"));
+        Assert.That(response.Llm, Is.EqualTo("a"));
     }
 
     [Test]
@@ -160,7 +158,7 @@ public partial class DefaultModelRouterTests
 
         await using var response = await h.RouteAsync(Bodies.Chat("m"), appKey: null);
 
-        Assert.That(response.Vendor, Is.EqualTo("a"));
+        Assert.That(response.Llm, Is.EqualTo("a"));
     }
 
     [Test]
@@ -217,7 +215,7 @@ public partial class DefaultModelRouterTests
 
         await using var response = await h.RouteAsync(Bodies.Chat("m"));
 
-        Assert.That(response.Vendor, Is.EqualTo("a"));
+        Assert.That(response.Llm, Is.EqualTo("a"));
     }
 
     [Test]
@@ -261,8 +259,8 @@ public partial class DefaultModelRouterTests
 
         Assert.Multiple(() =>
         {
-            Assert.That((gpt.Pool, gpt.Vendor), Is.EqualTo(("gpt", "b")));
-            Assert.That((other.Pool, other.Vendor), Is.EqualTo(("catch-all", "a")));
+            Assert.That((gpt.Pool, gpt.Llm), Is.EqualTo(("gpt", "b")));
+            Assert.That((other.Pool, other.Llm), Is.EqualTo(("catch-all", "a")));
         });
         h.Http.VerifyNoOutstandingExpectation();
     }

@@ -1,5 +1,3 @@
-using ModelRouter.Routing;
-
 namespace ModelRouter.Tests.Routing;
 
 /// <summary>One table gives every error kind its HTTP status and OpenAI type and code.</summary>

@@ -79,7 +79,7 @@ public class RoutingSnapshotProviderTests
         h.Http.When(HttpMethod.Post, ChatUrl("b")).Respond(_ => Bodies.Success(false));
         await using (var before = await h.RouteAsync(Bodies.Chat("m")))
         {
-            Assert.That(before.Vendor, Is.EqualTo("a"));
+            Assert.That(before.Llm, Is.EqualTo("a"));
         }
 
         h.Store.Update(OnePool("b"));
@@ -89,7 +89,7 @@ public class RoutingSnapshotProviderTests
         await using var after2 = await h.RouteAsync(Bodies.Chat("m"));
         Assert.Multiple(() =>
         {
-            Assert.That((after1.Vendor, after2.Vendor), Is.EqualTo(("b", "b")));
+            Assert.That((after1.Llm, after2.Llm), Is.EqualTo(("b", "b")));
             Assert.That(h.Services.GetRequiredService<RoutingSnapshotProvider>().Current!.Revision, Is.EqualTo("2"));
         });
     }
@@ -111,7 +111,7 @@ public class RoutingSnapshotProviderTests
         {
             Assert.That(errors, Has.Count.EqualTo(3));
             Assert.That(errors, Has.One.Contains("llm 'b': baseUrl"));
-            Assert.That(response.Vendor, Is.EqualTo("a"));
+            Assert.That(response.Llm, Is.EqualTo("a"));
             Assert.That(provider.Current!.Revision, Is.EqualTo("1"));
             Assert.That(h.Logs.GetSnapshot(), Has.Some.Matches<Microsoft.Extensions.Logging.Testing.FakeLogRecord>(r => r.Message.Contains("rejected", StringComparison.Ordinal)));
         });

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
+using ModelRouter.Model;
 using ModelRouter.Configuration;
-using ModelRouter.Routing;
 using ModelRouter.Selection;
 using static ModelRouter.Tests.Support.TestConfigs;
 

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using ModelRouter.Routing;
+using ModelRouter.Model;
 using ModelRouter.Selection;
 using static ModelRouter.Tests.Support.TestConfigs;
 

@@ -1,4 +1,3 @@
-using ModelRouter.Configuration;
 using ModelRouter.Storage;
 using static ModelRouter.Tests.Support.TestConfigs;
 

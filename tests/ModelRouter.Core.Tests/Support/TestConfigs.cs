@@ -1,4 +1,5 @@
 using ModelRouter.Configuration;
+using ModelRouter.Model;
 using ModelRouter.Routing;
 using ModelRouter.Selection;
 using ModelRouter.Upstream;
@@ -57,8 +58,7 @@ internal static class TestConfigs
         };
     }
 
-    public static RoutingSnapshotCompiler Compiler(params IVendorSelector[] extraSelectors)
-        => new([new RoundRobinVendorSelector(), new WeightedVendorSelector(), .. extraSelectors], [new OpenAIProviderAdapter()]);
+    public static RoutingSnapshotCompiler Compiler() => new();
 
     public static RouterConfigValidator Validator(params IVendorSelector[] extraSelectors)
         => new([new RoundRobinVendorSelector(), new WeightedVendorSelector(), .. extraSelectors], [new OpenAIProviderAdapter()]);

@@ -1,6 +1,5 @@
 using System.Text;
 using ModelRouter.Configuration;
-using ModelRouter.Routing;
 using ModelRouter.Upstream.Anthropic;
 using static ModelRouter.Tests.Upstream.UpstreamTestKit;
 

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using Microsoft.Extensions.Logging;
-using ModelRouter.Routing;
 using ModelRouter.Tests.Support;
 using RichardSzalay.MockHttp;
 using static ModelRouter.Tests.Support.TestConfigs;
@@ -39,13 +38,13 @@ public class ContentEncodingTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(response.Vendor, Is.EqualTo("b"));
+            Assert.That(response.Llm, Is.EqualTo("b"));
             Assert.That(response.Attempts, Is.EqualTo(2));
             Assert.That(response.IsStreaming, Is.EqualTo(streaming));
             Assert.That(text, Does.Contain("from-b").And.Not.Contain("from-a"));
             Assert.That(
                 h.Logs.GetSnapshot().Where(r => r.Id.Id == 3001 && r.Level == LogLevel.Warning).Select(r => r.Message),
-                Has.One.Contains("Vendor a failed").And.Contains("Content-Encoding"),
+                Has.One.Contains("LLM a failed").And.Contains("Content-Encoding"),
                 "the compressed answer failed over as a failure of LLM a");
         });
         h.Http.VerifyNoOutstandingExpectation();
@@ -63,7 +62,7 @@ public class ContentEncodingTests
 
         Assert.Multiple(async () =>
         {
-            Assert.That(response.Vendor, Is.EqualTo("a"));
+            Assert.That(response.Llm, Is.EqualTo("a"));
             Assert.That(await Bodies.ReadAllAsync(response), Does.Contain("from-a"));
         });
         h.Http.VerifyNoOutstandingExpectation();
@@ -88,7 +87,7 @@ public class ContentEncodingTests
             Assert.That(ex.ErrorType, Is.EqualTo("invalid_request_error"));
             Assert.That(ex.Param, Is.Null);
             Assert.That(ex.ErrorCode, Is.Null);
-            Assert.That(ex.Vendor, Is.EqualTo("a"));
+            Assert.That(ex.Llm, Is.EqualTo("a"));
         });
         h.Http.VerifyNoOutstandingExpectation();
     }

@@ -25,7 +25,7 @@ public class ProviderPipelineTests
 
         Assert.That(mock.GetMatchCount(anthropic), Is.EqualTo(1));
         Assert.That(mock.GetMatchCount(openAI), Is.EqualTo(1));
-        Assert.That(answer.Vendor, Is.EqualTo("b"));
+        Assert.That(answer.Llm, Is.EqualTo("b"));
         Assert.That(answer.Attempts, Is.EqualTo(2));
         Assert.That(Encoding.UTF8.GetString(answer.Content.Span), Does.Contain("from B"));
     }
@@ -43,7 +43,7 @@ public class ProviderPipelineTests
         await using var answer = await Route(services, """{"model":"gpt-4","stream":true,"messages":[{"role":"user","content":"Hi"}]}""");
 
         Assert.That(mock.GetMatchCount(anthropic), Is.EqualTo(1));
-        Assert.That(answer.Vendor, Is.EqualTo("b"));
+        Assert.That(answer.Llm, Is.EqualTo("b"));
         Assert.That(answer.IsStreaming, Is.True);
     }
 
@@ -61,7 +61,7 @@ public class ProviderPipelineTests
         Assert.That(ex.StatusCode, Is.EqualTo(400));
         Assert.That(ex.ErrorType, Is.EqualTo("invalid_request_error"));
         Assert.That(ex.Message, Is.EqualTo("messages: roles must alternate"));
-        Assert.That(ex.Vendor, Is.EqualTo("a"));
+        Assert.That(ex.Llm, Is.EqualTo("a"));
     }
 
     [Test]
@@ -132,7 +132,7 @@ public class ProviderPipelineTests
         await using var answer = await Route(services, """{"model":"gpt-4","messages":[{"role":"user","content":"Hi"}]}""");
 
         Assert.That(mock.GetMatchCount(anthropic), Is.EqualTo(1));
-        Assert.That(answer.Vendor, Is.EqualTo("a"));
+        Assert.That(answer.Llm, Is.EqualTo("a"));
         Assert.That(Encoding.UTF8.GetString(answer.Content.Span), Does.Contain("\"content\":\"Hi!\"").And.Contain("\"total_tokens\":5"));
     }
 

@@ -1,4 +1,5 @@
 using System.Net;
+using ModelRouter.Model;
 using ModelRouter.Configuration;
 using ModelRouter.Upstream;
 
@@ -76,7 +77,7 @@ public class SecretScrubberTests
     [Test]
     public void Scrub_ErrorInfo_MasksEveryField()
     {
-        var error = For(Key).Scrub(new UpstreamErrorInfo("m " + Key, "t " + Key, "p " + Key, "c " + Key));
+        var error = new UpstreamErrorInfo("m " + Key, "t " + Key, "p " + Key, "c " + Key).MaskedWith(For(Key));
 
         Assert.That(error, Is.EqualTo(new UpstreamErrorInfo("m ********", "t ********", "p ********", "c ********")));
     }

@@ -1,10 +1,9 @@
 using System.Net;
+using ModelRouter.Model;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ModelRouter.Configuration;
-using ModelRouter.Forwarding;
-using ModelRouter.Routing;
 using ModelRouter.Upstream;
 
 namespace ModelRouter.Tests.Upstream;
@@ -18,7 +17,7 @@ internal static class UpstreamTestKit
     {
         llm ??= new LlmConfig { Id = "claude", Provider = ProviderKinds.Anthropic, BaseUrl = "https://api.anthropic.example", ApiKey = "sk-test-secret" };
         var body = ChatRequestBody.Parse(Encoding.UTF8.GetBytes(requestJson));
-        var snapshot = new LlmSnapshot(llm, new ModelRouter.Upstream.Anthropic.AnthropicProviderAdapter());
+        var snapshot = new LlmSnapshot(llm);
         return targetModel is null
             ? new ProviderRequestContext(snapshot, body, body.Model, ReadOnlyMemory<byte>.Empty, 1 << 20)
             : new ProviderRequestContext(snapshot, body, targetModel, ChatRequestBody.EncodeModel(targetModel), 1 << 20);

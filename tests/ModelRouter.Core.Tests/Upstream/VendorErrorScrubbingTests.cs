@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using ModelRouter.Configuration;
-using ModelRouter.Routing;
 using ModelRouter.Tests.Support;
 using RichardSzalay.MockHttp;
 using static ModelRouter.Tests.Support.TestConfigs;

@@ -7,7 +7,7 @@ internal static class AnthropicErrorMapper
 {
     /// <summary>Summarises an Anthropic error body; falls back to the OpenAI shape, then to a generic message.</summary>
     /// <remarks>The LLM's secrets are masked in the vendor's words before they are cut to length.</remarks>
-    public static UpstreamErrorInfo Map(ReadOnlySpan<byte> body, int statusCode, Routing.LlmSnapshot llm)
+    public static UpstreamErrorInfo Map(ReadOnlySpan<byte> body, int statusCode, Model.LlmSnapshot llm)
     {
         if (TryRead(body, out var type, out var message))
         {

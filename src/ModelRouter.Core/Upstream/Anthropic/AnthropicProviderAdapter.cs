@@ -1,6 +1,5 @@
 using System.Net.Http.Headers;
 using ModelRouter.Configuration;
-using ModelRouter.Routing;
 
 namespace ModelRouter.Upstream.Anthropic;
 

@@ -1,8 +1,4 @@
-using System.Buffers;
-using System.Globalization;
-using System.Text.Encodings.Web;
 using System.Text.Json;
-using ModelRouter.Routing;
 
 namespace ModelRouter.Upstream.Anthropic;
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using ModelRouter.Model;
 using System.Text.Json;
 
 namespace ModelRouter.Upstream.Anthropic;

@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 
-namespace ModelRouter.Matching;
+namespace ModelRouter.Model;
 
 /// <summary>
 /// A compiled glob over model names: <c>*</c> matches any run of characters (including <c>/</c>), <c>?</c> one

@@ -1,4 +1,4 @@
-namespace ModelRouter.Routing;
+namespace ModelRouter;
 
 /// <summary>Why a request could not be served. Each kind maps to one HTTP status and OpenAI error type.</summary>
 public enum ModelRouterErrorKind

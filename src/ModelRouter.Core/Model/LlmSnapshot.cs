@@ -1,16 +1,15 @@
 using ModelRouter.Configuration;
-using ModelRouter.Upstream;
+using ModelRouter.Health;
 
-namespace ModelRouter.Routing;
+namespace ModelRouter.Model;
 
-/// <summary>A compiled LLM: its configuration, endpoint and protocol adapter.</summary>
+/// <summary>A compiled LLM: its configuration, endpoint, timeouts and health; <see cref="LlmConfig.Provider"/> names the adapter that speaks its protocol.</summary>
 public sealed class LlmSnapshot
 {
-    internal LlmSnapshot(LlmConfig config, IProviderAdapter adapter, Health.VendorHealth? health = null)
+    internal LlmSnapshot(LlmConfig config, LlmHealth? health = null)
     {
         Config = config;
-        Adapter = adapter;
-        Health = health ?? new ModelRouter.Health.VendorHealth(config.Id, ModelRouter.Health.VendorHealthSettings.Default, TimeProvider.System);
+        Health = health ?? new LlmHealth(config.Id, LlmHealthSettings.Default, TimeProvider.System);
         BaseUri = new Uri(config.BaseUrl.EndsWith('/') ? config.BaseUrl : config.BaseUrl + "/", UriKind.Absolute);
         HeadersTimeout = TimeSpan.FromSeconds(config.TimeoutSeconds);
         ConnectTimeout = TimeSpan.FromSeconds(config.ConnectTimeoutSeconds);
@@ -26,10 +25,7 @@ public sealed class LlmSnapshot
     /// <summary>Gets the base URL, always ending in <c>/</c>.</summary>
     public Uri BaseUri { get; }
 
-    /// <summary>Gets the adapter that speaks this LLM's protocol.</summary>
-    public IProviderAdapter Adapter { get; }
-
-    internal Health.VendorHealth Health { get; }
+    internal LlmHealth Health { get; }
 
     /// <summary>Gets the longest wait for a new connection.</summary>
     public TimeSpan ConnectTimeout { get; }

@@ -4,23 +4,23 @@ using ModelRouter.Configuration;
 namespace ModelRouter.Health;
 
 /// <summary>
-/// Hands out one <see cref="VendorHealth"/> per LLM and keeps it across configuration reloads while the LLM's endpoint,
+/// Hands out one <see cref="LlmHealth"/> per LLM and keeps it across configuration reloads while the LLM's endpoint,
 /// provider and key stay the same; a changed LLM (for example a rotated key) starts healthy.
 /// </summary>
-internal sealed class VendorHealthRegistry(Func<ModelRouterOptions> options, TimeProvider timeProvider)
+internal sealed class LlmHealthRegistry(Func<ModelRouterOptions> options, TimeProvider timeProvider)
 {
-    private readonly ConcurrentDictionary<string, (string Fingerprint, VendorHealth Health)> _entries = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (string Fingerprint, LlmHealth Health)> _entries = new(StringComparer.Ordinal);
 
-    public VendorHealth GetOrCreate(LlmConfig llm)
+    public LlmHealth GetOrCreate(LlmConfig llm)
     {
         var fingerprint = Fingerprint(llm);
         var settings = Settings(options());
         var entry = _entries.AddOrUpdate(
             llm.Id,
-            static (id, s) => (s.Fingerprint, new VendorHealth(id, s.Settings, s.Time)),
+            static (id, s) => (s.Fingerprint, new LlmHealth(id, s.Settings, s.Time)),
             static (id, existing, s) => existing.Fingerprint == s.Fingerprint && existing.Health.Settings == s.Settings
                 ? existing
-                : (s.Fingerprint, new VendorHealth(id, s.Settings, s.Time)),
+                : (s.Fingerprint, new LlmHealth(id, s.Settings, s.Time)),
             (Fingerprint: fingerprint, Settings: settings, Time: timeProvider));
         return entry.Health;
     }
@@ -38,7 +38,7 @@ internal sealed class VendorHealthRegistry(Func<ModelRouterOptions> options, Tim
         }
     }
 
-    internal static VendorHealthSettings Settings(ModelRouterOptions o) => new(
+    internal static LlmHealthSettings Settings(ModelRouterOptions o) => new(
         Math.Max(2, o.FailureThreshold),
         TimeSpan.FromSeconds(o.CooldownSeconds),
         TimeSpan.FromSeconds(o.BreakerSamplingSeconds),

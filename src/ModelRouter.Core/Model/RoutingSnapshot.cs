@@ -1,7 +1,7 @@
 using System.Collections.Frozen;
 using ModelRouter.Configuration;
 
-namespace ModelRouter.Routing;
+namespace ModelRouter.Model;
 
 /// <summary>The compiled, immutable form of one configuration revision that requests read.</summary>
 /// <remarks>A request reads the current snapshot once at its start and keeps it to its end.</remarks>

@@ -1,12 +1,12 @@
 using ModelRouter.Configuration;
 
-namespace ModelRouter.Upstream;
+namespace ModelRouter.Model;
 
 /// <summary>
 /// Masks an LLM's own secrets (its API key and the values of its configured headers) in text its vendor wrote, before
 /// that text reaches a client, an exception or a log: a vendor that quotes the request's credentials back in an error
 /// message must not hand the router's key to the caller. Error texts are scrubbed as strings; successful answers have the
-/// secrets overwritten in their UTF-8 bytes, in place (<see cref="MaskUtf8"/>, <see cref="SecretStreamMask"/>). Immutable
+/// secrets overwritten in their UTF-8 bytes, in place (<see cref="MaskUtf8"/>, <see cref="ModelRouter.Upstream.SecretStreamMask"/>). Immutable
 /// and thread-safe.
 /// </summary>
 /// <remarks>
@@ -130,18 +130,6 @@ internal sealed class SecretScrubber
         return result.Append(text, copied, text.Length - copied).ToString();
     }
 
-    /// <summary>Masks the vendor's words in each field of an error summary.</summary>
-    public UpstreamErrorInfo Scrub(UpstreamErrorInfo error)
-    {
-        ArgumentNullException.ThrowIfNull(error);
-        if (_secrets.Length == 0)
-        {
-            return error;
-        }
-
-        return new UpstreamErrorInfo(Scrub(error.Message)!, Scrub(error.Type)!, Scrub(error.Param), Scrub(error.Code));
-    }
-
     /// <summary>
     /// Overwrites, in place, every byte of each secret (and of each long enough start of one, as <see cref="Scrub(string?)"/>
     /// finds them) in a whole UTF-8 body with <c>*</c>: the length stays the same.
@@ -155,7 +143,7 @@ internal sealed class SecretScrubber
     }
 
     /// <summary>Masks one chunk of a stream in place; <paramref name="carried"/> is the stream's state, one entry per secret.</summary>
-    /// <remarks>See <see cref="SecretStreamMask"/> for what is guaranteed across chunk boundaries.</remarks>
+    /// <remarks>See <see cref="ModelRouter.Upstream.SecretStreamMask"/> for what is guaranteed across chunk boundaries.</remarks>
     internal void MaskChunk(Span<byte> chunk, int[] carried)
     {
         // First follow every secret that the previous chunk ended inside, and note which ones this chunk ends inside,

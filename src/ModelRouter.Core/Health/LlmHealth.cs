@@ -28,7 +28,7 @@ internal enum CooldownReason
 /// (rejected credentials), ending in a half-open trial; and a Polly circuit breaker that opens after consecutive failures.
 /// </summary>
 /// <remarks>Thread-safe. Cooldown state is guarded by a lock held for a few instructions.</remarks>
-internal sealed class VendorHealth
+internal sealed class LlmHealth
 {
     /// <summary>
     /// How often, per sampling duration, a success is reported to a closed breaker: twice per bucket of the breaker's
@@ -48,7 +48,7 @@ internal sealed class VendorHealth
     private long _breakerOpenUntilTicks;
     private long _lastSuccessReport = NeverReported;
 
-    public VendorHealth(string llmId, VendorHealthSettings settings, TimeProvider timeProvider)
+    public LlmHealth(string llmId, LlmHealthSettings settings, TimeProvider timeProvider)
     {
         LlmId = llmId;
         Settings = settings;
@@ -75,7 +75,7 @@ internal sealed class VendorHealth
 
     public string LlmId { get; }
 
-    public VendorHealthSettings Settings { get; }
+    public LlmHealthSettings Settings { get; }
 
     /// <summary>
     /// Gets the Polly circuit breaker that counts this LLM's outcomes. Attempts are reported to it after they end
@@ -251,9 +251,9 @@ internal sealed class VendorHealth
     private DateTimeOffset BreakerOpenUntil => new(Interlocked.Read(ref _breakerOpenUntilTicks), TimeSpan.Zero);
 }
 
-/// <summary>The resilience settings a <see cref="VendorHealth"/> was built with.</summary>
-internal sealed record VendorHealthSettings(int FailureThreshold, TimeSpan Cooldown, TimeSpan BreakerSamplingDuration, TimeSpan MaxRetryAfter, TimeSpan CredentialCooldown)
+/// <summary>The resilience settings a <see cref="LlmHealth"/> was built with.</summary>
+internal sealed record LlmHealthSettings(int FailureThreshold, TimeSpan Cooldown, TimeSpan BreakerSamplingDuration, TimeSpan MaxRetryAfter, TimeSpan CredentialCooldown)
 {
     /// <summary>Gets the settings of a default <see cref="Configuration.ModelRouterOptions"/>.</summary>
-    public static VendorHealthSettings Default { get; } = VendorHealthRegistry.Settings(new Configuration.ModelRouterOptions());
+    public static LlmHealthSettings Default { get; } = LlmHealthRegistry.Settings(new Configuration.ModelRouterOptions());
 }

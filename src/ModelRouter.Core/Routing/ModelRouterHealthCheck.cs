@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using ModelRouter.Routing;
 
-namespace ModelRouter.Health;
+namespace ModelRouter.Routing;
 
 /// <summary>
 /// The <c>modelrouter</c> health check: unhealthy until the first configuration is loaded (for example while the store

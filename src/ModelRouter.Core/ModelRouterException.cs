@@ -1,4 +1,4 @@
-namespace ModelRouter.Routing;
+namespace ModelRouter;
 
 /// <summary>A request the router could not serve, with the status and safe message the caller gets.</summary>
 /// <remarks>Messages never contain API keys, client credentials or upstream URLs.</remarks>
@@ -57,7 +57,7 @@ public sealed class ModelRouterException : Exception
     public TimeSpan? RetryAfter { get; init; }
 
     /// <summary>Gets the id of the LLM that produced the error, when one did.</summary>
-    public string? Vendor { get; init; }
+    public string? Llm { get; init; }
 
     /// <summary>Gets how many vendors were tried.</summary>
     public int Attempts { get; init; }

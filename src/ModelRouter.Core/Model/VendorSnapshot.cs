@@ -1,6 +1,6 @@
 using ModelRouter.Configuration;
 
-namespace ModelRouter.Routing;
+namespace ModelRouter.Model;
 
 /// <summary>A compiled vendor of a pool.</summary>
 public sealed class VendorSnapshot
@@ -11,7 +11,7 @@ public sealed class VendorSnapshot
     {
         Config = config;
         Llm = llm;
-        _mappings = [.. config.ModelMappings.Select(m => (m.Source, m.Target, Forwarding.ChatRequestBody.EncodeModel(m.Target)))];
+        _mappings = [.. config.ModelMappings.Select(m => (m.Source, m.Target, ChatRequestBody.EncodeModel(m.Target)))];
         PoolIndex = -1;
     }
 

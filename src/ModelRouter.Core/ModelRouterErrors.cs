@@ -1,4 +1,4 @@
-namespace ModelRouter.Routing;
+namespace ModelRouter;
 
 /// <summary>The one table that gives each <see cref="ModelRouterErrorKind"/> its HTTP status and OpenAI error type and code.</summary>
 internal static class ModelRouterErrors

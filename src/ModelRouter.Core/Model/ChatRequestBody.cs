@@ -1,8 +1,7 @@
 using System.Net;
 using System.Text.Json;
-using ModelRouter.Routing;
 
-namespace ModelRouter.Forwarding;
+namespace ModelRouter.Model;
 
 /// <summary>
 /// A client's chat completion body, read once: its bytes, the requested model and the stream flag. The body is

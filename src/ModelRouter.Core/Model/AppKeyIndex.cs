@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using ModelRouter.Configuration;
 
-namespace ModelRouter.Routing;
+namespace ModelRouter.Model;
 
 /// <summary>Looks up client apps by key without keeping or comparing the keys themselves in variable time.</summary>
 /// <remarks>

@@ -1,20 +1,17 @@
 using ModelRouter.Configuration;
-using ModelRouter.Matching;
-using ModelRouter.Selection;
 
-namespace ModelRouter.Routing;
+namespace ModelRouter.Model;
 
-/// <summary>A compiled pool: its glob, its selector and its vendors.</summary>
+/// <summary>A compiled pool: its glob and its vendors; <see cref="PoolConfig.Algorithm"/> names the selector that picks among them.</summary>
 public sealed class PoolSnapshot
 {
     private object? _selectorState;
 
-    internal PoolSnapshot(RouterConfig router, PoolConfig config, GlobPattern pattern, IVendorSelector selector, VendorSnapshot[] vendors, PoolSnapshot? previous = null)
+    internal PoolSnapshot(RouterConfig router, PoolConfig config, GlobPattern pattern, VendorSnapshot[] vendors, PoolSnapshot? previous = null)
     {
         RouterSlug = router.Slug;
         Config = config;
         Pattern = pattern;
-        Selector = selector;
         Vendors = vendors;
         AvailableVendors = [.. vendors.Where(v => v.Config.Active && v.Config.Weight > 0)];
         for (var i = 0; i < AvailableVendors.Count; i++)
@@ -26,7 +23,7 @@ public sealed class PoolSnapshot
 
         // Selection state (a round-robin position, smooth-weighted counters) survives a reload when the pool's
         // selectable vendors are unchanged; any change starts it afresh, so that state never points at the wrong vendor.
-        if (previous is not null && previous.Selector == selector && SameSelectableVendors(previous, this))
+        if (previous is not null && string.Equals(previous.Config.Algorithm, config.Algorithm, StringComparison.Ordinal) && SameSelectableVendors(previous, this))
         {
             _selectorState = Volatile.Read(ref previous._selectorState);
         }
@@ -43,9 +40,6 @@ public sealed class PoolSnapshot
 
     /// <summary>Gets the compiled model pattern.</summary>
     public GlobPattern Pattern { get; }
-
-    /// <summary>Gets the selector named by <see cref="PoolConfig.Algorithm"/>.</summary>
-    public IVendorSelector Selector { get; }
 
     /// <summary>Gets every vendor in configuration order, including inactive ones.</summary>
     public IReadOnlyList<VendorSnapshot> Vendors { get; }

@@ -1,6 +1,6 @@
 using ModelRouter.Configuration;
 
-namespace ModelRouter.Routing;
+namespace ModelRouter.Model;
 
 /// <summary>A compiled router.</summary>
 public sealed class RouterSnapshot

@@ -1,0 +1,73 @@
+using ModelRouter.Health;
+using ModelRouter.Upstream;
+
+namespace ModelRouter.Forwarding;
+
+/// <summary>
+/// Why one attempt did not serve the request, and what that means: the verdict, the cooldown the LLM earns and why.
+/// What a vendor's status or exception means is decided here, and only here.
+/// </summary>
+/// <param name="Llm">The id of the LLM the attempt went to.</param>
+/// <param name="Verdict">What the attempt came to; never <see cref="AttemptVerdict.Served"/>.</param>
+/// <param name="StatusCode">The vendor's status, or 0 when it sent none.</param>
+/// <param name="Reason">A short, safe description for logs and the final error.</param>
+/// <param name="IsTimeout">Whether a timeout ended the attempt.</param>
+/// <param name="Cooldown">How long the LLM should cool (already capped), or <see langword="null"/> for none.</param>
+/// <param name="CooldownReason">Why it cools.</param>
+/// <param name="Error">What the client may see of a <see cref="AttemptVerdict.Rejected"/> answer.</param>
+internal sealed record AttemptFailure(
+    string Llm, AttemptVerdict Verdict, int StatusCode, string Reason, bool IsTimeout, TimeSpan? Cooldown, CooldownReason CooldownReason, UpstreamErrorInfo? Error = null)
+{
+    /// <summary>Classifies a vendor's non-2xx status, honouring the pool's own list of statuses that fail over.</summary>
+    /// <param name="llm">The LLM's id.</param>
+    /// <param name="statusCode">The vendor's status.</param>
+    /// <param name="failoverStatusCodes">The pool's override, or <see langword="null"/> for the default classification.</param>
+    /// <param name="retryAfter">The vendor's <c>Retry-After</c>, if it sent one.</param>
+    /// <param name="settings">The LLM's health settings: the credential cooldown and the cap on <c>Retry-After</c>.</param>
+    public static AttemptFailure FromStatus(string llm, int statusCode, IReadOnlyList<int>? failoverStatusCodes, TimeSpan? retryAfter, LlmHealthSettings settings)
+    {
+        var verdict = statusCode switch
+        {
+            // Rejected credentials are never the client's to see: they fail over whatever the pool's list says.
+            401 or 402 or 403 => AttemptVerdict.CredentialsRejected,
+            _ when failoverStatusCodes is not null => !failoverStatusCodes.Contains(statusCode) ? AttemptVerdict.Rejected
+                : statusCode == 429 ? AttemptVerdict.RateLimited
+                : AttemptVerdict.Failed,
+            429 => AttemptVerdict.RateLimited,
+            408 => AttemptVerdict.Failed,
+            >= 400 and < 500 => AttemptVerdict.Rejected,
+            _ => AttemptVerdict.Failed,
+        };
+
+        var capped = retryAfter is { } wait && wait > settings.MaxRetryAfter ? settings.MaxRetryAfter : retryAfter;
+        var (cooldown, reason) = verdict switch
+        {
+            AttemptVerdict.CredentialsRejected => (settings.CredentialCooldown, CooldownReason.CredentialsRejected),
+            AttemptVerdict.RateLimited when capped is not null => (capped, CooldownReason.RateLimited),
+            AttemptVerdict.Failed when capped is not null && statusCode is 503 or 529 => (capped, CooldownReason.Unavailable),
+            _ => ((TimeSpan?)null, CooldownReason.None),
+        };
+
+        return new(llm, verdict, statusCode, $"status {statusCode}", IsTimeout: false, cooldown, reason);
+    }
+
+    /// <summary>A vendor that sent no valid answer: no connection, no headers in time, a broken or invalid body.</summary>
+    public static AttemptFailure Broken(string llm, int statusCode, string reason, bool isTimeout = false)
+        => new(llm, AttemptVerdict.Failed, statusCode, reason, isTimeout, null, CooldownReason.None);
+
+    /// <summary>A vendor that refused the request itself: the client sees <paramref name="error"/> with the vendor's status.</summary>
+    public static AttemptFailure Rejected(string llm, int statusCode, UpstreamErrorInfo error)
+        => new(llm, AttemptVerdict.Rejected, statusCode, $"status {statusCode}", IsTimeout: false, null, CooldownReason.None, error);
+
+    /// <summary>Gets a value indicating whether the request should go on to another vendor.</summary>
+    public bool FailsOver => Verdict != AttemptVerdict.Rejected;
+
+    /// <summary>
+    /// Tells whether an exception met while reading what a vendor sent is the vendor's fault: a timeout, a broken
+    /// connection, or a body of the wrong shape (an adapter meeting an unexpected JSON type throws
+    /// <see cref="InvalidOperationException"/> or <see cref="System.Text.Json.JsonException"/>).
+    /// </summary>
+    public static bool IsVendorFault(Exception ex)
+        => ex is InvalidUpstreamResponseException or HttpRequestException or IOException or OperationCanceledException
+            or InvalidOperationException or System.Text.Json.JsonException or FormatException or KeyNotFoundException;
+}

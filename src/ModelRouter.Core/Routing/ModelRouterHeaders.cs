@@ -1,0 +1,12 @@
+namespace ModelRouter.Routing;
+
+/// <summary>The response headers the endpoint adds to every answer it relays.</summary>
+public static class ModelRouterHeaders
+{
+    /// <summary>The response header naming the LLM that served the request (or, on an error, the last one tried).</summary>
+    /// <remarks>Named "vendor" for compatibility with clients of earlier versions; it carries the LLM's id.</remarks>
+    public const string Llm = "x-model-router-vendor";
+
+    /// <summary>The response header counting the vendors tried.</summary>
+    public const string Attempts = "x-model-router-attempts";
+}
