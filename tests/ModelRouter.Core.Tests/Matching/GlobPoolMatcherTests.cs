@@ -1,8 +1,7 @@
 using ModelRouter.Configuration;
 using ModelRouter.Matching;
 using ModelRouter.Routing;
-using ModelRouter.Tests.Support;
-using static ModelRouter.Tests.Support.TestConfigs;
+using static ModelRouter.Testing.TestConfigs;
 
 namespace ModelRouter.Tests.Matching;
 

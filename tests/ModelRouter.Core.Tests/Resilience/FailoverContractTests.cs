@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using ModelRouter.Routing;
-using static ModelRouter.Tests.Resilience.ResilienceTestHost;
+using static ModelRouter.Testing.FailoverVendors;
 
 namespace ModelRouter.Tests.Resilience;
 
@@ -41,11 +41,11 @@ public class FailoverContractTests
     public void TearDown() => _mock.Dispose();
 
     /// <summary>A host whose breaker opens after three failures in a 60 s window (30 s cooldown); A answers 500 while <paramref name="failing"/> says so.</summary>
-    private ResilienceTestHost BreakerHost(bool streaming, Func<bool> failing)
+    private RouterHarness BreakerHost(bool streaming, Func<bool> failing)
     {
         _streaming = streaming;
         _vendorA = (_, _) => Task.FromResult(failing() ? Status(HttpStatusCode.InternalServerError) : Ok(streaming, "a"));
-        return new ResilienceTestHost(_mock, configure: o =>
+        return Start(_mock, configure: o =>
         {
             o.FailureThreshold = 3;
             o.BreakerSamplingSeconds = 60;
@@ -60,7 +60,7 @@ public class FailoverContractTests
     public async Task RetryAfter_On429_CoolsVendorForThatLongThenAdmitsOneTrial(bool streaming, string form)
     {
         _streaming = streaming;
-        using var host = new ResilienceTestHost(_mock);
+        using var host = Start(_mock);
         var limited = true;
         _vendorA = (_, _) => Task.FromResult(limited
             ? Status(HttpStatusCode.TooManyRequests, r => SetRetryAfter(r, form, TimeSpan.FromSeconds(10), host.Time.GetUtcNow()))
@@ -87,7 +87,7 @@ public class FailoverContractTests
     [Test]
     public async Task RetryAfter_LongerThanCap_IsCapped()
     {
-        using var host = new ResilienceTestHost(_mock, configure: o => o.MaxRetryAfterSeconds = 60);
+        using var host = Start(_mock, configure: o => o.MaxRetryAfterSeconds = 60);
         var limited = true;
         _vendorA = (_, _) => Task.FromResult(limited
             ? Status(HttpStatusCode.TooManyRequests, r => r.Headers.RetryAfter = new RetryConditionHeaderValue(TimeSpan.FromHours(1)))
@@ -111,7 +111,7 @@ public class FailoverContractTests
     public async Task HalfOpenTrial_Failing_ReopensCooldown_Succeeding_Closes(bool streaming)
     {
         _streaming = streaming;
-        using var host = new ResilienceTestHost(_mock, configure: o => o.CooldownSeconds = 30);
+        using var host = Start(_mock, configure: o => o.CooldownSeconds = 30);
         var answer = HttpStatusCode.ServiceUnavailable;
         _vendorA = (_, _) => Task.FromResult(answer == HttpStatusCode.OK
             ? Ok(streaming, "a")
@@ -234,7 +234,7 @@ public class FailoverContractTests
     public async Task AllVendorsRateLimited_Answers429AtOnce_WithEarliestRetryAfter(bool streaming)
     {
         _streaming = streaming;
-        using var host = new ResilienceTestHost(_mock);
+        using var host = Start(_mock);
         _vendorA = (_, _) => Task.FromResult(Status(HttpStatusCode.TooManyRequests, r => r.Headers.RetryAfter = new RetryConditionHeaderValue(TimeSpan.FromSeconds(20))));
         _vendorB = (_, _) => Task.FromResult(Status(HttpStatusCode.TooManyRequests, r => r.Headers.RetryAfter = new RetryConditionHeaderValue(TimeSpan.FromSeconds(8))));
 
@@ -253,7 +253,7 @@ public class FailoverContractTests
     [Test]
     public async Task AllVendorsCoolingAfterFailures_Answers503WithRetryAfter()
     {
-        using var host = new ResilienceTestHost(_mock);
+        using var host = Start(_mock);
         _vendorA = (_, _) => Task.FromResult(Status(HttpStatusCode.ServiceUnavailable, r => r.Headers.RetryAfter = new RetryConditionHeaderValue(TimeSpan.FromSeconds(12))));
         _vendorB = (_, _) => Task.FromResult(Status((HttpStatusCode)529, r => r.Headers.TryAddWithoutValidation("retry-after-ms", "4000")));
 
@@ -273,7 +273,7 @@ public class FailoverContractTests
     [TestCase(HttpStatusCode.PaymentRequired)]
     public async Task CredentialFailure_FailsOverAndCoolsThatVendor_AllRejected_Is502(HttpStatusCode status)
     {
-        using var host = new ResilienceTestHost(_mock, configure: o => o.CredentialCooldownSeconds = 300);
+        using var host = Start(_mock, configure: o => o.CredentialCooldownSeconds = 300);
         _vendorA = (_, _) => Task.FromResult(Status(status));
 
         Assert.That(await host.SendAsync(false), Is.EqualTo("b"));
@@ -297,7 +297,7 @@ public class FailoverContractTests
     [TestCase(HttpStatusCode.UnprocessableEntity)]
     public async Task ClientError_IsReturnedAsIs_NoFailover_NoPenalty(HttpStatusCode status)
     {
-        using var host = new ResilienceTestHost(_mock, configure: o => o.FailureThreshold = 2);
+        using var host = Start(_mock, configure: o => o.FailureThreshold = 2);
         _vendorA = (_, _) => Task.FromResult(Status(status));
         for (var i = 0; i < 3; i++)
         {
@@ -314,7 +314,7 @@ public class FailoverContractTests
     [Test]
     public async Task PoolFailoverOverride_OnlyListedStatusesFailOver()
     {
-        using var host = new ResilienceTestHost(_mock, failoverStatusCodes: [503]);
+        using var host = Start(_mock, failoverStatusCodes: [503]);
         _vendorA = (_, _) => Task.FromResult(Status(HttpStatusCode.InternalServerError));
         var error = Assert.ThrowsAsync<ModelRouterException>(() => host.SendAsync(false));
         Assert.That(error!.StatusCode, Is.EqualTo(500), "500 is not in the pool's list: returned as is");
@@ -330,7 +330,7 @@ public class FailoverContractTests
     public async Task ClientCancel_CancelsUpstreamAtOnce_AndIsNotCountedAgainstVendor(bool streaming)
     {
         _streaming = streaming;
-        using var host = new ResilienceTestHost(_mock, configure: o => o.FailureThreshold = 2);
+        using var host = Start(_mock, configure: o => o.FailureThreshold = 2);
         var upstreamCancelled = 0;
         var entered = new SemaphoreSlim(0);
         _vendorA = async (_, ct) =>
@@ -370,7 +370,7 @@ public class FailoverContractTests
     public async Task SlowHeaders_FailOverWithinTheVendorsTimeout(bool streaming)
     {
         _streaming = streaming;
-        using var host = new ResilienceTestHost(_mock);
+        using var host = Start(_mock);
         var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _vendorA = async (_, ct) =>
         {
@@ -389,7 +389,7 @@ public class FailoverContractTests
     [Test]
     public async Task SlowButSteadyStream_IsNotCut_IdleStream_EndsWithTimeout()
     {
-        using var host = new ResilienceTestHost(_mock, vendorCount: 1);
+        using var host = Start(_mock, vendorCount: 1);
         var body = VendorAStreams();
 
         body.Write("data: {\"n\":0}\n\n");
@@ -414,7 +414,7 @@ public class FailoverContractTests
     [Test]
     public async Task CallerHoldsAChunkLongerThanTheIdleTimeout_TheNextSilenceIsStillTimedInFullFromItsRead()
     {
-        using var host = new ResilienceTestHost(_mock, vendorCount: 1);
+        using var host = Start(_mock, vendorCount: 1);
         var body = VendorAStreams();
 
         body.Write("data: {\"n\":0}\n\n");
@@ -437,7 +437,7 @@ public class FailoverContractTests
     [Test]
     public async Task StreamCutAfterFirstEvent_EndsWithError_AndNeverSplicesAnotherVendor()
     {
-        using var host = new ResilienceTestHost(_mock);
+        using var host = Start(_mock);
         var body = VendorAStreams();
         body.Write("data: {\"n\":0}\n\n");
         await using var response = await host.Router.RouteAsync(new ModelRouterRequest("prod", Body(true)));
@@ -454,7 +454,7 @@ public class FailoverContractTests
     public async Task EachVendorTriedAtMostOnce_AndMaxAttemptsHonoured(bool streaming)
     {
         _streaming = streaming;
-        using var host = new ResilienceTestHost(_mock, vendorCount: 3);
+        using var host = Start(_mock, vendorCount: 3);
         var callsC = 0;
         _mock.When(UrlC, (_, _) =>
         {
@@ -474,7 +474,7 @@ public class FailoverContractTests
     [Test]
     public async Task RoundRobin_StaysEvenAmongVendorsThatAreNotCooling()
     {
-        using var host = new ResilienceTestHost(_mock, vendorCount: 3);
+        using var host = Start(_mock, vendorCount: 3);
         var callsC = 0;
         _mock.When(UrlC, (_, _) =>
         {
@@ -499,7 +499,7 @@ public class FailoverContractTests
     [Test]
     public async Task Reload_KeepsCooldownOfUnchangedVendor_ResetsItWhenKeyChanges()
     {
-        using var host = new ResilienceTestHost(_mock);
+        using var host = Start(_mock);
         _vendorA = (_, _) => Task.FromResult(Status(HttpStatusCode.Unauthorized));
         await host.SendAsync(false);
         Assert.That(_callsA, Is.EqualTo(1));
@@ -520,7 +520,7 @@ public class FailoverContractTests
     [Test]
     public async Task Regression_CancelledHalfOpenTrial_DoesNotCloseTheBreaker()
     {
-        using var host = new ResilienceTestHost(_mock, configure: o =>
+        using var host = Start(_mock, configure: o =>
         {
             o.FailureThreshold = 3;
             o.CooldownSeconds = 30;
@@ -576,7 +576,7 @@ public class FailoverContractTests
     [Test]
     public void Regression_RetryAfterToClient_IsCappedLikeTheCooldown()
     {
-        using var host = new ResilienceTestHost(_mock, configure: o => o.MaxRetryAfterSeconds = 60);
+        using var host = Start(_mock, configure: o => o.MaxRetryAfterSeconds = 60);
         _vendorA = (_, _) => Task.FromResult(Status(HttpStatusCode.TooManyRequests, r => r.Headers.RetryAfter = new RetryConditionHeaderValue(TimeSpan.FromHours(1))));
         _vendorB = _vendorA;
         var error = Assert.ThrowsAsync<ModelRouterException>(() => host.SendAsync(false));
@@ -586,7 +586,7 @@ public class FailoverContractTests
     [Test]
     public async Task Regression_AbsurdRetryAfterMs_IsCappedAndTheTrialIsReleased()
     {
-        using var host = new ResilienceTestHost(_mock, configure: o => o.MaxRetryAfterSeconds = 60);
+        using var host = Start(_mock, configure: o => o.MaxRetryAfterSeconds = 60);
         var answer = "1e30";
         _vendorA = (_, _) => Task.FromResult(answer == "ok"
             ? Ok(false, "a")
@@ -610,7 +610,7 @@ public class FailoverContractTests
     [Test]
     public async Task Regression_PoolOverride_StillFailsOverOnRejectedCredentials()
     {
-        using var host = new ResilienceTestHost(_mock, failoverStatusCodes: [500, 502, 503]);
+        using var host = Start(_mock, failoverStatusCodes: [500, 502, 503]);
         _vendorA = (_, _) => Task.FromResult(Status(HttpStatusCode.Unauthorized));
         Assert.That(await host.SendAsync(false), Is.EqualTo("b"), "a vendor's 401 never reaches the client, whatever the pool's list");
     }
@@ -618,7 +618,7 @@ public class FailoverContractTests
     [Test]
     public async Task Regression_StalledErrorBody_StillPassesTheStatusThrough()
     {
-        using var host = new ResilienceTestHost(_mock);
+        using var host = Start(_mock);
         var body = new ScriptedStream();
         _vendorA = (_, _) => Task.FromResult(new HttpResponseMessage(HttpStatusCode.BadRequest)
         {
@@ -635,7 +635,7 @@ public class FailoverContractTests
     [Test]
     public async Task Regression_DoneTextInsideContent_IsNotTheEndOfTheStream()
     {
-        using var host = new ResilienceTestHost(_mock, vendorCount: 1);
+        using var host = Start(_mock, vendorCount: 1);
         var body = VendorAStreams();
         body.Write("data: {\"choices\":[{\"delta\":{\"content\":\"say data: [DONE]\"}}]}\n\n");
         await using var response = await host.Router.RouteAsync(new ModelRouterRequest("prod", Body(true)));

@@ -1,9 +1,8 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
 using ModelRouter.Routing;
-using ModelRouter.Tests.Support;
 using RichardSzalay.MockHttp;
-using static ModelRouter.Tests.Support.TestConfigs;
+using static ModelRouter.Testing.TestConfigs;
 
 namespace ModelRouter.Tests.Routing;
 

@@ -1,6 +1,6 @@
 using ModelRouter.Configuration;
 using ModelRouter.Storage;
-using static ModelRouter.Tests.Support.TestConfigs;
+using static ModelRouter.Testing.TestConfigs;
 
 namespace ModelRouter.Tests.Storage;
 

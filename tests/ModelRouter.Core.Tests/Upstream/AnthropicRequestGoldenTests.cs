@@ -2,7 +2,7 @@ using System.Text;
 using ModelRouter.Configuration;
 using ModelRouter.Routing;
 using ModelRouter.Upstream.Anthropic;
-using static ModelRouter.Tests.Upstream.UpstreamTestKit;
+using static ModelRouter.Testing.UpstreamTestKit;
 
 namespace ModelRouter.Tests.Upstream;
 

@@ -5,8 +5,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Time.Testing;
 using ModelRouter.Upstream;
 using ModelRouter.Upstream.Anthropic;
-using static ModelRouter.Tests.Upstream.UpstreamTestKit;
-using ModelRouter.Tests.Support;
+using static ModelRouter.Testing.UpstreamTestKit;
 
 namespace ModelRouter.Tests.Upstream;
 

@@ -3,7 +3,7 @@ using System.Text;
 using Microsoft.Extensions.Time.Testing;
 using ModelRouter.Upstream;
 using ModelRouter.Upstream.Anthropic;
-using static ModelRouter.Tests.Upstream.UpstreamTestKit;
+using static ModelRouter.Testing.UpstreamTestKit;
 
 namespace ModelRouter.Tests.Upstream;
 

@@ -7,7 +7,6 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
-using ModelRouter.IntegrationTests.Common;
 
 namespace ModelRouter.IntegrationTests.Endpoint;
 
@@ -31,7 +30,7 @@ public sealed class BadFramingTests
     [OneTimeSetUp]
     public async Task Start()
     {
-        var nowhere = $"http://127.0.0.1:{LoopbackPort.Refused().ToString(CultureInfo.InvariantCulture)}/v1";
+        var nowhere = $"http://127.0.0.1:{LoopbackApp.RefusedPort().ToString(CultureInfo.InvariantCulture)}/v1";
         _router = await RouterHost.StartAsync(
             new RouterSettings().Llm("nowhere", nowhere, "llm-key-nowhere").Router("framing", RouterSettings.Vendor("nowhere")).App("framing", AppKey, "framing"),
             configureHost: builder =>

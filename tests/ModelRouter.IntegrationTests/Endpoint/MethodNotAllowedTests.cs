@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
-using ModelRouter.IntegrationTests.Common;
 
 namespace ModelRouter.IntegrationTests.Endpoint;
 
@@ -16,7 +15,7 @@ public sealed class MethodNotAllowedTests
     [OneTimeSetUp]
     public async Task Start()
     {
-        var nowhere = $"http://127.0.0.1:{LoopbackPort.Refused().ToString(CultureInfo.InvariantCulture)}/v1";
+        var nowhere = $"http://127.0.0.1:{LoopbackApp.RefusedPort().ToString(CultureInfo.InvariantCulture)}/v1";
         _router = await RouterHost.StartAsync(new RouterSettings()
             .Llm("nowhere", nowhere, "llm-key-nowhere")
             .Router("methods", RouterSettings.Vendor("nowhere"))

@@ -7,8 +7,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using ModelRouter.Configuration;
-using ModelRouter.IntegrationTests.AnthropicProvider;
-using ModelRouter.IntegrationTests.Common;
 
 namespace ModelRouter.IntegrationTests.Streaming;
 
@@ -31,15 +29,15 @@ public sealed class StreamLimitTests
     private const string OpenAIDeltaHead = "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"";
     private const string OpenAITail = "\"},\"finish_reason\":null}]}\n\ndata: [DONE]\n\n";
 
-    private ProviderLoopback _hostile = null!;
+    private LoopbackApp _hostile = null!;
     private FakeVendor _good = null!;
-    private ProviderLoopback _router = null!;
+    private LoopbackApp _router = null!;
     private HttpClient _client = null!;
 
     [OneTimeSetUp]
     public async Task Start()
     {
-        _hostile = await ProviderLoopback.StartAsync(_ => { }, app =>
+        _hostile = await LoopbackApp.StartAsync(_ => { }, app =>
         {
             // The issue's flood: message_start, content_block_start, then one text delta 16 times the limit.
             app.MapPost("/anthropic-flood/v1/messages", context => SendAsync(context, AnthropicHead + AnthropicDeltaHead, OversizeBytes, AnthropicTail));
@@ -96,7 +94,7 @@ public sealed class StreamLimitTests
                 Router("after-done", "after-done"),
             ],
         };
-        _router = await ProviderLoopback.StartAsync(
+        _router = await LoopbackApp.StartAsync(
             services => services.AddModelRouter(o =>
             {
                 o.RequireAppKey = false;

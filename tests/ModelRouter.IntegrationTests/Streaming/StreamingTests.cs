@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using ModelRouter.IntegrationTests.Common;
 
 namespace ModelRouter.IntegrationTests.Streaming;
 
@@ -130,7 +129,7 @@ public sealed class StreamingTests
 
     private HttpRequestMessage StreamRequest(string slug)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_router.BaseAddress, $"router/{slug}/v1/chat/completions"))
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_router.Address, $"router/{slug}/v1/chat/completions"))
         {
             Content = new StringContent("""{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"hi"}]}""", Encoding.UTF8, "application/json"),
         };

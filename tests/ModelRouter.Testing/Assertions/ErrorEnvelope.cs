@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 
-namespace ModelRouter.AspNetCore.Tests.Common;
+namespace ModelRouter.Testing;
 
 /// <summary>Checks the OpenAI error envelope <c>{"error":{"message","type","param","code"}}</c>.</summary>
 internal static class ErrorEnvelope

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace ModelRouter.IntegrationTests.Common;
+namespace ModelRouter.Testing;
 
 /// <summary>Builds an <c>appsettings.json</c> with a <c>ModelRouter</c> section: one pool matching <c>*</c> per router.</summary>
 internal sealed class RouterSettings

@@ -3,9 +3,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using ModelRouter.Configuration;
-using static ModelRouter.Tests.Support.TestConfigs;
+using static ModelRouter.Testing.TestConfigs;
 
-namespace ModelRouter.Tests.Upstream;
+namespace ModelRouter.Testing;
 
 /// <summary>
 /// A router "prod" over LLM "a" of a given provider kind and LLM "b" (OpenAI), for tests that run one behaviour

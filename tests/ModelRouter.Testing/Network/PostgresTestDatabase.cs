@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace ModelRouter.Storage.Tests;
+namespace ModelRouter.Testing;
 
 /// <summary>
 /// The PostgreSQL server of the test run: the connection string comes from <c>MODELROUTER_TEST_POSTGRES</c> or the file

@@ -1,4 +1,4 @@
-namespace ModelRouter.IntegrationTests.Common;
+namespace ModelRouter.Testing;
 
 internal static class Sse
 {

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace ModelRouter.IntegrationTests.Common;
+namespace ModelRouter.Testing;
 
 /// <summary>What came back on a raw connection: the status, the headers (names case-insensitive) and the decoded body.</summary>
 internal sealed record RawHttpResponse(int Status, IReadOnlyDictionary<string, string> Headers, string Body);

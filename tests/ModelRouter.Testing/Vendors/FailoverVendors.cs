@@ -1,47 +1,25 @@
 using System.Net;
 using System.Text;
 using System.Threading.Channels;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
 using ModelRouter.Configuration;
 using ModelRouter.Routing;
-using ModelRouter.Tests.Support;
 
-namespace ModelRouter.Tests.Resilience;
+namespace ModelRouter.Testing;
 
-/// <summary>A router over MockHttp vendors with fake time, for the failover contract tests.</summary>
-internal sealed class ResilienceTestHost : IDisposable
+/// <summary>Two or three OpenAI vendors "a", "b", "c" in one pool of router "prod" (no app key), for the failover contract tests.</summary>
+internal static class FailoverVendors
 {
     public const string UrlA = "http://127.0.0.1:5101/v1/chat/completions";
     public const string UrlB = "http://127.0.0.1:5102/v1/chat/completions";
     public const string UrlC = "http://127.0.0.1:5103/v1/chat/completions";
 
-    private readonly ServiceProvider _services;
-
-    public ResilienceTestHost(HttpMessageHandler vendors, int vendorCount = 2, Action<ModelRouterOptions>? configure = null, IReadOnlyList<int>? failoverStatusCodes = null)
-    {
-        Time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-        Store = new ModelRouter.Storage.InMemoryRouterStore(Config(vendorCount, failoverStatusCodes));
-        var services = new ServiceCollection();
-        services.AddSingleton<TimeProvider>(Time);
-        services.AddModelRouter(o =>
-            {
-                o.RequireAppKey = false;
-                configure?.Invoke(o);
-            })
-            .UseStore(Store)
-            .ConfigureHttpClient(b => b.ConfigurePrimaryHttpMessageHandler(() => vendors));
-        _services = services.BuildServiceProvider();
-        Router = _services.GetRequiredService<IModelRouter>();
-    }
-
-    public FakeTimeProvider Time { get; }
-
-    public IModelRouter Router { get; }
-
-    public ModelRouter.Storage.InMemoryRouterStore Store { get; }
-
-    public RoutingSnapshotProvider Snapshots => _services.GetRequiredService<RoutingSnapshotProvider>();
+    /// <summary>A <see cref="RouterHarness"/> over <paramref name="vendors"/> with <see cref="Config"/> and no app key required.</summary>
+    public static RouterHarness Start(HttpMessageHandler vendors, int vendorCount = 2, Action<ModelRouterOptions>? configure = null, IReadOnlyList<int>? failoverStatusCodes = null)
+        => RouterHarness.Create(vendors, Config(vendorCount, failoverStatusCodes), o =>
+        {
+            o.RequireAppKey = false;
+            configure?.Invoke(o);
+        });
 
     public static ModelRouterConfig Config(int vendorCount, IReadOnlyList<int>? failoverStatusCodes = null, string keyA = "llm-key-a")
     {
@@ -77,42 +55,12 @@ internal sealed class ResilienceTestHost : IDisposable
     public static byte[] Body(bool streaming) => Encoding.UTF8.GetBytes(
         $$"""{"model":"gpt-4o","stream":{{(streaming ? "true" : "false")}},"messages":[{"role":"user","content":"hi"}]}""");
 
-    public static HttpResponseMessage Ok(bool streaming, string vendor) => streaming
-        ? new HttpResponseMessage(HttpStatusCode.OK)
-        {
-            Content = new StringContent(
-                $"data: {{\"choices\":[{{\"delta\":{{\"content\":\"{vendor}\"}}}}]}}\n\ndata: [DONE]\n\n", Encoding.UTF8, "text/event-stream"),
-        }
-        : new HttpResponseMessage(HttpStatusCode.OK)
-        {
-            Content = new StringContent($"{{\"object\":\"chat.completion\",\"vendor\":\"{vendor}\"}}", Encoding.UTF8, "application/json"),
-        };
+    /// <summary>A successful answer saying <paramref name="vendor"/>.</summary>
+    public static HttpResponseMessage Ok(bool streaming, string vendor) => Bodies.Success(streaming, vendor);
 
+    /// <summary>An OpenAI error answer with <paramref name="status"/>, adjusted by <paramref name="configure"/> (a Retry-After, say).</summary>
     public static HttpResponseMessage Status(HttpStatusCode status, Action<HttpResponseMessage>? configure = null)
-    {
-        var response = new HttpResponseMessage(status)
-        {
-            Content = new StringContent("""{"error":{"message":"vendor says no","type":"server_error"}}""", Encoding.UTF8, "application/json"),
-        };
-        configure?.Invoke(response);
-        return response;
-    }
-
-    /// <summary>Routes one request and reads the whole answer; returns the vendor that served it.</summary>
-    public async Task<string> SendAsync(bool streaming, CancellationToken cancellationToken = default)
-    {
-        await using var response = await Router.RouteAsync(new ModelRouterRequest("prod", Body(streaming)), cancellationToken);
-        if (response.IsStreaming)
-        {
-            while (!(await response.ReadStreamChunkAsync(cancellationToken)).IsEmpty)
-            {
-            }
-        }
-
-        return response.Vendor;
-    }
-
-    public void Dispose() => _services.Dispose();
+        => Bodies.Status(status, configure: configure);
 }
 
 /// <summary>A response body the test feeds chunk by chunk, to play slow or steady vendors.</summary>

@@ -1,14 +1,13 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
 using RichardSzalay.MockHttp;
 
-namespace ModelRouter.AspNetCore.Tests.Common;
+namespace ModelRouter.Testing;
 
-/// <summary>OpenAI-shaped answers for MockHttp vendors, and a record of every call they got.</summary>
-internal sealed class FakeVendors
+/// <summary>Vendors behind a MockHttp handler answering in OpenAI's format (as <see cref="FakeVendor"/> does), and a record of every call they got.</summary>
+internal sealed class MockVendors
 {
     public MockHttpMessageHandler Handler { get; } = new();
 
@@ -26,8 +25,8 @@ internal sealed class FakeVendors
         var model = json.RootElement.GetProperty("model").GetString();
         var stream = json.RootElement.TryGetProperty("stream", out var s) && s.ValueKind == JsonValueKind.True;
         return stream
-            ? new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(Sse(model!, reply), Encoding.UTF8, "text/event-stream") }
-            : Json(HttpStatusCode.OK, Completion(model!, reply));
+            ? new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(FakeVendor.Events(model!, reply), Encoding.UTF8, "text/event-stream") }
+            : Json(HttpStatusCode.OK, FakeVendor.Completion(model!, reply));
     });
 
     public void Status(int port, HttpStatusCode status, string body, Action<HttpResponseMessage>? decorate = null) => On(port, _ =>
@@ -56,20 +55,6 @@ internal sealed class FakeVendors
             Calls.Enqueue((request.RequestUri!, ""));
             return new TaskCompletionSource<HttpResponseMessage>().Task;
         });
-
-    public static string Completion(string model, string reply)
-        => $$"""{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":{{JsonSerializer.Serialize(model)}},"choices":[{"index":0,"message":{"role":"assistant","content":{{JsonSerializer.Serialize(reply)}}},"finish_reason":"stop"}]}""";
-
-    public static string Sse(string model, string reply)
-    {
-        var sse = new StringBuilder();
-        foreach (var word in reply.Split(' '))
-        {
-            sse.Append(CultureInfo.InvariantCulture, $$"""data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":{{JsonSerializer.Serialize(model)}},"choices":[{"index":0,"delta":{"content":{{JsonSerializer.Serialize(word)}}},"finish_reason":null}]}""").Append("\n\n");
-        }
-
-        return sse.Append("data: [DONE]\n\n").ToString();
-    }
 
     private static HttpResponseMessage Json(HttpStatusCode status, string body)
         => new(status) { Content = new StringContent(body, Encoding.UTF8, "application/json") };

@@ -7,7 +7,7 @@ using ModelRouter.Forwarding;
 using ModelRouter.Routing;
 using ModelRouter.Upstream;
 
-namespace ModelRouter.Tests.Upstream;
+namespace ModelRouter.Testing;
 
 /// <summary>Builds adapter inputs and compares JSON semantically (property order and white space do not matter).</summary>
 internal static class UpstreamTestKit

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace ModelRouter.Storage.Tests.Availability;
+namespace ModelRouter.Testing;
 
 /// <summary>
 /// A TCP proxy on 127.0.0.1 in front of the test PostgreSQL server that can be switched off and on: off, its port is
@@ -28,11 +28,7 @@ internal sealed class LoopbackTcpProxy : IAsyncDisposable
     /// <summary>Creates a proxy that starts switched off: its port is free and closed.</summary>
     public static LoopbackTcpProxy CreateDown(string targetHost, int targetPort)
     {
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        return new LoopbackTcpProxy(port, new IPEndPoint(IPAddress.Parse(targetHost), targetPort));
+        return new LoopbackTcpProxy(LoopbackApp.RefusedPort(), new IPEndPoint(IPAddress.Parse(targetHost), targetPort));
     }
 
     /// <summary>Opens the port and forwards every connection to the target.</summary>

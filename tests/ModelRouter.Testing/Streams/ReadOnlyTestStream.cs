@@ -1,4 +1,4 @@
-namespace ModelRouter.Tests.Support;
+namespace ModelRouter.Testing;
 
 /// <summary>The members every scripted vendor body shares: readable, not seekable, not writable.</summary>
 internal abstract class ReadOnlyTestStream : Stream

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using ModelRouter.Configuration;
 
-namespace ModelRouter.Storage.Tests;
+namespace ModelRouter.Testing;
 
 /// <summary>Valid items and the default validator.</summary>
 internal static class TestData

@@ -9,24 +9,28 @@ using ModelRouter.Routing;
 using ModelRouter.Storage;
 using RichardSzalay.MockHttp;
 
-namespace ModelRouter.Tests.Support;
+namespace ModelRouter.Testing;
 
 /// <summary>
-/// The real pipeline from DI (<c>AddModelRouter().LoadFromMemory().ConfigureHttpClient()</c>) over MockHttp, with a fake
-/// clock and a log collector at Trace level. Any request no test expected fails the test loudly.
+/// The real pipeline from DI (<c>AddModelRouter().LoadFromMemory().ConfigureHttpClient()</c>) over MockHttp, or over any
+/// <see cref="HttpMessageHandler"/> as its vendors, with a fake clock and a log collector at Trace level. Any request no
+/// test expected fails the test loudly.
 /// </summary>
-internal sealed class RouterHarness : IAsyncDisposable
+internal sealed class RouterHarness : IAsyncDisposable, IDisposable
 {
-    private RouterHarness(ServiceProvider services, MockHttpMessageHandler http, FakeTimeProvider time)
+    private readonly MockHttpMessageHandler? _http;
+
+    private RouterHarness(ServiceProvider services, MockHttpMessageHandler? http, FakeTimeProvider time)
     {
         Services = services;
-        Http = http;
+        _http = http;
         Time = time;
     }
 
     public ServiceProvider Services { get; }
 
-    public MockHttpMessageHandler Http { get; }
+    /// <summary>Gets the MockHttp vendors (not there when the harness was created over another handler).</summary>
+    public MockHttpMessageHandler Http => _http ?? throw new InvalidOperationException("This harness runs over another handler, not MockHttp.");
 
     public FakeTimeProvider Time { get; }
 
@@ -36,10 +40,27 @@ internal sealed class RouterHarness : IAsyncDisposable
 
     public InMemoryRouterStore Store => (InMemoryRouterStore)Services.GetRequiredService<IRouterStore>();
 
+    public RoutingSnapshotProvider Snapshots => Services.GetRequiredService<RoutingSnapshotProvider>();
+
     public static RouterHarness Create(ModelRouterConfig config, Action<ModelRouterOptions>? configure = null, Action<IServiceCollection>? services = null)
     {
         var http = new MockHttpMessageHandler();
         http.Fallback.Throw(new InvalidOperationException("The test did not expect this upstream request."));
+        return Create(config, http, http, configure, services, b => b.AddHttpMessageHandler(() => new TokenCapturingHandler()));
+    }
+
+    /// <summary>A harness whose vendors are <paramref name="vendors"/> (which sees each request's cancellation token itself).</summary>
+    public static RouterHarness Create(HttpMessageHandler vendors, ModelRouterConfig config, Action<ModelRouterOptions>? configure = null)
+        => Create(config, vendors, null, configure, null, null);
+
+    private static RouterHarness Create(
+        ModelRouterConfig config,
+        HttpMessageHandler vendors,
+        MockHttpMessageHandler? http,
+        Action<ModelRouterOptions>? configure,
+        Action<IServiceCollection>? services,
+        Action<IHttpClientBuilder>? client)
+    {
         var time = new FakeTimeProvider(new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var collection = new ServiceCollection();
         collection.AddSingleton<TimeProvider>(time);
@@ -47,9 +68,11 @@ internal sealed class RouterHarness : IAsyncDisposable
         collection.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace));
         collection.AddModelRouter(o => configure?.Invoke(o))
             .LoadFromMemory(config)
-            .ConfigureHttpClient(b => b
-                .ConfigurePrimaryHttpMessageHandler(() => http)
-                .AddHttpMessageHandler(() => new TokenCapturingHandler()));
+            .ConfigureHttpClient(b =>
+            {
+                b.ConfigurePrimaryHttpMessageHandler(() => vendors);
+                client?.Invoke(b);
+            });
         services?.Invoke(collection);
         return new RouterHarness(collection.BuildServiceProvider(validateScopes: true), http, time);
     }
@@ -73,7 +96,23 @@ internal sealed class RouterHarness : IAsyncDisposable
         throw new InvalidOperationException("unreachable");
     }
 
+    /// <summary>Routes <see cref="FailoverVendors.Body"/> to router <c>prod</c> and reads the whole answer; returns the vendor that served it.</summary>
+    public async Task<string> SendAsync(bool streaming, CancellationToken cancellationToken = default)
+    {
+        await using var response = await Router.RouteAsync(new ModelRouterRequest("prod", FailoverVendors.Body(streaming)), cancellationToken);
+        if (response.IsStreaming)
+        {
+            while (!(await response.ReadStreamChunkAsync(cancellationToken)).IsEmpty)
+            {
+            }
+        }
+
+        return response.Vendor;
+    }
+
     public async ValueTask DisposeAsync() => await Services.DisposeAsync();
+
+    public void Dispose() => Services.Dispose();
 
     /// <summary>Exposes each upstream call's cancellation token to MockHttp responders, which do not receive it.</summary>
     public sealed class TokenCapturingHandler : DelegatingHandler
@@ -93,9 +132,9 @@ internal sealed class RouterHarness : IAsyncDisposable
 /// <summary>Request bodies and vendor responses.</summary>
 internal static class Bodies
 {
-    public const string Completion = """{"id":"chatcmpl-1","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}]}""";
+    public static readonly string Completion = ProviderVendors.Answer(ProviderKinds.OpenAI, streaming: false, "hi");
 
-    public const string StreamEvents = "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi\"}}]}\n\ndata: [DONE]\n\n";
+    public static readonly string StreamEvents = ProviderVendors.Answer(ProviderKinds.OpenAI, streaming: true, "hi");
 
     public static string Chat(string model, bool streaming = false)
         => $$"""{"model":{{System.Text.Json.JsonSerializer.Serialize(model)}},"messages":[{"role":"user","content":"Hello"}],"stream":{{(streaming ? "true" : "false")}}}""";
@@ -104,20 +143,22 @@ internal static class Bodies
     public static HttpResponseMessage Success(bool streaming, string? marker = null)
     {
         var response = new HttpResponseMessage(HttpStatusCode.OK);
-        response.Content = streaming
-            ? new StringContent(marker is null ? StreamEvents : StreamEvents.Replace("\"hi\"", $"\"{marker}\"", StringComparison.Ordinal), Encoding.UTF8, "text/event-stream")
-            : new StringContent(marker is null ? Completion : Completion.Replace("\"hi\"", $"\"{marker}\"", StringComparison.Ordinal), Encoding.UTF8, "application/json");
+        response.Content = new StringContent(ProviderVendors.Answer(ProviderKinds.OpenAI, streaming, marker ?? "hi"), Encoding.UTF8, ProviderVendors.MediaType(streaming));
         return response;
     }
 
-    public static HttpResponseMessage Status(HttpStatusCode status, string? errorMessage = null)
-        => new(status)
+    public static HttpResponseMessage Status(HttpStatusCode status, string? errorMessage = null, Action<HttpResponseMessage>? configure = null)
+    {
+        var response = new HttpResponseMessage(status)
         {
             Content = new StringContent(
                 $$$"""{"error":{"message":"{{{errorMessage ?? "vendor says no"}}}","type":"invalid_request_error","param":"messages","code":"bad_thing"}}""",
                 Encoding.UTF8,
                 "application/json"),
         };
+        configure?.Invoke(response);
+        return response;
+    }
 
     /// <summary>Reads the whole answer: the JSON body, or every stream chunk until the end.</summary>
     public static async Task<string> ReadAllAsync(ModelRouterResponse response, CancellationToken cancellationToken = default)

@@ -3,7 +3,7 @@ using ModelRouter.Routing;
 using ModelRouter.Selection;
 using ModelRouter.Upstream;
 
-namespace ModelRouter.Tests.Support;
+namespace ModelRouter.Testing;
 
 /// <summary>Small builders for configurations; every base URL is a loopback string that nothing ever dials.</summary>
 internal static class TestConfigs
