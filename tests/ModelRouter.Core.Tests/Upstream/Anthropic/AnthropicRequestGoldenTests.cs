@@ -4,7 +4,7 @@ using ModelRouter.Routing;
 using ModelRouter.Upstream.Anthropic;
 using static ModelRouter.Testing.UpstreamTestKit;
 
-namespace ModelRouter.Tests.Upstream;
+namespace ModelRouter.Tests.Upstream.Anthropic;
 
 /// <summary>Golden tests: OpenAI chat completion request in, Anthropic Messages request out.</summary>
 public class AnthropicRequestGoldenTests

@@ -4,7 +4,7 @@ using System.Text;
 using ModelRouter.Routing;
 using static ModelRouter.Testing.FailoverVendors;
 
-namespace ModelRouter.Tests.Resilience;
+namespace ModelRouter.Tests.Health;
 
 /// <summary>The failover contract of issue 4, on fake time: cooldowns, Retry-After, the breaker, timeouts, cancellation, streams.</summary>
 public class FailoverContractTests

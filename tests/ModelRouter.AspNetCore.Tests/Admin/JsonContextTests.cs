@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using ModelRouter.Configuration;
 
-namespace ModelRouter.AspNetCore.Tests;
+namespace ModelRouter.AspNetCore.Tests.Admin;
 
 /// <summary>The configuration records have one JSON shape: a single source-generated context serves the stores and the admin API.</summary>
 [TestFixture]

@@ -5,7 +5,7 @@ using ModelRouter.Upstream;
 using ModelRouter.Upstream.Anthropic;
 using static ModelRouter.Testing.UpstreamTestKit;
 
-namespace ModelRouter.Tests.Upstream;
+namespace ModelRouter.Tests.Upstream.Anthropic;
 
 /// <summary>Golden tests: Anthropic answers and errors in, OpenAI shapes out.</summary>
 public class AnthropicResponseGoldenTests

@@ -7,7 +7,7 @@ using ModelRouter.Upstream;
 using ModelRouter.Upstream.Anthropic;
 using static ModelRouter.Testing.UpstreamTestKit;
 
-namespace ModelRouter.Tests.Upstream;
+namespace ModelRouter.Tests.Upstream.Anthropic;
 
 /// <summary>
 /// Edge cases of the Anthropic stream translation: exact output bytes, events split across reads, long deltas, and

@@ -4,7 +4,7 @@ using System.Reflection.Metadata;
 using System.Text.Json;
 using System.Xml.Linq;
 
-namespace ModelRouter.Tests.Packaging;
+namespace ModelRouter.Tests;
 
 /// <summary>Packs ModelRouter.Core as a release would and inspects what a NuGet consumer gets.</summary>
 [TestFixture]
