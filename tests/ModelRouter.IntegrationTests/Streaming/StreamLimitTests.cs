@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -145,10 +144,9 @@ public sealed class StreamLimitTests
             Assert.That(text.Contains("\"content\":\"Hello\"", StringComparison.Ordinal), Is.True, "the event before the oversize one went out");
             Assert.That(text.Contains("[DONE]", StringComparison.Ordinal), Is.False, "the stream did not complete");
         });
-        using var last = JsonDocument.Parse(events[^1]);
-        var error = last.RootElement.GetProperty("error");
-        Assert.That(error.GetProperty("code").GetString(), Is.EqualTo("stream_interrupted"));
-        Assert.That(error.GetProperty("type").GetString(), Is.EqualTo("upstream_error"));
+        var error = ErrorEnvelope.AssertBody(events[^1]);
+        Assert.That(error.Code, Is.EqualTo("stream_interrupted"));
+        Assert.That(error.Type, Is.EqualTo("upstream_error"));
     }
 
     [Test]

@@ -100,11 +100,9 @@ public sealed class StreamingTests
             Assert.That(first.RootElement.GetProperty("object").GetString(), Is.EqualTo("chat.completion.chunk"));
         }
 
-        using var last = JsonDocument.Parse(events[^1]);
-        var error = last.RootElement.GetProperty("error");
-        Assert.That(error.EnumerateObject().Select(p => p.Name), Is.EquivalentTo(new[] { "message", "type", "param", "code" }));
-        Assert.That(error.GetProperty("type").GetString(), Is.EqualTo("upstream_error"));
-        Assert.That(error.GetProperty("code").GetString(), Is.EqualTo("stream_interrupted"));
+        var error = ErrorEnvelope.AssertBody(events[^1]);
+        Assert.That(error.Type, Is.EqualTo("upstream_error"));
+        Assert.That(error.Code, Is.EqualTo("stream_interrupted"));
         Assert.That(text, Does.Not.Contain("[DONE]"));
     }
 
