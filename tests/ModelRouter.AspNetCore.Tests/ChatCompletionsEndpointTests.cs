@@ -4,7 +4,6 @@ using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
-using ModelRouter.AspNetCore.Tests.Common;
 using ModelRouter.Configuration;
 
 namespace ModelRouter.AspNetCore.Tests;
@@ -26,8 +25,8 @@ public sealed class ChatCompletionsEndpointTests
     private const int SparePort = 5108;
     private const int SilentPort = 5109;
 
-    private readonly FakeVendors _vendors = new();
-    private InMemoryRouterHost _host = null!;
+    private readonly MockVendors _vendors = new();
+    private RouterHost _host = null!;
 
     [OneTimeSetUp]
     public async Task StartHost()
@@ -46,7 +45,7 @@ public sealed class ChatCompletionsEndpointTests
         _vendors.Status(Reject422Port, HttpStatusCode.UnprocessableEntity,
             """{"error":{"message":"temperature must be at most 2","type":"invalid_request_error","param":"temperature","code":"invalid_value"}}""");
 
-        _host = await InMemoryRouterHost.StartAsync(o =>
+        _host = await RouterHost.StartInMemoryAsync(o =>
         {
             o.Namespace = "us";
             o.MaxRequestBodyBytes = MaxBody;
@@ -57,10 +56,10 @@ public sealed class ChatCompletionsEndpointTests
             foreach (var (id, port) in new[] { ("ok", OkPort), ("spare", SparePort), ("refused", RefusedPort), ("garbage", GarbagePort),
                 ("limited-slow-json", LimitedSlowPort), ("limited-fast-json", LimitedFastPort), ("limited-slow-sse", LimitedSlowPort), ("limited-fast-sse", LimitedFastPort), ("reject-400", Reject400Port), ("reject-422", Reject422Port) })
             {
-                o.Llms.Add(new LlmConfig { Id = id, BaseUrl = FakeVendors.Url(port), ApiKey = "llm-key-" + id });
+                o.Llms.Add(new LlmConfig { Id = id, BaseUrl = MockVendors.Url(port), ApiKey = "llm-key-" + id });
             }
 
-            o.Llms.Add(new LlmConfig { Id = "silent", BaseUrl = FakeVendors.Url(SilentPort), ApiKey = "llm-key-silent", TimeoutSeconds = 0.2 });
+            o.Llms.Add(new LlmConfig { Id = "silent", BaseUrl = MockVendors.Url(SilentPort), ApiKey = "llm-key-silent", TimeoutSeconds = 0.2 });
 
             o.Routers.Add(Router("main", Pool("gpt", "gpt-*", Vendor("ok"))));
             o.Routers.Add(Router("inactive", Pool("all", "*", Vendor("ok"))) with { Active = false });

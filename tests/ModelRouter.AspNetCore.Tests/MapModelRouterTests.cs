@@ -10,7 +10,6 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using ModelRouter.AspNetCore.Tests.Common;
 using ModelRouter.Configuration;
 
 namespace ModelRouter.AspNetCore.Tests;
@@ -21,18 +20,18 @@ public sealed class MapModelRouterTests
 {
     private const string UserHeader = "X-Test-User";
     private const int VendorPort = 5201;
-    private readonly FakeVendors _vendors = new();
-    private InMemoryRouterHost _host = null!;
+    private readonly MockVendors _vendors = new();
+    private RouterHost _host = null!;
 
     [OneTimeSetUp]
     public async Task StartHost()
     {
         _vendors.Ok(VendorPort, "hello from open");
-        _host = await InMemoryRouterHost.StartAsync(
+        _host = await RouterHost.StartInMemoryAsync(
             o =>
             {
                 o.RequireAppKey = false;
-                o.Llms.Add(new LlmConfig { Id = "open", BaseUrl = FakeVendors.Url(VendorPort), ApiKey = "llm-key-open" });
+                o.Llms.Add(new LlmConfig { Id = "open", BaseUrl = MockVendors.Url(VendorPort), ApiKey = "llm-key-open" });
                 o.Routers.Add(new RouterConfig
                 {
                     Slug = "open",

@@ -5,7 +5,6 @@ using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using ModelRouter.AspNetCore.Tests.Common;
 using ModelRouter.Configuration;
 using RichardSzalay.MockHttp;
 
@@ -22,7 +21,7 @@ public sealed class StreamRelayTests
     private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(15);
 
     private readonly MockHttpMessageHandler _vendor = new();
-    private InMemoryRouterHost _host = null!;
+    private RouterHost _host = null!;
     private GatedEventStream? _upstream;
     private int _flushes;
     private volatile ClientMode _client;
@@ -37,7 +36,7 @@ public sealed class StreamRelayTests
             return Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = content });
         });
 
-        _host = await InMemoryRouterHost.StartAsync(
+        _host = await RouterHost.StartInMemoryAsync(
             o =>
             {
                 o.Llms.Add(new LlmConfig { Id = "gated", BaseUrl = "http://127.0.0.1:5301/v1", ApiKey = "llm-key-gated" });

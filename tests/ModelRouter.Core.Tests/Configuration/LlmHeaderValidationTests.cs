@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using ModelRouter.Configuration;
 using ModelRouter.Storage;
-using static ModelRouter.Tests.Support.TestConfigs;
+using static ModelRouter.Testing.TestConfigs;
 
 namespace ModelRouter.Tests.Configuration;
 

@@ -1,7 +1,7 @@
 using ModelRouter.Configuration;
 using ModelRouter.Model;
 using ModelRouter.Selection;
-using static ModelRouter.Tests.Support.TestConfigs;
+using static ModelRouter.Testing.TestConfigs;
 
 namespace ModelRouter.Tests.Configuration;
 

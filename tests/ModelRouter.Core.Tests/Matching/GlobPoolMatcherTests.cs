@@ -1,7 +1,8 @@
 using ModelRouter.Configuration;
 using ModelRouter.Model;
 using ModelRouter.Matching;
-using static ModelRouter.Tests.Support.TestConfigs;
+using ModelRouter.Routing;
+using static ModelRouter.Testing.TestConfigs;
 
 namespace ModelRouter.Tests.Matching;
 

@@ -4,9 +4,8 @@ using Microsoft.Extensions.Primitives;
 using ModelRouter.Configuration;
 using ModelRouter.Routing;
 using ModelRouter.Storage;
-using ModelRouter.Tests.Support;
 using RichardSzalay.MockHttp;
-using static ModelRouter.Tests.Support.TestConfigs;
+using static ModelRouter.Testing.TestConfigs;
 
 namespace ModelRouter.Tests.Routing;
 

@@ -1,8 +1,8 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
-using ModelRouter.Tests.Support;
+using ModelRouter.Routing;
 using RichardSzalay.MockHttp;
-using static ModelRouter.Tests.Support.TestConfigs;
+using static ModelRouter.Testing.TestConfigs;
 
 namespace ModelRouter.Tests.Routing;
 

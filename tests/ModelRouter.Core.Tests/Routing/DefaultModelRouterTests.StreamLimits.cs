@@ -2,9 +2,8 @@ using System.Net;
 using System.Text;
 using ModelRouter.Configuration;
 using ModelRouter.Routing;
-using ModelRouter.Tests.Support;
 using RichardSzalay.MockHttp;
-using static ModelRouter.Tests.Support.TestConfigs;
+using static ModelRouter.Testing.TestConfigs;
 
 namespace ModelRouter.Tests.Routing;
 

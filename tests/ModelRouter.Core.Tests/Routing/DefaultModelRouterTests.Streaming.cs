@@ -1,8 +1,8 @@
 using System.Net;
 using System.Text;
-using ModelRouter.Tests.Support;
+using ModelRouter.Routing;
 using RichardSzalay.MockHttp;
-using static ModelRouter.Tests.Support.TestConfigs;
+using static ModelRouter.Testing.TestConfigs;
 
 namespace ModelRouter.Tests.Routing;
 

@@ -1,7 +1,6 @@
 using ModelRouter.Routing;
-using ModelRouter.Tests.Support;
 using RichardSzalay.MockHttp;
-using static ModelRouter.Tests.Support.TestConfigs;
+using static ModelRouter.Testing.TestConfigs;
 
 namespace ModelRouter.Tests.Routing;
 

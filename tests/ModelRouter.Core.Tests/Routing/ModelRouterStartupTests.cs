@@ -8,7 +8,7 @@ using Microsoft.Extensions.Time.Testing;
 using ModelRouter.Configuration;
 using ModelRouter.Routing;
 using ModelRouter.Storage;
-using static ModelRouter.Tests.Support.TestConfigs;
+using static ModelRouter.Testing.TestConfigs;
 
 namespace ModelRouter.Tests.Routing;
 

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using ModelRouter.Model;
 using ModelRouter.Configuration;
 using ModelRouter.Selection;
-using static ModelRouter.Tests.Support.TestConfigs;
+using static ModelRouter.Testing.TestConfigs;
 
 namespace ModelRouter.Tests.Selection;
 

@@ -1,5 +1,5 @@
 using ModelRouter.Storage;
-using static ModelRouter.Tests.Support.TestConfigs;
+using static ModelRouter.Testing.TestConfigs;
 
 namespace ModelRouter.Tests.Storage;
 

@@ -1,6 +1,6 @@
 using ModelRouter.Configuration;
 using ModelRouter.Upstream;
-using static ModelRouter.Tests.Upstream.UpstreamTestKit;
+using static ModelRouter.Testing.UpstreamTestKit;
 
 namespace ModelRouter.Tests.Upstream;
 

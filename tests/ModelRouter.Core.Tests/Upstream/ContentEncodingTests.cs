@@ -1,10 +1,10 @@
 using System.Net;
 using System.Text;
 using Microsoft.Extensions.Logging;
-using ModelRouter.Tests.Support;
+using ModelRouter.Routing;
 using RichardSzalay.MockHttp;
-using static ModelRouter.Tests.Support.TestConfigs;
-using static ModelRouter.Tests.Upstream.ProviderVendors;
+using static ModelRouter.Testing.TestConfigs;
+using static ModelRouter.Testing.ProviderVendors;
 
 namespace ModelRouter.Tests.Upstream;
 

@@ -14,30 +14,30 @@ public class AnthropicRouterIntegrationTests
     [Test]
     public async Task CompleteChat_Text_ComesBackThroughTheRouter()
     {
-        await using var fake = await FakeAnthropicVendor.StartAsync();
+        await using var fake = await FakeVendor.StartAsync("claude");
         await using var router = await StartRouterAsync(fake);
 
         ChatCompletion completion = await Client(router).CompleteChatAsync(
             [new SystemChatMessage("Be brief."), new UserChatMessage("Hello")],
             new ChatCompletionOptions { MaxOutputTokenCount = 100, Temperature = 0.5f, StopSequences = { "END" } });
 
-        Assert.That(completion.Content.Single().Text, Is.EqualTo(FakeAnthropicVendor.Reply));
+        Assert.That(completion.Content.Single().Text, Is.EqualTo(FakeVendor.AnthropicReply));
         Assert.That(completion.FinishReason, Is.EqualTo(ChatFinishReason.Stop));
         Assert.That(completion.Usage.InputTokenCount, Is.EqualTo(21));
         Assert.That(completion.Usage.OutputTokenCount, Is.EqualTo(9));
         Assert.That(completion.Usage.TotalTokenCount, Is.EqualTo(30));
         var sent = fake.Requests.Single();
         Assert.That(fake.AuthSchemes.Single(), Is.EqualTo("x-api-key"));
-        Assert.That(FakeAnthropicVendor.Get(sent, "model"), Is.EqualTo("claude-3-opus-20240229"));
-        Assert.That(FakeAnthropicVendor.Get(sent, "system"), Is.EqualTo("Be brief."));
-        Assert.That(FakeAnthropicVendor.Get(sent, "max_tokens"), Is.EqualTo("100"));
-        Assert.That(FakeAnthropicVendor.Get(sent, "stop_sequences.0"), Is.EqualTo("END"));
+        Assert.That(FakeVendor.Get(sent, "model"), Is.EqualTo("claude-3-opus-20240229"));
+        Assert.That(FakeVendor.Get(sent, "system"), Is.EqualTo("Be brief."));
+        Assert.That(FakeVendor.Get(sent, "max_tokens"), Is.EqualTo("100"));
+        Assert.That(FakeVendor.Get(sent, "stop_sequences.0"), Is.EqualTo("END"));
     }
 
     [Test]
     public async Task CompleteChat_ToolCallRoundTrip_TranslatesBothWays()
     {
-        await using var fake = await FakeAnthropicVendor.StartAsync();
+        await using var fake = await FakeVendor.StartAsync("claude");
         await using var router = await StartRouterAsync(fake);
         var client = Client(router);
         var options = new ChatCompletionOptions { Tools = { ChatTool.CreateFunctionTool("get_weather", "Current weather", BinaryData.FromString(Schema)) } };
@@ -56,20 +56,20 @@ public class AnthropicRouterIntegrationTests
         messages.Add(new ToolChatMessage(call.Id, "18C and sunny"));
         ChatCompletion second = await client.CompleteChatAsync(messages, options);
 
-        Assert.That(second.Content.Single().Text, Is.EqualTo(FakeAnthropicVendor.Reply));
+        Assert.That(second.Content.Single().Text, Is.EqualTo(FakeVendor.AnthropicReply));
         var sent = fake.Requests.ToArray()[1];
-        Assert.That(FakeAnthropicVendor.Get(sent, "tools.0.name"), Is.EqualTo("get_weather"));
-        Assert.That(FakeAnthropicVendor.Get(sent, "messages.1.content.1.type"), Is.EqualTo("tool_use"));
-        Assert.That(FakeAnthropicVendor.Get(sent, "messages.1.content.1.input.city"), Is.EqualTo("Paris"));
-        Assert.That(FakeAnthropicVendor.Get(sent, "messages.2.role"), Is.EqualTo("user"));
-        Assert.That(FakeAnthropicVendor.Get(sent, "messages.2.content.0.type"), Is.EqualTo("tool_result"));
-        Assert.That(FakeAnthropicVendor.Get(sent, "messages.2.content.0.tool_use_id"), Is.EqualTo("toolu_fake01"));
+        Assert.That(FakeVendor.Get(sent, "tools.0.name"), Is.EqualTo("get_weather"));
+        Assert.That(FakeVendor.Get(sent, "messages.1.content.1.type"), Is.EqualTo("tool_use"));
+        Assert.That(FakeVendor.Get(sent, "messages.1.content.1.input.city"), Is.EqualTo("Paris"));
+        Assert.That(FakeVendor.Get(sent, "messages.2.role"), Is.EqualTo("user"));
+        Assert.That(FakeVendor.Get(sent, "messages.2.content.0.type"), Is.EqualTo("tool_result"));
+        Assert.That(FakeVendor.Get(sent, "messages.2.content.0.tool_use_id"), Is.EqualTo("toolu_fake01"));
     }
 
     [Test]
     public async Task CompleteChatStreaming_Text_StreamsWithUsage()
     {
-        await using var fake = await FakeAnthropicVendor.StartAsync();
+        await using var fake = await FakeVendor.StartAsync("claude");
         await using var router = await StartRouterAsync(fake);
 
         var text = new StringBuilder();
@@ -88,17 +88,17 @@ public class AnthropicRouterIntegrationTests
             usage ??= update.Usage;
         }
 
-        Assert.That(text.ToString(), Is.EqualTo(FakeAnthropicVendor.Reply));
+        Assert.That(text.ToString(), Is.EqualTo(FakeVendor.AnthropicReply));
         Assert.That(updates, Is.GreaterThan(2), "the text arrived in several chunks");
         Assert.That(finish, Is.EqualTo(ChatFinishReason.Stop));
         Assert.That(usage?.TotalTokenCount, Is.EqualTo(30));
-        Assert.That(FakeAnthropicVendor.Get(fake.Requests.Single(), "stream"), Is.EqualTo("true"));
+        Assert.That(FakeVendor.Get(fake.Requests.Single(), "stream"), Is.EqualTo("true"));
     }
 
     [Test]
     public async Task CompleteChatStreaming_ToolCall_StreamsArguments()
     {
-        await using var fake = await FakeAnthropicVendor.StartAsync();
+        await using var fake = await FakeVendor.StartAsync("claude");
         await using var router = await StartRouterAsync(fake);
         var options = new ChatCompletionOptions { Tools = { ChatTool.CreateFunctionTool("get_weather", "Current weather", BinaryData.FromString(Schema)) } };
 
@@ -127,9 +127,9 @@ public class AnthropicRouterIntegrationTests
     [Test]
     public async Task CompleteChat_WrongVendorKey_FailsWithoutLeakingTheKey()
     {
-        await using var fake = await FakeAnthropicVendor.StartAsync();
+        await using var fake = await FakeVendor.StartAsync("claude");
         var llm = new LlmConfig { Id = "claude", Provider = ProviderKinds.Anthropic, BaseUrl = fake.Address.ToString(), ApiKey = "sk-ant-wrong-secret" };
-        await using var router = await ProviderLoopback.StartRouterAsync((llm, "claude-3-opus-20240229"));
+        await using var router = await RouterHost.StartAsync((llm, "claude-3-opus-20240229"));
 
         var ex = Assert.ThrowsAsync<ClientResultException>(async () => await Client(router).CompleteChatAsync([new UserChatMessage("Hello")]));
 
@@ -137,12 +137,12 @@ public class AnthropicRouterIntegrationTests
         Assert.That(ex.Message, Does.Not.Contain("sk-ant-wrong-secret"));
     }
 
-    private static Task<ProviderLoopback> StartRouterAsync(FakeAnthropicVendor fake)
-        => ProviderLoopback.StartRouterAsync((
-            new LlmConfig { Id = "claude", Provider = ProviderKinds.Anthropic, BaseUrl = fake.Address.ToString(), ApiKey = FakeAnthropicVendor.ApiKey },
+    private static Task<RouterHost> StartRouterAsync(FakeVendor fake)
+        => RouterHost.StartAsync((
+            new LlmConfig { Id = "claude", Provider = ProviderKinds.Anthropic, BaseUrl = fake.Address.ToString(), ApiKey = FakeVendor.AnthropicApiKey },
             "claude-3-opus-20240229"));
 
-    private static ChatClient Client(ProviderLoopback router)
+    private static ChatClient Client(RouterHost router)
         => new("gpt-4", new ApiKeyCredential("no-app-key-needed"), new OpenAIClientOptions
         {
             Endpoint = new Uri(router.Address, "router/prod/v1"),

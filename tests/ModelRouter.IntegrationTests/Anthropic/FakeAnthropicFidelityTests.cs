@@ -10,13 +10,13 @@ public class FakeAnthropicFidelityTests
     [Test]
     public async Task Create_Text_IsAcceptedBySdk()
     {
-        await using var fake = await FakeAnthropicVendor.StartAsync();
+        await using var fake = await FakeVendor.StartAsync("claude");
 
         var message = await Client(fake).Messages.Create(Params("Hello"));
 
         Assert.That(message.ID, Is.EqualTo("msg_fake01"));
         Assert.That(message.Content.Single().TryPickText(out var text), Is.True);
-        Assert.That(text!.Text, Is.EqualTo(FakeAnthropicVendor.Reply));
+        Assert.That(text!.Text, Is.EqualTo(FakeVendor.AnthropicReply));
         Assert.That(message.Usage.InputTokens, Is.EqualTo(21));
         Assert.That(message.Usage.OutputTokens, Is.EqualTo(9));
     }
@@ -24,7 +24,7 @@ public class FakeAnthropicFidelityTests
     [Test]
     public async Task Create_ToolUse_IsAcceptedBySdk()
     {
-        await using var fake = await FakeAnthropicVendor.StartAsync();
+        await using var fake = await FakeVendor.StartAsync("claude");
 
         var message = await Client(fake).Messages.Create(Params("Weather? [tool]"));
 
@@ -37,7 +37,7 @@ public class FakeAnthropicFidelityTests
     [Test]
     public async Task CreateStreaming_TextAndToolUse_IsAcceptedBySdk()
     {
-        await using var fake = await FakeAnthropicVendor.StartAsync();
+        await using var fake = await FakeVendor.StartAsync("claude");
 
         var text = new StringBuilder();
         var json = new StringBuilder();
@@ -66,12 +66,12 @@ public class FakeAnthropicFidelityTests
     [Test]
     public async Task CreateStreaming_Aggregated_IsACompleteMessage()
     {
-        await using var fake = await FakeAnthropicVendor.StartAsync();
+        await using var fake = await FakeVendor.StartAsync("claude");
 
         var message = await Client(fake).Messages.CreateStreaming(Params("Hello")).Aggregate();
 
         Assert.That(message.Content.Single().TryPickText(out var text), Is.True);
-        Assert.That(text!.Text, Is.EqualTo(FakeAnthropicVendor.Reply));
+        Assert.That(text!.Text, Is.EqualTo(FakeVendor.AnthropicReply));
         Assert.That(message.Usage.OutputTokens, Is.EqualTo(9));
     }
 
@@ -82,10 +82,10 @@ public class FakeAnthropicFidelityTests
         Model = "claude-3-opus-20240229",
     };
 
-    private static AnthropicClient Client(FakeAnthropicVendor fake) => new()
+    private static AnthropicClient Client(FakeVendor fake) => new()
     {
         BaseUrl = fake.Address.ToString().TrimEnd('/'),
-        ApiKey = FakeAnthropicVendor.ApiKey,
+        ApiKey = FakeVendor.AnthropicApiKey,
         MaxRetries = 0,
         ResponseValidation = true,
         Timeout = TimeSpan.FromSeconds(30),

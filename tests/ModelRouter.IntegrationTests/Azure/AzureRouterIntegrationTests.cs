@@ -4,7 +4,6 @@ using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using ModelRouter.Configuration;
-using ModelRouter.IntegrationTests.AnthropicProvider;
 using OpenAI;
 using OpenAI.Chat;
 
@@ -20,7 +19,7 @@ public class AzureRouterIntegrationTests
     public async Task CompleteChat_ReachesDeploymentWithApiVersionAndKey(string apiVersion, string expectedPath, string? expectedVersion)
     {
         var seen = new ConcurrentQueue<(string Path, string? Version, string? Key, string? Authorization, string Body)>();
-        await using var azure = await ProviderLoopback.StartAsync(_ => { }, app => app.MapPost("/openai/{**rest}", async (HttpContext context) =>
+        await using var azure = await LoopbackApp.StartAsync(_ => { }, app => app.MapPost("/openai/{**rest}", async (HttpContext context) =>
         {
             using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
             var body = await reader.ReadToEndAsync();
@@ -36,7 +35,7 @@ public class AzureRouterIntegrationTests
             await context.Response.WriteAsync("""{"id":"chatcmpl-az","object":"chat.completion","created":1700000000,"model":"gpt-4o-2024-08-06","choices":[{"index":0,"message":{"role":"assistant","content":"Hello from Azure"},"finish_reason":"stop","logprobs":null}],"usage":{"prompt_tokens":5,"completion_tokens":3,"total_tokens":8}}""");
         }));
         var llm = new LlmConfig { Id = "azure", Provider = ProviderKinds.AzureOpenAI, BaseUrl = azure.Address.ToString(), ApiKey = AzureKey, ApiVersion = apiVersion };
-        await using var router = await ProviderLoopback.StartRouterAsync((llm, "gpt4o-prod"));
+        await using var router = await RouterHost.StartAsync((llm, "gpt4o-prod"));
         var client = new ChatClient("gpt-4", new ApiKeyCredential("no-app-key-needed"), new OpenAIClientOptions
         {
             Endpoint = new Uri(router.Address, "router/prod/v1"),

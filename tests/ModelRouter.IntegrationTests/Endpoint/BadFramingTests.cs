@@ -7,7 +7,6 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
-using ModelRouter.IntegrationTests.Common;
 
 namespace ModelRouter.IntegrationTests.Endpoint;
 
@@ -31,7 +30,7 @@ public sealed class BadFramingTests
     [OneTimeSetUp]
     public async Task Start()
     {
-        var nowhere = $"http://127.0.0.1:{LoopbackPort.Refused().ToString(CultureInfo.InvariantCulture)}/v1";
+        var nowhere = $"http://127.0.0.1:{LoopbackApp.RefusedPort().ToString(CultureInfo.InvariantCulture)}/v1";
         _router = await RouterHost.StartAsync(
             new RouterSettings().Llm("nowhere", nowhere, "llm-key-nowhere").Router("framing", RouterSettings.Vendor("nowhere")).App("framing", AppKey, "framing"),
             configureHost: builder =>
@@ -163,20 +162,18 @@ public sealed class BadFramingTests
     private void AssertRefusal(RawHttpResponse response, string path, int status)
     {
         Assert.That(response.Status, Is.EqualTo(status), response.Body);
-        using var document = JsonDocument.Parse(response.Body);
-        var root = document.RootElement;
         if (path == ChatPath)
         {
             Assert.That(response.Headers["Content-Type"], Does.StartWith("application/json"));
-            Assert.That(root.EnumerateObject().Select(p => p.Name), Is.EqualTo(new[] { "error" }), response.Body);
-            var error = root.GetProperty("error");
-            Assert.That(error.EnumerateObject().Select(p => p.Name), Is.EquivalentTo(new[] { "message", "type", "param", "code" }), response.Body);
-            Assert.That(error.GetProperty("type").GetString(), Is.EqualTo("invalid_request_error"));
-            Assert.That(error.GetProperty("code").GetString(), Is.EqualTo(status switch { 408 => "request_timeout", 413 => "request_too_large", _ => "invalid_request" }));
-            Assert.That(error.GetProperty("message").GetString(), Is.Not.Empty);
+            var error = ErrorEnvelope.AssertBody(response.Body);
+            Assert.That(error.Type, Is.EqualTo("invalid_request_error"));
+            Assert.That(error.Code, Is.EqualTo(status switch { 408 => "request_timeout", 413 => "request_too_large", _ => "invalid_request" }));
+            Assert.That(error.Message, Is.Not.Empty);
         }
         else
         {
+            using var document = JsonDocument.Parse(response.Body);
+            var root = document.RootElement;
             Assert.That(response.Headers["Content-Type"], Does.StartWith("application/problem+json"));
             Assert.That(root.GetProperty("status").GetInt32(), Is.EqualTo(status), response.Body);
             Assert.That(root.GetProperty("detail").GetString(), Is.Not.Empty);

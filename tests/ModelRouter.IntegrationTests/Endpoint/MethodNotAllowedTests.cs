@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Text.Json;
-using ModelRouter.IntegrationTests.Common;
 
 namespace ModelRouter.IntegrationTests.Endpoint;
 
@@ -16,7 +14,7 @@ public sealed class MethodNotAllowedTests
     [OneTimeSetUp]
     public async Task Start()
     {
-        var nowhere = $"http://127.0.0.1:{LoopbackPort.Refused().ToString(CultureInfo.InvariantCulture)}/v1";
+        var nowhere = $"http://127.0.0.1:{LoopbackApp.RefusedPort().ToString(CultureInfo.InvariantCulture)}/v1";
         _router = await RouterHost.StartAsync(new RouterSettings()
             .Llm("nowhere", nowhere, "llm-key-nowhere")
             .Router("methods", RouterSettings.Vendor("nowhere"))
@@ -40,11 +38,10 @@ public sealed class MethodNotAllowedTests
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.MethodNotAllowed), text);
         Assert.That(response.Content.Headers.Allow, Is.EqualTo(new[] { "POST" }));
         Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/json"));
-        using var document = JsonDocument.Parse(text);
-        var error = document.RootElement.GetProperty("error");
-        Assert.That(error.GetProperty("code").GetString(), Is.EqualTo("method_not_allowed"));
-        Assert.That(error.GetProperty("type").GetString(), Is.EqualTo("invalid_request_error"));
-        Assert.That(error.GetProperty("message").GetString(), Does.Contain(method).And.Contain("POST"));
+        var error = ErrorEnvelope.AssertBody(text);
+        Assert.That(error.Code, Is.EqualTo("method_not_allowed"));
+        Assert.That(error.Type, Is.EqualTo("invalid_request_error"));
+        Assert.That(error.Message, Does.Contain(method).And.Contain("POST"));
     }
 
     [Test]

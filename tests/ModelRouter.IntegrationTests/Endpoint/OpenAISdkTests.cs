@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using ModelRouter.IntegrationTests.Common;
 using OpenAI.Chat;
 
 namespace ModelRouter.IntegrationTests.Endpoint;
@@ -24,7 +23,7 @@ public sealed class OpenAISdkTests
     {
         _vendor = await FakeVendor.StartAsync("main");
         _tokens = await FakeVendor.StartAsync("tokens", (context, request) => FakeVendor.AnswerAsync(context, request, string.Join(' ', s_tokens)));
-        var refusedPort = LoopbackPort.Refused();
+        var refusedPort = LoopbackApp.RefusedPort();
         _router = await RouterHost.StartAsync(new RouterSettings()
             .Llm(_vendor)
             .Llm(_tokens)

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using ModelRouter.IntegrationTests.Common;
 
 namespace ModelRouter.IntegrationTests.Failover;
 

@@ -1,7 +1,6 @@
 using System.ClientModel;
 using System.Text;
 using Microsoft.AspNetCore.Http;
-using ModelRouter.IntegrationTests.Common;
 using OpenAI.Chat;
 
 namespace ModelRouter.IntegrationTests.Failover;
@@ -39,7 +38,7 @@ public sealed class FailoverTests
         var settings = new RouterSettings()
             .Llm(_fails500).Llm(_fails429).Llm(_rejects400).Llm(_healthy).Llm(_spare)
             .Llm("fails-429-json", _fails429.BaseUrl, "llm-key-fails-429").Llm("fails-429-sse", _fails429.BaseUrl, "llm-key-fails-429")
-            .Llm("refused", $"http://127.0.0.1:{LoopbackPort.Refused()}/v1", "llm-key-refused");
+            .Llm("refused", $"http://127.0.0.1:{LoopbackApp.RefusedPort()}/v1", "llm-key-refused");
         foreach (var mode in new[] { "json", "sse" })
         {
             settings

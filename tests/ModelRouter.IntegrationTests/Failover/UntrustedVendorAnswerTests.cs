@@ -4,7 +4,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.AspNetCore.Http;
-using ModelRouter.IntegrationTests.Common;
 using OpenAI.Chat;
 
 namespace ModelRouter.IntegrationTests.Failover;

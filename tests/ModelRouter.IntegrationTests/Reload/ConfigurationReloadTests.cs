@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
-using ModelRouter.IntegrationTests.Common;
 
 namespace ModelRouter.IntegrationTests.Reload;
 

@@ -6,7 +6,6 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using ModelRouter.IntegrationTests.Common;
 using OpenAI;
 using OpenAI.Chat;
 

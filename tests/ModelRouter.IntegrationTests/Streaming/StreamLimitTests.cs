@@ -2,13 +2,10 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using ModelRouter.Configuration;
-using ModelRouter.IntegrationTests.AnthropicProvider;
-using ModelRouter.IntegrationTests.Common;
 
 namespace ModelRouter.IntegrationTests.Streaming;
 
@@ -31,15 +28,15 @@ public sealed class StreamLimitTests
     private const string OpenAIDeltaHead = "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"";
     private const string OpenAITail = "\"},\"finish_reason\":null}]}\n\ndata: [DONE]\n\n";
 
-    private ProviderLoopback _hostile = null!;
+    private LoopbackApp _hostile = null!;
     private FakeVendor _good = null!;
-    private ProviderLoopback _router = null!;
+    private LoopbackApp _router = null!;
     private HttpClient _client = null!;
 
     [OneTimeSetUp]
     public async Task Start()
     {
-        _hostile = await ProviderLoopback.StartAsync(_ => { }, app =>
+        _hostile = await LoopbackApp.StartAsync(_ => { }, app =>
         {
             // The issue's flood: message_start, content_block_start, then one text delta 16 times the limit.
             app.MapPost("/anthropic-flood/v1/messages", context => SendAsync(context, AnthropicHead + AnthropicDeltaHead, OversizeBytes, AnthropicTail));
@@ -96,7 +93,7 @@ public sealed class StreamLimitTests
                 Router("after-done", "after-done"),
             ],
         };
-        _router = await ProviderLoopback.StartAsync(
+        _router = await LoopbackApp.StartAsync(
             services => services.AddModelRouter(o =>
             {
                 o.RequireAppKey = false;
@@ -147,10 +144,9 @@ public sealed class StreamLimitTests
             Assert.That(text.Contains("\"content\":\"Hello\"", StringComparison.Ordinal), Is.True, "the event before the oversize one went out");
             Assert.That(text.Contains("[DONE]", StringComparison.Ordinal), Is.False, "the stream did not complete");
         });
-        using var last = JsonDocument.Parse(events[^1]);
-        var error = last.RootElement.GetProperty("error");
-        Assert.That(error.GetProperty("code").GetString(), Is.EqualTo("stream_interrupted"));
-        Assert.That(error.GetProperty("type").GetString(), Is.EqualTo("upstream_error"));
+        var error = ErrorEnvelope.AssertBody(events[^1]);
+        Assert.That(error.Code, Is.EqualTo("stream_interrupted"));
+        Assert.That(error.Type, Is.EqualTo("upstream_error"));
     }
 
     [Test]

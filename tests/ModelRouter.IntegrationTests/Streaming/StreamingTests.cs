@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using ModelRouter.IntegrationTests.Common;
 
 namespace ModelRouter.IntegrationTests.Streaming;
 
@@ -101,11 +100,9 @@ public sealed class StreamingTests
             Assert.That(first.RootElement.GetProperty("object").GetString(), Is.EqualTo("chat.completion.chunk"));
         }
 
-        using var last = JsonDocument.Parse(events[^1]);
-        var error = last.RootElement.GetProperty("error");
-        Assert.That(error.EnumerateObject().Select(p => p.Name), Is.EquivalentTo(new[] { "message", "type", "param", "code" }));
-        Assert.That(error.GetProperty("type").GetString(), Is.EqualTo("upstream_error"));
-        Assert.That(error.GetProperty("code").GetString(), Is.EqualTo("stream_interrupted"));
+        var error = ErrorEnvelope.AssertBody(events[^1]);
+        Assert.That(error.Type, Is.EqualTo("upstream_error"));
+        Assert.That(error.Code, Is.EqualTo("stream_interrupted"));
         Assert.That(text, Does.Not.Contain("[DONE]"));
     }
 
@@ -130,7 +127,7 @@ public sealed class StreamingTests
 
     private HttpRequestMessage StreamRequest(string slug)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_router.BaseAddress, $"router/{slug}/v1/chat/completions"))
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_router.Address, $"router/{slug}/v1/chat/completions"))
         {
             Content = new StringContent("""{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"hi"}]}""", Encoding.UTF8, "application/json"),
         };

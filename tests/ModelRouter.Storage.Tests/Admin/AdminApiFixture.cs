@@ -1,5 +1,5 @@
 using ModelRouter.Configuration;
-using static ModelRouter.Storage.Tests.TestData;
+using static ModelRouter.Testing.TestData;
 
 namespace ModelRouter.Storage.Tests.Admin;
 
@@ -11,7 +11,7 @@ public abstract class AdminApiFixture
 
     protected InMemoryRouterStore Store { get; private set; } = null!;
 
-    protected GatewayHost Host { get; private set; } = null!;
+    private protected RouterHost Host { get; private set; } = null!;
 
     /// <summary>Gets what the store holds when a test starts: by default one LLM, one router over it and one app.</summary>
     protected virtual ModelRouterConfig InitialConfig => new()
@@ -25,7 +25,7 @@ public abstract class AdminApiFixture
     public async Task StartHost()
     {
         Store = new InMemoryRouterStore(InitialConfig);
-        Host = await GatewayHost.StartAsync(new Dictionary<string, string?>(), b => b.UseStore(Store));
+        Host = await RouterHost.StartAsync(new Dictionary<string, string?>(), b => b.UseStore(Store));
     }
 
     [TearDown]

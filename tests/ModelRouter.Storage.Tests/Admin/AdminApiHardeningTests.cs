@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using ModelRouter.Configuration;
-using static ModelRouter.Storage.Tests.TestData;
+using static ModelRouter.Testing.TestData;
 
 namespace ModelRouter.Storage.Tests.Admin;
 
@@ -16,7 +16,7 @@ public sealed class AdminApiHardeningTests
     private static readonly System.Text.Json.JsonSerializerOptions s_reflection = new(System.Text.Json.JsonSerializerDefaults.Web);
 
     private InMemoryRouterStore _store = null!;
-    private GatewayHost _host = null!;
+    private RouterHost _host = null!;
 
     [SetUp]
     public async Task StartHost()
@@ -32,7 +32,7 @@ public sealed class AdminApiHardeningTests
             ],
             Apps = [App("team", "app-key-123", "*")],
         });
-        _host = await GatewayHost.StartAsync(new Dictionary<string, string?>(), b => b.UseStore(_store));
+        _host = await RouterHost.StartAsync(new Dictionary<string, string?>(), b => b.UseStore(_store));
     }
 
     [TearDown]
@@ -199,7 +199,7 @@ public sealed class AdminApiHardeningTests
 
         Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created));
         Assert.That(created.Headers.Location!.ToString(), Is.EqualTo(location));
-        using var get = await _host.Client.SendAsync(GatewayHost.Admin(HttpMethod.Get, location["/admin".Length..]));
+        using var get = await _host.Client.SendAsync(RouterHost.Admin(HttpMethod.Get, location["/admin".Length..]));
         Assert.That(get.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(get.Headers.ETag, Is.Not.Null);
         Assert.That(created.Headers.ETag!.ToString(), Is.EqualTo(get.Headers.ETag!.ToString()));

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using ModelRouter.Configuration;
-using static ModelRouter.Storage.Tests.TestData;
+using static ModelRouter.Testing.TestData;
 
 namespace ModelRouter.Storage.Tests.Admin;
 
@@ -13,7 +13,7 @@ public sealed class AdminApiTests
     private static readonly System.Text.Json.JsonSerializerOptions s_reflection = new(System.Text.Json.JsonSerializerDefaults.Web);
 
     private InMemoryRouterStore _store = null!;
-    private GatewayHost _host = null!;
+    private RouterHost _host = null!;
 
     [SetUp]
     public async Task StartHost()
@@ -23,7 +23,7 @@ public sealed class AdminApiTests
             Llms = [Llm("a", apiKey: "sk-secret-a")],
             Apps = [App("team", "app-key-123", "*")],
         });
-        _host = await GatewayHost.StartAsync(new Dictionary<string, string?>(), b => b.UseStore(_store));
+        _host = await RouterHost.StartAsync(new Dictionary<string, string?>(), b => b.UseStore(_store));
     }
 
     [TearDown]
@@ -231,8 +231,8 @@ public sealed class AdminApiTests
     [Test]
     public async Task DeactivateThenActivate_RouterStopsAndResumesServing()
     {
-        await using var vendors = await FakeVendors.StartAsync();
-        (await _host.SendAdminAsync(HttpMethod.Put, "/llms/a", $$"""{"id":"a","baseUrl":"{{vendors.BaseUrl("a")}}","apiKey":"sk-fake-vendor"}""")).Dispose();
+        await using var vendors = await FakeVendor.StartAsync("vendors", FakeVendor.AnswerByRouteAsync);
+        (await _host.SendAdminAsync(HttpMethod.Put, "/llms/a", $$"""{"id":"a","baseUrl":"{{vendors.BaseUrlOf("a")}}","apiKey":"sk-fake-vendor"}""")).Dispose();
         (await _host.SendAdminAsync(HttpMethod.Post, "/routers", RouterJson)).Dispose();
         Assert.That(await WaitForStatusAsync("r1", HttpStatusCode.OK), Is.EqualTo(HttpStatusCode.OK));
 
@@ -296,7 +296,7 @@ public sealed class AdminApiConfigurationStoreTests
     [Test]
     public async Task ConfigurationStore_ReadsWork_WritesAnswer405()
     {
-        await using var host = await GatewayHost.StartAsync(new Dictionary<string, string?>
+        await using var host = await RouterHost.StartAsync(new Dictionary<string, string?>
         {
             ["ModelRouter:llms:0:id"] = "a",
             ["ModelRouter:llms:0:baseUrl"] = "http://127.0.0.1:9/v1",
@@ -320,7 +320,7 @@ public sealed class AdminApiConfigurationStoreTests
     public void MapModelRouterAdmin_NoAdminKeyConfigured_Throws()
     {
         var error = Assert.ThrowsAsync<InvalidOperationException>(async () =>
-            await GatewayHost.StartAsync(new Dictionary<string, string?> { ["ModelRouter:adminApiKey"] = "" }));
+            await RouterHost.StartAsync(new Dictionary<string, string?> { ["ModelRouter:adminApiKey"] = "" }));
 
         Assert.That(error!.Message, Does.Contain("adminApiKey"));
     }
@@ -328,7 +328,7 @@ public sealed class AdminApiConfigurationStoreTests
     [Test]
     public async Task MapModelRouterAdmin_HostOptsOut_NoKeyNeeded()
     {
-        await using var host = await GatewayHost.StartAsync(
+        await using var host = await RouterHost.StartAsync(
             new Dictionary<string, string?> { ["ModelRouter:adminApiKey"] = "" },
             admin: o => o.RequireAdminApiKey = false);
 

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using ModelRouter.Configuration;
-using static ModelRouter.Storage.Tests.TestData;
+using static ModelRouter.Testing.TestData;
 
 namespace ModelRouter.Storage.Tests.Admin;
 

@@ -20,10 +20,10 @@ public sealed class StoreAvailabilityTests
     private const string Password = "pg-password-never-shown-7f3a";
     private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(20);
 
-    private FakeVendors _vendors = null!;
+    private FakeVendor _vendors = null!;
 
     [OneTimeSetUp]
-    public async Task StartVendors() => _vendors = await FakeVendors.StartAsync();
+    public async Task StartVendors() => _vendors = await FakeVendor.StartAsync("vendors", FakeVendor.AnswerByRouteAsync);
 
     [OneTimeTearDown]
     public async Task StopVendors() => await _vendors.DisposeAsync();
@@ -35,7 +35,7 @@ public sealed class StoreAvailabilityTests
         await using var proxy = LoopbackTcpProxy.CreateDown(schema.Host!, schema.Port);
         var connectionString = new NpgsqlConnectionStringBuilder(schema.ConnectionString) { Host = "127.0.0.1", Port = proxy.Port, Password = Password }.ConnectionString;
 
-        await using var host = await GatewayHost.StartAsync(Settings("postgres", connectionString), WithLogsAndHealth, healthz: true);
+        await using var host = await RouterHost.StartAsync(Settings("postgres", connectionString), WithLogsAndHealth, healthz: true);
 
         await AssertUnavailableAsync(host);
         var logs = host.Services.GetFakeLogCollector();
@@ -59,7 +59,7 @@ public sealed class StoreAvailabilityTests
         var directory = Path.Combine(Path.GetTempPath(), $"modelrouter-missing-{Guid.NewGuid():N}");
         try
         {
-            await using var host = await GatewayHost.StartAsync(Settings("sqlite", $"Data Source={Path.Combine(directory, "store.db")}"), WithLogsAndHealth, healthz: true);
+            await using var host = await RouterHost.StartAsync(Settings("sqlite", $"Data Source={Path.Combine(directory, "store.db")}"), WithLogsAndHealth, healthz: true);
 
             await AssertUnavailableAsync(host);
             var logs = host.Services.GetFakeLogCollector();
@@ -88,7 +88,7 @@ public sealed class StoreAvailabilityTests
         await using var proxy = LoopbackTcpProxy.CreateDown(schema.Host!, schema.Port);
         proxy.Up();
         var connectionString = new NpgsqlConnectionStringBuilder(schema.ConnectionString) { Host = "127.0.0.1", Port = proxy.Port, Password = Password }.ConnectionString;
-        await using var host = await GatewayHost.StartAsync(Settings("postgres", connectionString), WithLogsAndHealth, healthz: true);
+        await using var host = await RouterHost.StartAsync(Settings("postgres", connectionString), WithLogsAndHealth, healthz: true);
         using (var before = await host.SendAdminAsync(HttpMethod.Get, "/routers"))
         {
             Assert.That(before.StatusCode, Is.EqualTo(HttpStatusCode.OK));
@@ -139,7 +139,7 @@ public sealed class StoreAvailabilityTests
         ["ModelRouter:storeRetryDelaySeconds"] = "0.05",
         ["ModelRouter:storeRetryMaxDelaySeconds"] = "0.25",
         ["ModelRouter:llms:0:id"] = "a",
-        ["ModelRouter:llms:0:baseUrl"] = _vendors.BaseUrl("a"),
+        ["ModelRouter:llms:0:baseUrl"] = _vendors.BaseUrlOf("a"),
         ["ModelRouter:routers:0:slug"] = "seeded",
         ["ModelRouter:routers:0:pools:0:name"] = "all",
         ["ModelRouter:routers:0:pools:0:vendors:0:llm"] = "a",
@@ -152,7 +152,7 @@ public sealed class StoreAvailabilityTests
         => [.. logs.GetSnapshot().Where(r => r.Level == LogLevel.Warning && r.Message.Contains("unavailable", StringComparison.OrdinalIgnoreCase))];
 
     /// <summary>The chat endpoint, the health check and the admin API all say the store is not there yet.</summary>
-    private static async Task AssertUnavailableAsync(GatewayHost host)
+    private static async Task AssertUnavailableAsync(RouterHost host)
     {
         using (var chat = await host.ChatAsync("seeded", "gpt-4o"))
         {
@@ -188,14 +188,14 @@ public sealed class StoreAvailabilityTests
         Assert.That(text, Does.Not.Contain(Password).And.Not.Contain("Host=").And.Not.Contain("127.0.0.1"), what);
     }
 
-    private static async Task AssertHealthyAsync(GatewayHost host)
+    private static async Task AssertHealthyAsync(RouterHost host)
     {
         using var health = await host.Client.GetAsync("/healthz");
         Assert.That(health.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(await health.Content.ReadAsStringAsync(), Is.EqualTo("Healthy"));
     }
 
-    private static Task WaitUntilServedAsync(GatewayHost host) => WaitUntilAsync(
+    private static Task WaitUntilServedAsync(RouterHost host) => WaitUntilAsync(
         async () =>
         {
             using var chat = await host.ChatAsync("seeded", "gpt-4o");

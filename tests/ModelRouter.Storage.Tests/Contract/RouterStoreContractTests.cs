@@ -1,5 +1,5 @@
 using ModelRouter.Configuration;
-using static ModelRouter.Storage.Tests.TestData;
+using static ModelRouter.Testing.TestData;
 
 namespace ModelRouter.Storage.Tests.Contract;
 

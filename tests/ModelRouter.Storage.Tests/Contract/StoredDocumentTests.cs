@@ -4,7 +4,7 @@ using ModelRouter.Configuration;
 using ModelRouter.Storage.PostgreSql;
 using ModelRouter.Storage.Sqlite;
 using Npgsql;
-using static ModelRouter.Storage.Tests.TestData;
+using static ModelRouter.Testing.TestData;
 
 namespace ModelRouter.Storage.Tests.Contract;
 

@@ -1,17 +1,17 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using ModelRouter.Configuration;
-using static ModelRouter.Storage.Tests.TestData;
+using static ModelRouter.Testing.TestData;
 
 namespace ModelRouter.Storage.Tests.Integration;
 
 [TestFixture]
 public sealed class StoreIntegrationTests
 {
-    private FakeVendors _vendors = null!;
+    private FakeVendor _vendors = null!;
 
     [OneTimeSetUp]
-    public async Task StartVendors() => _vendors = await FakeVendors.StartAsync();
+    public async Task StartVendors() => _vendors = await FakeVendor.StartAsync("vendors", FakeVendor.AnswerByRouteAsync);
 
     [OneTimeTearDown]
     public async Task StopVendors() => await _vendors.DisposeAsync();
@@ -25,13 +25,13 @@ public sealed class StoreIntegrationTests
             ["ModelRouter:store:kind"] = "postgres",
             ["ModelRouter:store:connectionString"] = connectionString,
             ["ModelRouter:llms:0:id"] = "a",
-            ["ModelRouter:llms:0:baseUrl"] = _vendors.BaseUrl("a"),
+            ["ModelRouter:llms:0:baseUrl"] = _vendors.BaseUrlOf("a"),
             ["ModelRouter:apps:0:name"] = "team",
             ["ModelRouter:apps:0:apiKey"] = "app-key-123",
             ["ModelRouter:apps:0:routers:0"] = "*",
         };
-        await using var a = await GatewayHost.StartAsync(settings);
-        await using var b = await GatewayHost.StartAsync(settings);
+        await using var a = await RouterHost.StartAsync(settings);
+        await using var b = await RouterHost.StartAsync(settings);
         using (var before = await b.ChatAsync("fleet", "gpt-4o"))
         {
             Assert.That(before.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
@@ -64,7 +64,7 @@ public sealed class StoreIntegrationTests
             ["ModelRouter:store:kind"] = "sqlite",
             ["ModelRouter:store:connectionString"] = $"Data Source={path}",
             ["ModelRouter:llms:0:id"] = "a",
-            ["ModelRouter:llms:0:baseUrl"] = _vendors.BaseUrl("a"),
+            ["ModelRouter:llms:0:baseUrl"] = _vendors.BaseUrlOf("a"),
             ["ModelRouter:routers:0:slug"] = "seeded",
             ["ModelRouter:routers:0:pools:0:name"] = "all",
             ["ModelRouter:routers:0:pools:0:vendors:0:llm"] = "a",
@@ -74,7 +74,7 @@ public sealed class StoreIntegrationTests
         };
         try
         {
-            await using (var first = await GatewayHost.StartAsync(settings))
+            await using (var first = await RouterHost.StartAsync(settings))
             {
                 using var served = await first.ChatAsync("seeded", "gpt-4o");
                 Assert.That(served.StatusCode, Is.EqualTo(HttpStatusCode.OK));
@@ -83,7 +83,7 @@ public sealed class StoreIntegrationTests
             }
 
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            await using var second = await GatewayHost.StartAsync(settings);
+            await using var second = await RouterHost.StartAsync(settings);
             using var managed = await second.ChatAsync("managed", "gpt-4o");
             using var seeded = await second.ChatAsync("seeded", "gpt-4o");
 
@@ -105,11 +105,11 @@ public sealed class StoreIntegrationTests
     {
         var store = new InMemoryRouterStore(new ModelRouterConfig
         {
-            Llms = [Llm("a", _vendors.BaseUrl("a")), Llm("b", _vendors.BaseUrl("b"))],
+            Llms = [Llm("a", _vendors.BaseUrlOf("a")), Llm("b", _vendors.BaseUrlOf("b"))],
             Routers = [Version("a")],
             Apps = [App("team", "app-key-123", "*")],
         });
-        await using var host = await GatewayHost.StartAsync(new Dictionary<string, string?>(), r => r.UseStore(store));
+        await using var host = await RouterHost.StartAsync(new Dictionary<string, string?>(), r => r.UseStore(store));
         using var stop = new CancellationTokenSource();
 
         // The writer swaps the whole router between two versions: vendor a with model-a, vendor b with model-b.

@@ -1,0 +1,346 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace ModelRouter.Testing;
+
+/// <summary>What a fake vendor got: every header, the raw body and its parsed form, and the LLM name of a <c>/{name}/v1</c> path.</summary>
+internal sealed record VendorRequest(IReadOnlyDictionary<string, string> Headers, string Body, JsonObject Json, string? Route = null)
+{
+    public string Model => Json["model"]!.GetValue<string>();
+
+    public bool Stream => Json["stream"]?.GetValue<bool>() ?? false;
+
+    public string LastUserText => Json["messages"]!.AsArray().Last(m => m!["role"]!.GetValue<string>() == "user")!["content"]!.GetValue<string>();
+}
+
+/// <summary>
+/// A fake vendor on <see cref="LoopbackApp"/> (Kestrel at 127.0.0.1, a port of the system's choosing) speaking the vendors'
+/// wire formats: OpenAI's <c>POST /v1/chat/completions</c> (also under <c>/{name}/v1</c>, one server for many LLMs), and
+/// Anthropic's <c>POST /v1/messages</c> with <c>x-api-key</c> (or a bearer key) and <c>anthropic-version</c>, JSON messages,
+/// and streams of <c>event:</c>/<c>data:</c> lines with <c>ping</c>; it answers Anthropic requests with a <c>tool_use</c>
+/// when the request offers tools and carries no tool result yet, else with text.
+/// </summary>
+internal sealed class FakeVendor : IAsyncDisposable
+{
+    /// <summary>The key the Anthropic endpoint accepts.</summary>
+    public const string AnthropicApiKey = "sk-ant-fake-key";
+
+    /// <summary>The Anthropic endpoint's text answer.</summary>
+    public const string AnthropicReply = "Hello from fake Claude ✓";
+
+    private LoopbackApp _host = null!;
+    private Func<HttpContext, VendorRequest, Task> _respond;
+
+    private FakeVendor(string name)
+    {
+        Name = name;
+        _respond = (context, request) => AnswerAsync(context, request, $"reply from {name}");
+    }
+
+    public string Name { get; }
+
+    public int Port => _host.Port;
+
+    /// <summary>Gets the base address, <c>http://127.0.0.1:PORT/</c>.</summary>
+    public Uri Address => _host.Address;
+
+    /// <summary>Gets the OpenAI base URL, <c>http://127.0.0.1:PORT/v1</c>.</summary>
+    public string BaseUrl => $"http://127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}/v1";
+
+    /// <summary>Gets every request received, in order (Anthropic ones once their key and version passed).</summary>
+    public ConcurrentQueue<VendorRequest> Requests { get; } = new();
+
+    /// <summary>Gets how each accepted Anthropic request carried the key: <c>x-api-key</c> or <c>bearer</c>.</summary>
+    public ConcurrentQueue<string> AuthSchemes { get; } = new();
+
+    /// <summary>The OpenAI base URL of LLM <paramref name="name"/> on this server, <c>http://127.0.0.1:PORT/NAME/v1</c>.</summary>
+    public string BaseUrlOf(string name) => new Uri(Address, $"/{name}/v1").ToString();
+
+    /// <summary>Gets or sets how the vendor answers; the default is an OpenAI answer saying "reply from NAME".</summary>
+    public Func<HttpContext, VendorRequest, Task> Respond
+    {
+        get => Volatile.Read(ref _respond);
+        set => Volatile.Write(ref _respond, value);
+    }
+
+    public static async Task<FakeVendor> StartAsync(string name, Func<HttpContext, VendorRequest, Task>? respond = null)
+    {
+        var vendor = new FakeVendor(name);
+        if (respond is not null)
+        {
+            vendor.Respond = respond;
+        }
+
+        vendor._host = await LoopbackApp.StartAsync(configure: null, map: app =>
+        {
+            app.MapPost("/v1/chat/completions", context => vendor.HandleOpenAIAsync(context, null));
+            app.MapPost("/{name}/v1/chat/completions", context => vendor.HandleOpenAIAsync(context, (string)context.Request.RouteValues["name"]!));
+            app.MapPost("/v1/messages", vendor.HandleAnthropicAsync);
+        });
+        return vendor;
+    }
+
+    /// <summary>Answers in OpenAI's format saying <c>vendor NAME</c>, NAME from the <c>/{name}/v1</c> path.</summary>
+    public static Task AnswerByRouteAsync(HttpContext context, VendorRequest request) => AnswerAsync(context, request, "vendor " + request.Route);
+
+    /// <summary>Answers in OpenAI's format: a completion, or one event per word when the request asks for a stream.</summary>
+    public static async Task AnswerAsync(HttpContext context, VendorRequest request, string reply)
+    {
+        if (!request.Stream)
+        {
+            await JsonAsync(context, StatusCodes.Status200OK, Completion(request.Model, reply));
+            return;
+        }
+
+        await StartStreamAsync(context);
+        foreach (var word in reply.Split(' '))
+        {
+            await WriteEventAsync(context, Chunk(request.Model, word + " ", null));
+        }
+
+        await WriteEventAsync(context, Chunk(request.Model, null, "stop"));
+        await WriteEventAsync(context, "[DONE]");
+    }
+
+    /// <summary>The stream <see cref="AnswerAsync"/> sends, as one text: an event per word, a stop event and <c>[DONE]</c>.</summary>
+    public static string Events(string model, string reply)
+    {
+        var sse = new StringBuilder();
+        foreach (var word in reply.Split(' '))
+        {
+            sse.Append("data: ").Append(Chunk(model, word + " ", null)).Append("\n\n");
+        }
+
+        return sse.Append("data: ").Append(Chunk(model, null, "stop")).Append("\n\ndata: [DONE]\n\n").ToString();
+    }
+
+    public static async Task JsonAsync(HttpContext context, int status, string json)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(json, context.RequestAborted);
+    }
+
+    public static async Task StartStreamAsync(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "text/event-stream";
+        await context.Response.StartAsync(context.RequestAborted);
+    }
+
+    public static async Task WriteEventAsync(HttpContext context, string data)
+    {
+        await context.Response.WriteAsync("data: " + data + "\n\n", context.RequestAborted);
+        await context.Response.Body.FlushAsync(context.RequestAborted);
+    }
+
+    public static string Completion(string model, string reply) => new JsonObject
+    {
+        ["id"] = "chatcmpl-fake",
+        ["object"] = "chat.completion",
+        ["created"] = 1_700_000_000,
+        ["model"] = model,
+        ["choices"] = new JsonArray(new JsonObject
+        {
+            ["index"] = 0,
+            ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = reply },
+            ["finish_reason"] = "stop",
+        }),
+        ["usage"] = new JsonObject { ["prompt_tokens"] = 1, ["completion_tokens"] = 1, ["total_tokens"] = 2 },
+    }.ToJsonString();
+
+    public static string Chunk(string model, string? content, string? finishReason) => new JsonObject
+    {
+        ["id"] = "chatcmpl-fake",
+        ["object"] = "chat.completion.chunk",
+        ["created"] = 1_700_000_000,
+        ["model"] = model,
+        ["choices"] = new JsonArray(new JsonObject
+        {
+            ["index"] = 0,
+            ["delta"] = content is null ? new JsonObject() : new JsonObject { ["content"] = content },
+            ["finish_reason"] = finishReason,
+        }),
+    }.ToJsonString();
+
+    public static string Error(string message, string type, string? param, string? code)
+        => JsonSerializer.Serialize(new { error = new { message, type, param, code } });
+
+    /// <summary>Reads a JSON property of a request the fake received, by a dotted path (<c>messages.1.role</c>); strings unquoted.</summary>
+    public static string? Get(VendorRequest request, string path)
+    {
+        JsonNode? current = request.Json;
+        foreach (var part in path.Split('.'))
+        {
+            current = int.TryParse(part, out var index) ? current?[index] : current?[part];
+        }
+
+        return current?.GetValueKind() == JsonValueKind.String ? current.GetValue<string>() : current?.ToJsonString();
+    }
+
+    public ValueTask DisposeAsync() => _host.DisposeAsync();
+
+    private static async Task<VendorRequest> ReadAsync(HttpContext context, string? route)
+    {
+        using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
+        var body = await reader.ReadToEndAsync(context.RequestAborted);
+        var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
+        return new VendorRequest(headers, body, JsonNode.Parse(body)!.AsObject(), route);
+    }
+
+    private async Task HandleOpenAIAsync(HttpContext context, string? route)
+    {
+        var request = await ReadAsync(context, route);
+        Requests.Enqueue(request);
+        await Respond(context, request);
+    }
+    private async Task HandleAnthropicAsync(HttpContext context)
+    {
+        // The API takes the key as x-api-key (what the router sends) or as a bearer token (what the SDK sends).
+        var byApiKey = context.Request.Headers["x-api-key"] == AnthropicApiKey;
+        if (!byApiKey && context.Request.Headers.Authorization != "Bearer " + AnthropicApiKey)
+        {
+            await WriteAnthropicErrorAsync(context, 401, "authentication_error", "invalid x-api-key");
+            return;
+        }
+
+        AuthSchemes.Enqueue(byApiKey ? "x-api-key" : "bearer");
+        if (string.IsNullOrEmpty(context.Request.Headers["anthropic-version"]))
+        {
+            await WriteAnthropicErrorAsync(context, 400, "invalid_request_error", "anthropic-version: header is required");
+            return;
+        }
+
+        var request = await ReadAsync(context, null);
+        Requests.Enqueue(request);
+        var body = request.Json;
+        if (body["max_tokens"] is null || body["messages"] is not JsonArray messages || messages.Count == 0)
+        {
+            await WriteAnthropicErrorAsync(context, 400, "invalid_request_error", "max_tokens: Field required");
+            return;
+        }
+
+        var model = body["model"]!.GetValue<string>();
+        var last = messages[^1]!;
+        var hasToolResult = last["content"] is JsonArray blocks && blocks.Any(b => b?["type"]?.GetValue<string>() == "tool_result");
+        var useTool = (body["tools"] is JsonArray { Count: > 0 } && !hasToolResult) || last.ToJsonString().Contains("[tool]", StringComparison.Ordinal);
+        var stream = body["stream"]?.GetValue<bool>() == true;
+        if (stream)
+        {
+            await WriteAnthropicStreamAsync(context, model, useTool);
+        }
+        else
+        {
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(AnthropicMessage(model, useTool).ToJsonString());
+        }
+    }
+
+    private static JsonObject AnthropicMessage(string model, bool useTool) => new()
+    {
+        ["id"] = "msg_fake01",
+        ["type"] = "message",
+        ["role"] = "assistant",
+        ["model"] = model,
+        ["content"] = useTool
+            ? new JsonArray(
+                new JsonObject { ["type"] = "text", ["text"] = "Let me check." },
+                new JsonObject
+                {
+                    ["type"] = "tool_use", ["id"] = "toolu_fake01", ["name"] = "get_weather", ["input"] = new JsonObject { ["city"] = "Paris" },
+                    ["caller"] = new JsonObject { ["type"] = "direct" },
+                })
+            : new JsonArray(new JsonObject { ["type"] = "text", ["text"] = AnthropicReply }),
+        ["stop_reason"] = useTool ? "tool_use" : "end_turn",
+        ["stop_sequence"] = null,
+        ["usage"] = Usage(21, 9),
+    };
+
+    private static JsonObject Usage(int input, int output) => new()
+    {
+        ["input_tokens"] = input,
+        ["cache_creation_input_tokens"] = 0,
+        ["cache_read_input_tokens"] = 0,
+        ["output_tokens"] = output,
+        ["service_tier"] = "standard",
+    };
+
+    private static async Task WriteAnthropicStreamAsync(HttpContext context, string model, bool useTool)
+    {
+        context.Response.ContentType = "text/event-stream; charset=utf-8";
+        context.Response.Headers.CacheControl = "no-cache";
+        var start = AnthropicMessage(model, false);
+        start["content"] = new JsonArray();
+        start["stop_reason"] = null;
+        start["usage"] = Usage(21, 1);
+        await SendAnthropicEventAsync(context, "message_start", new JsonObject { ["type"] = "message_start", ["message"] = start });
+        await SendAnthropicEventAsync(context, "content_block_start", new JsonObject
+        {
+            ["type"] = "content_block_start", ["index"] = 0, ["content_block"] = new JsonObject { ["type"] = "text", ["text"] = "" },
+        });
+        await SendAnthropicEventAsync(context, "ping", new JsonObject { ["type"] = "ping" });
+        var text = useTool ? "Let me check." : AnthropicReply;
+        foreach (var piece in new[] { text[..5], text[5..] })
+        {
+            await SendAnthropicEventAsync(context, "content_block_delta", new JsonObject
+            {
+                ["type"] = "content_block_delta", ["index"] = 0, ["delta"] = new JsonObject { ["type"] = "text_delta", ["text"] = piece },
+            });
+        }
+
+        await SendAnthropicEventAsync(context, "content_block_stop", new JsonObject { ["type"] = "content_block_stop", ["index"] = 0 });
+        if (useTool)
+        {
+            await SendAnthropicEventAsync(context, "content_block_start", new JsonObject
+            {
+                ["type"] = "content_block_start", ["index"] = 1,
+                ["content_block"] = new JsonObject
+                {
+                    ["type"] = "tool_use", ["id"] = "toolu_fake01", ["name"] = "get_weather", ["input"] = new JsonObject(),
+                    ["caller"] = new JsonObject { ["type"] = "direct" },
+                },
+            });
+            foreach (var fragment in new[] { "", "{\"city\": ", "\"Paris\"}" })
+            {
+                await SendAnthropicEventAsync(context, "content_block_delta", new JsonObject
+                {
+                    ["type"] = "content_block_delta", ["index"] = 1, ["delta"] = new JsonObject { ["type"] = "input_json_delta", ["partial_json"] = fragment },
+                });
+            }
+
+            await SendAnthropicEventAsync(context, "content_block_stop", new JsonObject { ["type"] = "content_block_stop", ["index"] = 1 });
+        }
+
+        await SendAnthropicEventAsync(context, "message_delta", new JsonObject
+        {
+            ["type"] = "message_delta",
+            ["delta"] = new JsonObject { ["stop_reason"] = useTool ? "tool_use" : "end_turn", ["stop_sequence"] = null },
+            ["usage"] = new JsonObject { ["output_tokens"] = 9 },
+        });
+        await SendAnthropicEventAsync(context, "message_stop", new JsonObject { ["type"] = "message_stop" });
+    }
+
+    private static async Task SendAnthropicEventAsync(HttpContext context, string eventName, JsonObject data)
+    {
+        await context.Response.WriteAsync($"event: {eventName}\ndata: {data.ToJsonString()}\n\n", Encoding.UTF8);
+        await context.Response.Body.FlushAsync();
+    }
+
+    private static async Task WriteAnthropicErrorAsync(HttpContext context, int status, string type, string message)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        var error = new JsonObject
+        {
+            ["type"] = "error",
+            ["error"] = new JsonObject { ["type"] = type, ["message"] = message },
+            ["request_id"] = "req_fake01",
+        };
+        await context.Response.WriteAsync(error.ToJsonString());
+    }
+}
