@@ -62,6 +62,25 @@ internal sealed record AttemptFailure(
     /// <summary>Gets a value indicating whether the request should go on to another vendor.</summary>
     public bool FailsOver => Verdict != AttemptVerdict.Rejected;
 
+    /// <summary>The vendor's refusal of the request itself, for the client, with the vendor's status, type and code.</summary>
+    public ModelRouterException ToRejection(int attempts)
+    {
+        var error = Error ?? GenericError(StatusCode);
+        return new ModelRouterException(ModelRouterErrorKind.UpstreamRejected, error.Message)
+        {
+            StatusCode = StatusCode,
+            ErrorType = error.Type,
+            ErrorCode = error.Code,
+            Param = error.Param,
+            Llm = Llm,
+            Attempts = attempts,
+        };
+    }
+
+    /// <summary>What the client sees of a refusal whose body says nothing usable.</summary>
+    public static UpstreamErrorInfo GenericError(int status)
+        => new($"The vendor rejected the request with status {status}.", UpstreamHttp.DefaultType(status), null, null);
+
     /// <summary>
     /// Tells whether an exception met while reading what a vendor sent is the vendor's fault: a timeout, a broken
     /// connection, or a body of the wrong shape (an adapter meeting an unexpected JSON type throws

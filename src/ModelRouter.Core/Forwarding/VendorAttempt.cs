@@ -117,7 +117,7 @@ internal sealed class VendorAttempt(UpstreamInvoker upstream, ProviderAdapters a
         if (UpstreamHttp.HasContentEncoding(response))
         {
             // Compressed, though the router never asks for it: the bytes are no message to pass on.
-            return GenericError(status);
+            return AttemptFailure.GenericError(status);
         }
 
         resources.Timeout.CancelAfter(llm.StreamIdleTimeout);
@@ -129,7 +129,7 @@ internal sealed class VendorAttempt(UpstreamInvoker upstream, ProviderAdapters a
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && AttemptFailure.IsVendorFault(ex))
         {
-            return GenericError(status);
+            return AttemptFailure.GenericError(status);
         }
     }
 
@@ -158,9 +158,6 @@ internal sealed class VendorAttempt(UpstreamInvoker upstream, ProviderAdapters a
 
     private static AttemptOutcome Broken(LlmSnapshot llm, int status, string reason, bool isTimeout = false)
         => AttemptOutcome.Failed(AttemptFailure.Broken(llm.Id, status, reason, isTimeout));
-
-    private static UpstreamErrorInfo GenericError(int status)
-        => new($"The vendor rejected the request with status {status}.", UpstreamHttp.DefaultType(status), null, null);
 
     private static bool IsEventStream(MediaTypeHeaderValue? contentType)
         => string.Equals(contentType?.MediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase);

@@ -182,7 +182,7 @@ internal sealed class DefaultModelRouter(
 
             if (!failure.FailsOver)
             {
-                throw Rejection(failure, attempts);
+                throw failure.ToRejection(attempts);
             }
 
             (failures ??= new()).Add(failure);
@@ -207,21 +207,6 @@ internal sealed class DefaultModelRouter(
         {
             Log.VendorFailedOver(logger, failure.Llm, pool.RouterSlug, pool.Name, failure.Reason);
         }
-    }
-
-    /// <summary>The vendor's refusal of the request itself, passed on to the client with the vendor's status.</summary>
-    private static ModelRouterException Rejection(AttemptFailure failure, int attempts)
-    {
-        var error = failure.Error!;
-        return new ModelRouterException(ModelRouterErrorKind.UpstreamRejected, error.Message)
-        {
-            StatusCode = failure.StatusCode,
-            ErrorType = error.Type,
-            ErrorCode = error.Code,
-            Param = error.Param,
-            Llm = failure.Llm,
-            Attempts = attempts,
-        };
     }
 
     private static bool Allows(AppConfig app, string slug)
