@@ -3,17 +3,6 @@ using ModelRouter.Configuration;
 
 namespace ModelRouter.Storage;
 
-/// <summary>An item written by a change: its kind, key and new value (with the revision it now carries).</summary>
-internal readonly record struct WrittenItem(RouterStoreItemKind Kind, string Key, object Item, long Position);
-
-/// <summary>The outcome of applying a change in memory: the new contents plus what a database must write.</summary>
-internal sealed record RouterStoreWrite(
-    RouterStoreContents Contents,
-    long Revision,
-    IReadOnlyList<WrittenItem> Upserts,
-    IReadOnlyList<(RouterStoreItemKind Kind, string Key)> Deletes,
-    bool ReplaceAll);
-
 /// <summary>
 /// The rules every writable store shares: existence, revisions, referential integrity, write-only keys and
 /// whole-configuration validation. A store calls it while holding its write lock, then persists the result.
