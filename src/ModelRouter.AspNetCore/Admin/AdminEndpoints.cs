@@ -4,10 +4,11 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using ModelRouter.Routing;
 using ModelRouter.Configuration;
+using ModelRouter.Routing;
 using ModelRouter.Serialization;
 using ModelRouter.Storage;
+using ModelRouter.Validation;
 using static ModelRouter.AspNetCore.Admin.AdminRequests;
 using static ModelRouter.AspNetCore.Admin.AdminResources;
 using static ModelRouter.AspNetCore.Admin.AdminResponses;
@@ -17,7 +18,7 @@ namespace ModelRouter.AspNetCore.Admin;
 /// <summary>The admin API handlers: CRUD of LLMs, routers and apps, activation, import and export.</summary>
 internal sealed partial class AdminEndpoints(
     IRouterStore store,
-    IRouterConfigValidator validator,
+    IModelRouterConfigValidator validator,
     ModelRouterSettings options,
     ModelRouterAdminOptions adminOptions,
     string prefix,

@@ -11,8 +11,8 @@ public sealed record PoolConfig
     public string ModelPattern { get; init; } = "*";
 
     /// <summary>Gets or sets the name of the vendor selector.</summary>
-    /// <value>The default is <c>round_robin</c> (<see cref="Selection.VendorSelectors.RoundRobin"/>).</value>
-    public string Algorithm { get; init; } = Selection.VendorSelectors.RoundRobin;
+    /// <value>The default is <c>round_robin</c> (<c>VendorSelectors.RoundRobin</c>).</value>
+    public string Algorithm { get; init; } = "round_robin";
 
     /// <summary>Gets or sets the priority; higher is checked first, equal keeps configuration order.</summary>
     public int Priority { get; init; }

@@ -14,6 +14,7 @@ using ModelRouter.Selection;
 using ModelRouter.Storage;
 using ModelRouter.Upstream;
 using ModelRouter.Upstream.Anthropic;
+using ModelRouter.Validation;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -68,12 +69,12 @@ public static class ModelRouterServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, OpenAIProviderAdapter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, AzureOpenAIProviderAdapter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, AnthropicProviderAdapter>());
-        services.TryAddSingleton<IRouterConfigValidator, RouterConfigValidator>();
+        services.TryAddSingleton<IModelRouterConfigValidator, ModelRouterConfigValidator>();
         services.TryAddSingleton(sp => new VendorHealthRegistry(() => sp.GetRequiredService<ModelRouterSettings>().Current, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new RoutingSnapshotCompiler(sp.GetServices<IVendorSelector>(), sp.GetServices<IProviderAdapter>(), sp.GetRequiredService<VendorHealthRegistry>()));
         services.TryAddSingleton(sp => new RoutingSnapshotProvider(
             sp.GetRequiredService<IRouterStore>(),
-            sp.GetRequiredService<IRouterConfigValidator>(),
+            sp.GetRequiredService<IModelRouterConfigValidator>(),
             sp.GetRequiredService<RoutingSnapshotCompiler>(),
             sp.GetServices<IRouterConfigChangeListener>(),
             sp.GetRequiredService<TimeProvider>(),

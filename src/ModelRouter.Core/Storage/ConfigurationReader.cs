@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Configuration;
 using ModelRouter.Configuration;
+using ModelRouter.Validation;
 
 namespace ModelRouter.Storage;
 
@@ -16,7 +17,7 @@ internal static class ConfigurationReader
 {
     public static void BindOptions(IConfiguration section, ModelRouterOptions options)
     {
-        var errors = new List<RouterConfigError>();
+        var errors = new List<ModelRouterConfigError>();
         options.Namespace = section["namespace"] ?? options.Namespace;
         options.AdminApiKey = section["adminApiKey"] ?? options.AdminApiKey;
         options.RequireAppKey = ReadBool(section, "requireAppKey", options.RequireAppKey, "ModelRouter", errors);
@@ -38,7 +39,7 @@ internal static class ConfigurationReader
 
     public static ModelRouterConfig ReadConfig(IConfiguration section)
     {
-        var errors = new List<RouterConfigError>();
+        var errors = new List<ModelRouterConfigError>();
         var config = ReadConfig(section, errors);
         if (errors.Count > 0)
         {
@@ -49,7 +50,7 @@ internal static class ConfigurationReader
     }
 
     /// <summary>Reads a whole configuration, adding every conversion problem to <paramref name="errors"/> instead of throwing.</summary>
-    public static ModelRouterConfig ReadConfig(IConfiguration section, List<RouterConfigError> errors)
+    public static ModelRouterConfig ReadConfig(IConfiguration section, List<ModelRouterConfigError> errors)
     {
         var llms = section.GetSection("llms").GetChildren().Select((s, i) => ReadLlm(s, $"llms[{i}]", errors)).ToArray();
         var routers = section.GetSection("routers").GetChildren().Select((s, i) => ReadRouter(s, $"routers[{i}]", errors)).ToArray();
@@ -65,7 +66,7 @@ internal static class ConfigurationReader
         Routers = ReadStrings(s.GetSection("routers")),
     };
 
-    private static LlmConfig ReadLlm(IConfigurationSection s, string path, List<RouterConfigError> errors)
+    private static LlmConfig ReadLlm(IConfigurationSection s, string path, List<ModelRouterConfigError> errors)
     {
         var defaults = new LlmConfig();
         return new LlmConfig
@@ -87,7 +88,7 @@ internal static class ConfigurationReader
         };
     }
 
-    private static RouterConfig ReadRouter(IConfigurationSection s, string path, List<RouterConfigError> errors) => new()
+    private static RouterConfig ReadRouter(IConfigurationSection s, string path, List<ModelRouterConfigError> errors) => new()
     {
         Slug = s["slug"] ?? "",
         Name = s["name"] ?? "",
@@ -97,7 +98,7 @@ internal static class ConfigurationReader
         Pools = s.GetSection("pools").GetChildren().Select((p, i) => ReadPool(p, Join(path, $"pools[{i}]"), errors)).ToArray(),
     };
 
-    private static PoolConfig ReadPool(IConfigurationSection s, string path, List<RouterConfigError> errors)
+    private static PoolConfig ReadPool(IConfigurationSection s, string path, List<ModelRouterConfigError> errors)
     {
         var defaults = new PoolConfig();
         return new PoolConfig
@@ -127,7 +128,7 @@ internal static class ConfigurationReader
             ? [single]
             : [.. s.GetChildren().Select(c => c.Value).OfType<string>()];
 
-    private static bool ReadBool(IConfiguration s, string key, bool fallback, string path, List<RouterConfigError> errors)
+    private static bool ReadBool(IConfiguration s, string key, bool fallback, string path, List<ModelRouterConfigError> errors)
     {
         var text = s[key];
         if (string.IsNullOrEmpty(text))
@@ -144,7 +145,7 @@ internal static class ConfigurationReader
         return fallback;
     }
 
-    private static int ReadInt(IConfiguration s, string key, int fallback, string path, List<RouterConfigError> errors)
+    private static int ReadInt(IConfiguration s, string key, int fallback, string path, List<ModelRouterConfigError> errors)
     {
         var text = s[key];
         if (string.IsNullOrEmpty(text))
@@ -161,7 +162,7 @@ internal static class ConfigurationReader
         return fallback;
     }
 
-    private static double ReadDouble(IConfiguration s, string key, double fallback, string path, List<RouterConfigError> errors)
+    private static double ReadDouble(IConfiguration s, string key, double fallback, string path, List<ModelRouterConfigError> errors)
     {
         var text = s[key];
         if (string.IsNullOrEmpty(text))
@@ -181,11 +182,11 @@ internal static class ConfigurationReader
     /// <summary>Joins a field path and a member: <c>routers[0]</c> and <c>pools[1]</c> give <c>routers[0].pools[1]</c>; an empty path gives the member.</summary>
     private static string Join(string path, string member) => path.Length == 0 ? member : $"{path}.{member}";
 
-    private static void AddError(List<RouterConfigError> errors, string path, string key, string message)
+    private static void AddError(List<ModelRouterConfigError> errors, string path, string key, string message)
     {
         // Keys of a list (failoverStatusCodes) are indices: report them as such.
         var field = key.Length > 0 && char.IsAsciiDigit(key[0]) ? $"{path}[{key}]" : Join(path, key);
-        errors.Add(new RouterConfigError(field, path.Length == 0 ? message : $"{path}: {message}"));
+        errors.Add(new ModelRouterConfigError(field, path.Length == 0 ? message : $"{path}: {message}"));
     }
 
     // The revision is a digest of every key and value under the section, so an unchanged reload is recognised as such.

@@ -1,4 +1,4 @@
-using ModelRouter.Configuration;
+using ModelRouter.Validation;
 
 namespace ModelRouter.Storage;
 
@@ -24,5 +24,5 @@ public interface IWritableRouterStore : IRouterStore
     /// <param name="cancellationToken">Cancels the change before it is committed.</param>
     /// <exception cref="RouterStoreException">The change breaks a rule: see <see cref="RouterStoreException.Error"/>.</exception>
     /// <exception cref="RouterStoreUnavailableException">The store cannot be reached now; if it failed before the commit, nothing was changed.</exception>
-    Task<RouterStoreContents> ApplyAsync(RouterStoreChange change, IRouterConfigValidator validator, CancellationToken cancellationToken = default);
+    Task<RouterStoreContents> ApplyAsync(RouterStoreChange change, IModelRouterConfigValidator validator, CancellationToken cancellationToken = default);
 }

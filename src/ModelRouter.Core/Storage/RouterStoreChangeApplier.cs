@@ -1,5 +1,6 @@
 using System.Globalization;
 using ModelRouter.Configuration;
+using ModelRouter.Validation;
 
 namespace ModelRouter.Storage;
 
@@ -9,7 +10,7 @@ namespace ModelRouter.Storage;
 /// </summary>
 internal static class RouterStoreChangeApplier
 {
-    public static RouterStoreWrite Apply(RouterStoreContents current, RouterStoreChange change, IRouterConfigValidator validator)
+    public static RouterStoreWrite Apply(RouterStoreContents current, RouterStoreChange change, IModelRouterConfigValidator validator)
     {
         ArgumentNullException.ThrowIfNull(current);
         ArgumentNullException.ThrowIfNull(change);
@@ -24,7 +25,7 @@ internal static class RouterStoreChangeApplier
         var position = revision * 1_000_000;
 
         // Stored keys and header values that a change would carry to another origin: it must send them again.
-        var kept = new List<RouterConfigError>();
+        var kept = new List<ModelRouterConfigError>();
         if (change.Kind == RouterStoreChangeKind.Import)
         {
             var config = (ModelRouterConfig)change.Item!;
@@ -198,7 +199,7 @@ internal static class RouterStoreChangeApplier
     /// name), unless its baseUrl moves to another scheme, host or port: a stored secret only goes where it was set, so
     /// such a change must send it again, and each one it would carry is added to <paramref name="kept"/>.
     /// </summary>
-    private static LlmConfig KeepLlmKey(LlmConfig item, LlmConfig? old, bool keep, int index, List<RouterConfigError> kept)
+    private static LlmConfig KeepLlmKey(LlmConfig item, LlmConfig? old, bool keep, int index, List<ModelRouterConfigError> kept)
     {
         if (!keep || old is null)
         {
@@ -212,7 +213,7 @@ internal static class RouterStoreChangeApplier
         {
             if (moves)
             {
-                kept.Add(new RouterConfigError($"{path}.apiKey",
+                kept.Add(new ModelRouterConfigError($"{path}.apiKey",
                     $"{label}: baseUrl moves to another scheme, host or port, so the stored apiKey is not carried there; send apiKey again, or keep the origin"));
             }
             else
@@ -239,7 +240,7 @@ internal static class RouterStoreChangeApplier
                 else if (moves)
                 {
                     headers[h] = header;
-                    kept.Add(new RouterConfigError(string.Create(CultureInfo.InvariantCulture, $"{path}.headers[{h}].value"),
+                    kept.Add(new ModelRouterConfigError(string.Create(CultureInfo.InvariantCulture, $"{path}.headers[{h}].value"),
                         $"{label}: baseUrl moves to another scheme, host or port, so the stored value of header '{header.Name}' is not carried there; send its value again, or keep the origin"));
                 }
                 else

@@ -1,13 +1,14 @@
-using ModelRouter.Configuration;
+using ModelRouter.Validation;
 
 namespace ModelRouter.Storage;
 
 /// <summary>A change a store refused, with the reason and every problem found.</summary>
 public sealed class RouterStoreException : Exception
 {
-    private readonly IReadOnlyList<RouterConfigError>? _fieldErrors;
+    private readonly IReadOnlyList<ModelRouterConfigError>? _fieldErrors;
 
     /// <summary>Creates the exception.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0027", Justification = "The field-error overload changed only its list type (ModelRouterConfigError); the two overloads take different lists.")]
     public RouterStoreException(RouterStoreError error, string message, IReadOnlyList<string>? errors = null)
         : base(message)
     {
@@ -19,7 +20,7 @@ public sealed class RouterStoreException : Exception
     /// <param name="error">Why the change was refused, usually <see cref="RouterStoreError.Invalid"/>.</param>
     /// <param name="message">The summary.</param>
     /// <param name="fieldErrors">Every problem found, each with the path of its field in the validated configuration.</param>
-    public RouterStoreException(RouterStoreError error, string message, IReadOnlyList<RouterConfigError> fieldErrors)
+    public RouterStoreException(RouterStoreError error, string message, IReadOnlyList<ModelRouterConfigError> fieldErrors)
         : base(message)
     {
         ArgumentNullException.ThrowIfNull(fieldErrors);
@@ -55,7 +56,7 @@ public sealed class RouterStoreException : Exception
     public IReadOnlyList<string> Errors { get; }
 
     /// <summary>Gets every problem found with the path of its field; paths are empty where the reporter named no field.</summary>
-    public IReadOnlyList<RouterConfigError> FieldErrors => _fieldErrors ?? [.. Errors.Select(e => new RouterConfigError("", e))];
+    public IReadOnlyList<ModelRouterConfigError> FieldErrors => _fieldErrors ?? [.. Errors.Select(e => new ModelRouterConfigError("", e))];
 
     /// <summary>Gets the path of the changed item in the validated configuration (for example <c>routers[3]</c>), or <see langword="null"/> for an import.</summary>
     /// <remarks>Lets an API report the paths of <see cref="FieldErrors"/> relative to the item it was sent.</remarks>

@@ -48,7 +48,7 @@ public sealed class RouterStoreSettings
         {
             ConnectionString = connectionString,
             Seed = ReadSeed(),
-            SeedValidator = (Configuration.IRouterConfigValidator?)services.GetService(typeof(Configuration.IRouterConfigValidator))
+            SeedValidator = (Validation.IModelRouterConfigValidator?)services.GetService(typeof(Validation.IModelRouterConfigValidator))
                 ?? throw new InvalidOperationException("AddModelRouter(...) must be called before a store is created."),
             TimeProvider = (TimeProvider?)services.GetService(typeof(TimeProvider)) ?? TimeProvider.System,
         };

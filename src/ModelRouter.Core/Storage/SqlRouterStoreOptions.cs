@@ -1,4 +1,5 @@
 using ModelRouter.Configuration;
+using ModelRouter.Validation;
 
 namespace ModelRouter.Storage;
 
@@ -13,7 +14,7 @@ public class SqlRouterStoreOptions
     public ModelRouterConfig? Seed { get; set; }
 
     /// <summary>Gets or sets the validator the seed must pass; required when <see cref="Seed"/> is set.</summary>
-    public IRouterConfigValidator? SeedValidator { get; set; }
+    public IModelRouterConfigValidator? SeedValidator { get; set; }
 
     /// <summary>Gets or sets how often the store re-reads its revision to catch changes made elsewhere, or <see langword="null"/> never.</summary>
     /// <value>The default is 5 seconds.</value>

@@ -2,6 +2,7 @@ using ModelRouter.Configuration;
 using ModelRouter.Routing;
 using ModelRouter.Selection;
 using ModelRouter.Upstream;
+using ModelRouter.Validation;
 
 namespace ModelRouter.Tests.Support;
 
@@ -60,7 +61,7 @@ internal static class TestConfigs
     public static RoutingSnapshotCompiler Compiler(params IVendorSelector[] extraSelectors)
         => new([new RoundRobinVendorSelector(), new WeightedVendorSelector(), .. extraSelectors], [new OpenAIProviderAdapter()]);
 
-    public static RouterConfigValidator Validator(params IVendorSelector[] extraSelectors)
+    public static ModelRouterConfigValidator Validator(params IVendorSelector[] extraSelectors)
         => new([new RoundRobinVendorSelector(), new WeightedVendorSelector(), .. extraSelectors], [new OpenAIProviderAdapter()]);
 
     /// <summary>Compiles a single pool and returns it.</summary>
