@@ -38,22 +38,6 @@ public sealed class RouterStoreSettings
         return settings;
     }
 
-    /// <summary>Builds the options a SQL store needs from these settings and the host's services: seed, validator, clock.</summary>
-    /// <param name="services">The host's services.</param>
-    /// <param name="connectionString">The connection string to use (the store kind may have supplied a default).</param>
-    public SqlRouterStoreOptions CreateSqlStoreOptions(IServiceProvider services, string connectionString)
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        return new SqlRouterStoreOptions
-        {
-            ConnectionString = connectionString,
-            Seed = ReadSeed(),
-            SeedValidator = (Validation.IModelRouterConfigValidator?)services.GetService(typeof(Validation.IModelRouterConfigValidator))
-                ?? throw new InvalidOperationException("AddModelRouter(...) must be called before a store is created."),
-            TimeProvider = (TimeProvider?)services.GetService(typeof(TimeProvider)) ?? TimeProvider.System,
-        };
-    }
-
     /// <summary>Reads the LLMs, routers and apps of <see cref="Section"/>, the seed of an empty store; <see langword="null"/> when seeding is off.</summary>
     /// <exception cref="ModelRouterConfigurationException">The section cannot be read.</exception>
     public Configuration.ModelRouterConfig? ReadSeed()

@@ -16,7 +16,7 @@ namespace ModelRouter.Storage;
 /// row per LLM, router or app: its key, revision and JSON document in the configuration shape).
 /// Dialects supply connections, transactions and the write lock.
 /// </remarks>
-public abstract partial class SqlRouterStore : IWritableRouterStore, IAsyncDisposable
+internal abstract partial class SqlRouterStore : IWritableRouterStore, IAsyncDisposable
 {
     private readonly SqlRouterStoreOptions _options;
     private readonly ChangeSignal _changed = new();
