@@ -3,6 +3,7 @@ using ModelRouter.Model;
 using ModelRouter.Routing;
 using ModelRouter.Selection;
 using ModelRouter.Upstream;
+using ModelRouter.Validation;
 
 namespace ModelRouter.Benchmarks;
 
@@ -19,7 +20,7 @@ internal static class BenchmarkSnapshots
         IVendorSelector[] selectors = [new RoundRobinVendorSelector(), new WeightedVendorSelector()];
         IProviderAdapter[] adapters = [new OpenAIProviderAdapter()];
         var compiler = new RoutingSnapshotCompiler();
-        var errors = new RouterConfigValidator(selectors, adapters).Validate(config);
+        var errors = new ModelRouterConfigValidator(selectors, adapters).Validate(config);
         if (errors.Count > 0)
         {
             throw new InvalidOperationException("Invalid benchmark configuration: " + string.Join("; ", errors));

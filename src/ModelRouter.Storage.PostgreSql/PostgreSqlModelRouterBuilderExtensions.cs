@@ -1,6 +1,3 @@
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
-using ModelRouter.Configuration;
 using ModelRouter.Storage;
 using ModelRouter.Storage.PostgreSql;
 
@@ -9,47 +6,27 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Registers the PostgreSQL store.</summary>
 public static class PostgreSqlModelRouterBuilderExtensions
 {
+    private static readonly SqlRouterStoreKind<PostgreSqlRouterStore> s_kind = new(
+        "postgres",
+        _ => throw new InvalidOperationException("ModelRouter:store:kind is 'postgres', so ModelRouter:store:connectionString is required."),
+        (options, logger) => new PostgreSqlRouterStore(options, logger));
+
     /// <summary>
     /// Makes the <c>postgres</c> store kind available to <c>ModelRouter:store:kind</c>; <c>ModelRouter:store:connectionString</c> is required.
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
-    public static IModelRouterBuilder AddPostgreSqlStore(this IModelRouterBuilder builder)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IRouterStoreFactory, PostgreSqlRouterStoreFactory>());
-        return builder;
-    }
+    public static IModelRouterBuilder AddPostgreSqlStore(this IModelRouterBuilder builder) => s_kind.AddTo(builder);
 
     /// <summary>Serves LLMs, routers and apps from a PostgreSQL database, whatever <c>ModelRouter:store</c> says.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> or <paramref name="configure"/> is <see langword="null"/>.</exception>
-    public static IModelRouterBuilder UsePostgreSqlStore(this IModelRouterBuilder builder, Action<SqlRouterStoreOptions> configure)
+    public static IModelRouterBuilder UsePostgreSqlStore(this IModelRouterBuilder builder, Action<PostgreSqlStoreOptions> configure)
     {
-        ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configure);
-        builder.Services.Replace(ServiceDescriptor.Singleton<IRouterStore>(sp =>
+        return s_kind.UseIn(builder, () =>
         {
-            var options = new SqlRouterStoreOptions();
+            var options = new PostgreSqlStoreOptions();
             configure(options);
-            return new PostgreSqlRouterStore(options, sp.GetService<ILogger<PostgreSqlRouterStore>>());
-        }));
-        return builder;
-    }
-
-    private sealed class PostgreSqlRouterStoreFactory : IRouterStoreFactory
-    {
-        public string Kind => "postgres";
-
-        public IRouterStore Create(IServiceProvider services, RouterStoreSettings settings)
-        {
-            var connectionString = settings.ConnectionString;
-            if (string.IsNullOrWhiteSpace(connectionString))
-            {
-                throw new InvalidOperationException("ModelRouter:store:kind is 'postgres', so ModelRouter:store:connectionString is required.");
-            }
-
-            return new PostgreSqlRouterStore(
-                settings.CreateSqlStoreOptions(services, connectionString),
-                services.GetService<ILogger<PostgreSqlRouterStore>>());
-        }
+            return new SqlRouterStoreOptions { ConnectionString = options.ConnectionString, Seed = options.Seed, ResyncInterval = options.ResyncInterval };
+        });
     }
 }

@@ -11,7 +11,7 @@ namespace ModelRouter.Storage.PostgreSql;
 /// lock; each committed change sends <c>NOTIFY modelrouter_changes</c>, which every instance listens for, and a periodic
 /// resync catches anything a lost connection missed.
 /// </summary>
-public sealed class PostgreSqlRouterStore : SqlRouterStore
+internal sealed class PostgreSqlRouterStore : SqlRouterStore
 {
     /// <summary>The notification channel.</summary>
     public const string Channel = "modelrouter_changes";

@@ -1,7 +1,4 @@
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using ModelRouter.Configuration;
 using ModelRouter.Storage;
 using ModelRouter.Storage.Sqlite;
 
@@ -10,49 +7,29 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Registers the SQLite store.</summary>
 public static class SqliteModelRouterBuilderExtensions
 {
+    // Without a connection string, the database is a file in the host's content root.
+    private static readonly SqlRouterStoreKind<SqliteRouterStore> s_kind = new(
+        "sqlite",
+        services => "Data Source=" + Path.Combine(services.GetService<IHostEnvironment>()?.ContentRootPath ?? AppContext.BaseDirectory, "modelrouter.db"),
+        (options, logger) => new SqliteRouterStore(options, logger));
+
     /// <summary>
     /// Makes the <c>sqlite</c> store kind available to <c>ModelRouter:store:kind</c>. Without a
     /// <c>connectionString</c>, the database is <c>modelrouter.db</c> in the host's content root.
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
-    public static IModelRouterBuilder AddSqliteStore(this IModelRouterBuilder builder)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IRouterStoreFactory, SqliteRouterStoreFactory>());
-        return builder;
-    }
+    public static IModelRouterBuilder AddSqliteStore(this IModelRouterBuilder builder) => s_kind.AddTo(builder);
 
     /// <summary>Serves LLMs, routers and apps from a SQLite database, whatever <c>ModelRouter:store</c> says.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> or <paramref name="configure"/> is <see langword="null"/>.</exception>
-    public static IModelRouterBuilder UseSqliteStore(this IModelRouterBuilder builder, Action<SqlRouterStoreOptions> configure)
+    public static IModelRouterBuilder UseSqliteStore(this IModelRouterBuilder builder, Action<SqliteStoreOptions> configure)
     {
-        ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configure);
-        builder.Services.Replace(ServiceDescriptor.Singleton<IRouterStore>(sp =>
+        return s_kind.UseIn(builder, () =>
         {
-            var options = new SqlRouterStoreOptions();
+            var options = new SqliteStoreOptions();
             configure(options);
-            return new SqliteRouterStore(options, sp.GetService<ILogger<SqliteRouterStore>>());
-        }));
-        return builder;
-    }
-
-    private sealed class SqliteRouterStoreFactory : IRouterStoreFactory
-    {
-        public string Kind => "sqlite";
-
-        public IRouterStore Create(IServiceProvider services, RouterStoreSettings settings)
-        {
-            var connectionString = settings.ConnectionString;
-            if (string.IsNullOrWhiteSpace(connectionString))
-            {
-                var root = services.GetService<IHostEnvironment>()?.ContentRootPath ?? AppContext.BaseDirectory;
-                connectionString = "Data Source=" + Path.Combine(root, "modelrouter.db");
-            }
-
-            return new SqliteRouterStore(
-                settings.CreateSqlStoreOptions(services, connectionString),
-                services.GetService<ILogger<SqliteRouterStore>>());
-        }
+            return new SqlRouterStoreOptions { ConnectionString = options.ConnectionString, Seed = options.Seed, ResyncInterval = options.ResyncInterval };
+        });
     }
 }

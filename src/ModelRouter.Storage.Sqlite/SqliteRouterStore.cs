@@ -12,7 +12,7 @@ namespace ModelRouter.Storage.Sqlite;
 /// Changes made through this instance are signalled at once; changes made by another process on the same file are
 /// picked up by the periodic resync (<see cref="SqlRouterStoreOptions.ResyncInterval"/>).
 /// </remarks>
-public sealed class SqliteRouterStore : SqlRouterStore
+internal sealed class SqliteRouterStore : SqlRouterStore
 {
     // Primary result codes of SQLite (https://sqlite.org/rescode.html); extended codes carry them in the low byte.
     private const int SqliteBusy = 5;

@@ -3,10 +3,12 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using ModelRouter.Routing;
 using ModelRouter.Configuration;
 using ModelRouter.Serialization;
 using ModelRouter.Storage;
+using ModelRouter.Validation;
 using static ModelRouter.AspNetCore.Admin.AdminRequests;
 using static ModelRouter.AspNetCore.Admin.AdminResources;
 using static ModelRouter.AspNetCore.Admin.AdminResponses;
@@ -16,7 +18,7 @@ namespace ModelRouter.AspNetCore.Admin;
 /// <summary>The admin API handlers: CRUD of LLMs, routers and apps, activation, import and export.</summary>
 internal sealed partial class AdminEndpoints(
     IRouterStore store,
-    IRouterConfigValidator validator,
+    IModelRouterConfigValidator validator,
     ModelRouterSettings options,
     ModelRouterAdminOptions adminOptions,
     string prefix,

@@ -3,8 +3,8 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using ModelRouter.Configuration;
 using ModelRouter.Serialization;
+using ModelRouter.Validation;
 
 namespace ModelRouter.AspNetCore.Admin;
 
@@ -28,7 +28,7 @@ internal static class AdminJsonShape
 
     /// <summary>Adds a problem to <paramref name="errors"/> for every unknown field, every value of the wrong kind and every field given twice.</summary>
     /// <returns><see langword="true"/> when a field is given more than once: the body is ambiguous then.</returns>
-    public static bool Check(JsonElement root, JsonTypeInfo shape, List<RouterConfigError> errors)
+    public static bool Check(JsonElement root, JsonTypeInfo shape, List<ModelRouterConfigError> errors)
     {
         var first = errors.Count;
         var walk = new Walk(errors, fullKeys: false);
@@ -122,7 +122,7 @@ internal static class AdminJsonShape
         }
     }
 
-    private sealed class Walk(List<RouterConfigError> errors, bool fullKeys)
+    private sealed class Walk(List<ModelRouterConfigError> errors, bool fullKeys)
     {
         private readonly List<Step> _path = [];
 
@@ -190,7 +190,7 @@ internal static class AdminJsonShape
                 if (shape is not null && !isMember)
                 {
                     var field = FormatPath(_path.Count);
-                    errors.Add(new RouterConfigError(field, $"{field}: '{name}' is not a known field; use one of: {shape.Names}"));
+                    errors.Add(new ModelRouterConfigError(field, $"{field}: '{name}' is not a known field; use one of: {shape.Names}"));
                 }
 
                 Visit(property.Value, isMember ? member.Expected : text, propertyKey, report && fresh);
@@ -245,7 +245,7 @@ internal static class AdminJsonShape
             if (report)
             {
                 var field = FormatPath(_path.Count);
-                errors.Add(new RouterConfigError(field, $"{field}: the field is given more than once (field names are case-insensitive); send it once"));
+                errors.Add(new ModelRouterConfigError(field, $"{field}: the field is given more than once (field names are case-insensitive); send it once"));
             }
         }
 
@@ -257,7 +257,7 @@ internal static class AdminJsonShape
             var field = FormatPath(_path.Count);
             var (wanted, echo) = Describe(expected);
             var message = $"'{field[(parent.Length == 0 ? 0 : parent.Length + 1)..]}' must be {wanted}, not {Describe(element, echo)}";
-            errors.Add(new RouterConfigError(field, parent.Length == 0 ? message : $"{parent}: {message}"));
+            errors.Add(new ModelRouterConfigError(field, parent.Length == 0 ? message : $"{parent}: {message}"));
         }
 
         private string FormatPath(int steps)

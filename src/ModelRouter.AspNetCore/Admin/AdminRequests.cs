@@ -3,9 +3,9 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
-using ModelRouter.Configuration;
 using ModelRouter.Serialization;
 using ModelRouter.Storage;
+using ModelRouter.Validation;
 
 namespace ModelRouter.AspNetCore.Admin;
 
@@ -87,7 +87,7 @@ internal static class AdminRequests
         }
 
         var body = buffer.GetBuffer().AsMemory(0, total);
-        var errors = new List<RouterConfigError>();
+        var errors = new List<ModelRouterConfigError>();
         try
         {
             using var document = JsonDocument.Parse(body);
@@ -126,7 +126,7 @@ internal static class AdminRequests
         {
             // The deserializer's message names types and positions, never values.
             var field = ConfigDocuments.FieldOf(ex);
-            throw new RouterStoreException(RouterStoreError.Invalid, $"The body is not a valid {noun}.", [new RouterConfigError(field, ex.Message)]);
+            throw new RouterStoreException(RouterStoreError.Invalid, $"The body is not a valid {noun}.", [new ModelRouterConfigError(field, ex.Message)]);
         }
     }
 }

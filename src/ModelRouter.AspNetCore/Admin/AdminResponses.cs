@@ -1,9 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
-using ModelRouter.Configuration;
 using ModelRouter.Serialization;
 using ModelRouter.Storage;
+using ModelRouter.Validation;
 
 namespace ModelRouter.AspNetCore.Admin;
 
@@ -62,13 +62,13 @@ internal static class AdminResponses
     /// <summary>Writes a malformed request as a validation problem keyed by the parameter at fault.</summary>
     public static Task WriteBadRequestAsync(HttpContext context, AdminBadRequestException error)
         => WriteProblemAsync(context, StatusCodes.Status400BadRequest, "The request is invalid", error.Message,
-            ErrorsByField([new RouterConfigError(error.Field, error.Message)], null));
+            ErrorsByField([new ModelRouterConfigError(error.Field, error.Message)], null));
 
     /// <summary>
     /// Groups errors by field path, keeping every message in order. Paths inside the item a request sent are made
     /// relative to it (<c>routers[3].pools[0].name</c> becomes <c>pools[0].name</c> for <c>POST /routers</c>).
     /// </summary>
-    public static Dictionary<string, string[]> ErrorsByField(IEnumerable<RouterConfigError> errors, string? itemPath)
+    public static Dictionary<string, string[]> ErrorsByField(IEnumerable<ModelRouterConfigError> errors, string? itemPath)
     {
         var grouped = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (var error in errors)

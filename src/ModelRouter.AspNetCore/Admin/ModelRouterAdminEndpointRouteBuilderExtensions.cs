@@ -1,10 +1,11 @@
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using ModelRouter.Routing;
 using ModelRouter.AspNetCore.Admin;
-using ModelRouter.Configuration;
 using ModelRouter.Storage;
+using ModelRouter.Validation;
 
 namespace Microsoft.AspNetCore.Builder;
 
@@ -49,7 +50,7 @@ public static class ModelRouterAdminEndpointRouteBuilderExtensions
 
         var handler = new AdminEndpoints(
             services.GetRequiredService<IRouterStore>(),
-            services.GetRequiredService<IRouterConfigValidator>(),
+            services.GetRequiredService<IModelRouterConfigValidator>(),
             options,
             adminOptions,
             prefix,

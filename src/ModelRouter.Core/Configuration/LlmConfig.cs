@@ -49,16 +49,3 @@ public sealed record LlmConfig
     public override string ToString()
         => $"LlmConfig {{ Id = {Id}, Provider = {Provider}, BaseUrl = {BaseUrl}, ApiKey = {(string.IsNullOrEmpty(ApiKey) ? "(none)" : "***")} }}";
 }
-
-/// <summary>A header name and value sent to an LLM.</summary>
-public sealed record HeaderConfig
-{
-    /// <summary>Gets or sets the header name. Required.</summary>
-    public string Name { get; init; } = "";
-
-    /// <summary>Gets or sets the header value.</summary>
-    public string Value { get; init; } = "";
-
-    /// <inheritdoc/>
-    public override string ToString() => $"HeaderConfig {{ Name = {Name}, Value = *** }}";
-}

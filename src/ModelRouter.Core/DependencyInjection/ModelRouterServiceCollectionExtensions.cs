@@ -13,6 +13,7 @@ using ModelRouter.Selection;
 using ModelRouter.Storage;
 using ModelRouter.Upstream;
 using ModelRouter.Upstream.Anthropic;
+using ModelRouter.Validation;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -67,14 +68,14 @@ public static class ModelRouterServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, OpenAIProviderAdapter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, AzureOpenAIProviderAdapter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, AnthropicProviderAdapter>());
-        services.TryAddSingleton<IRouterConfigValidator, RouterConfigValidator>();
+        services.TryAddSingleton<IModelRouterConfigValidator, ModelRouterConfigValidator>();
         services.TryAddSingleton(sp => new LlmHealthRegistry(() => sp.GetRequiredService<ModelRouterSettings>().Current, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new RoutingSnapshotCompiler(sp.GetRequiredService<LlmHealthRegistry>()));
         services.TryAddSingleton<VendorSelectorRegistry>();
         services.TryAddSingleton<ProviderAdapters>();
         services.TryAddSingleton(sp => new RoutingSnapshotProvider(
             sp.GetRequiredService<IRouterStore>(),
-            sp.GetRequiredService<IRouterConfigValidator>(),
+            sp.GetRequiredService<IModelRouterConfigValidator>(),
             sp.GetRequiredService<RoutingSnapshotCompiler>(),
             sp.GetServices<IRouterConfigChangeListener>(),
             sp.GetRequiredService<TimeProvider>(),

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Primitives;
 using ModelRouter.Configuration;
 using ModelRouter.Diagnostics;
 using ModelRouter.Storage;
+using ModelRouter.Validation;
 
 namespace ModelRouter.Routing;
 
@@ -14,7 +15,7 @@ namespace ModelRouter.Routing;
 public sealed class RoutingSnapshotProvider : IDisposable
 {
     private readonly IRouterStore _store;
-    private readonly IRouterConfigValidator _validator;
+    private readonly IModelRouterConfigValidator _validator;
     private readonly RoutingSnapshotCompiler _compiler;
     private readonly IRouterConfigChangeListener[] _listeners;
     private readonly ILogger _logger;
@@ -27,7 +28,7 @@ public sealed class RoutingSnapshotProvider : IDisposable
 
     internal RoutingSnapshotProvider(
         IRouterStore store,
-        IRouterConfigValidator validator,
+        IModelRouterConfigValidator validator,
         RoutingSnapshotCompiler compiler,
         IEnumerable<IRouterConfigChangeListener> listeners,
         TimeProvider timeProvider,

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Configuration;
-
 namespace ModelRouter.Storage;
 
 /// <summary>Creates the store named by <c>ModelRouter:store:kind</c>; store packages register one each.</summary>
@@ -13,82 +11,4 @@ public interface IRouterStoreFactory
     /// <param name="services">The application's services.</param>
     /// <param name="settings">The <c>ModelRouter:store</c> settings.</param>
     IRouterStore Create(IServiceProvider services, RouterStoreSettings settings);
-}
-
-/// <summary>The <c>ModelRouter:store</c> section: which store serves and how to reach it.</summary>
-public sealed class RouterStoreSettings
-{
-    /// <summary>The kind that reads everything from the <c>ModelRouter</c> configuration section, read-only.</summary>
-    public const string ConfigurationKind = "configuration";
-
-    /// <summary>Gets or sets the store kind: <c>configuration</c>, <c>sqlite</c>, <c>postgres</c> or one a package registered.</summary>
-    /// <value>The default is <c>configuration</c>.</value>
-    public string Kind { get; set; } = ConfigurationKind;
-
-    /// <summary>Gets or sets the connection string, for database stores.</summary>
-    public string? ConnectionString { get; set; }
-
-    /// <summary>Gets or sets a value indicating whether an empty database store is seeded once from the <c>ModelRouter</c> section.</summary>
-    /// <value>The default is <see langword="true"/>.</value>
-    public bool SeedFromConfiguration { get; set; } = true;
-
-    /// <summary>Gets or sets the <c>ModelRouter</c> section itself, the source of the seed.</summary>
-    public IConfiguration? Section { get; set; }
-
-    /// <summary>Reads the settings from the <c>store</c> child of a <c>ModelRouter</c> section.</summary>
-    public static RouterStoreSettings FromConfiguration(IConfiguration section)
-    {
-        ArgumentNullException.ThrowIfNull(section);
-        var store = section.GetSection("store");
-        var settings = new RouterStoreSettings { Section = section };
-        settings.Kind = string.IsNullOrWhiteSpace(store["kind"]) ? ConfigurationKind : store["kind"]!.Trim();
-        settings.ConnectionString = store["connectionString"];
-        if (bool.TryParse(store["seedFromConfiguration"], out var seed))
-        {
-            settings.SeedFromConfiguration = seed;
-        }
-
-        return settings;
-    }
-
-    /// <summary>Builds the options a SQL store needs from these settings and the host's services: seed, validator, clock.</summary>
-    /// <param name="services">The host's services.</param>
-    /// <param name="connectionString">The connection string to use (the store kind may have supplied a default).</param>
-    public SqlRouterStoreOptions CreateSqlStoreOptions(IServiceProvider services, string connectionString)
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        return new SqlRouterStoreOptions
-        {
-            ConnectionString = connectionString,
-            Seed = ReadSeed(),
-            SeedValidator = (Configuration.IRouterConfigValidator?)services.GetService(typeof(Configuration.IRouterConfigValidator))
-                ?? throw new InvalidOperationException("AddModelRouter(...) must be called before a store is created."),
-            TimeProvider = (TimeProvider?)services.GetService(typeof(TimeProvider)) ?? TimeProvider.System,
-        };
-    }
-
-    /// <summary>Reads the LLMs, routers and apps of <see cref="Section"/>, the seed of an empty store; <see langword="null"/> when seeding is off.</summary>
-    /// <exception cref="ModelRouterConfigurationException">The section cannot be read.</exception>
-    public Configuration.ModelRouterConfig? ReadSeed()
-        => SeedFromConfiguration && Section is not null ? ConfigurationReader.ReadConfig(Section) with { Revision = "" } : null;
-}
-
-/// <summary>Creates the store that <c>ModelRouter:store:kind</c> names.</summary>
-internal static class RouterStoreSelector
-{
-    public static IRouterStore Create(IServiceProvider services, IConfiguration section)
-    {
-        var settings = RouterStoreSettings.FromConfiguration(section);
-        if (string.Equals(settings.Kind, RouterStoreSettings.ConfigurationKind, StringComparison.OrdinalIgnoreCase))
-        {
-            return new ConfigurationRouterStore(section);
-        }
-
-        var factories = (IEnumerable<IRouterStoreFactory>?)services.GetService(typeof(IEnumerable<IRouterStoreFactory>)) ?? [];
-        var factory = factories.LastOrDefault(f => string.Equals(f.Kind, settings.Kind, StringComparison.OrdinalIgnoreCase))
-            ?? throw new InvalidOperationException(
-                $"ModelRouter:store:kind is '{settings.Kind}', but no store of that kind is registered. For 'sqlite' reference ModelRouter.Storage.Sqlite " +
-                "and call .AddSqliteStore(); for 'postgres' reference ModelRouter.Storage.PostgreSql and call .AddPostgreSqlStore(); or use 'configuration'.");
-        return factory.Create(services, settings);
-    }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Primitives;
 using ModelRouter.Configuration;
+using ModelRouter.Validation;
 
 namespace ModelRouter.Storage;
 
@@ -38,7 +39,7 @@ public sealed class InMemoryRouterStore : IWritableRouterStore
     public ValueTask<RouterStoreContents> ReadAsync(CancellationToken cancellationToken = default) => new(Volatile.Read(ref _state).Contents);
 
     /// <inheritdoc/>
-    public Task<RouterStoreContents> ApplyAsync(RouterStoreChange change, IRouterConfigValidator validator, CancellationToken cancellationToken = default)
+    public Task<RouterStoreContents> ApplyAsync(RouterStoreChange change, IModelRouterConfigValidator validator, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(change);
         ArgumentNullException.ThrowIfNull(validator);

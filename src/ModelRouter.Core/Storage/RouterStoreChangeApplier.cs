@@ -1,18 +1,8 @@
 using System.Globalization;
 using ModelRouter.Configuration;
+using ModelRouter.Validation;
 
 namespace ModelRouter.Storage;
-
-/// <summary>An item written by a change: its kind, key and new value (with the revision it now carries).</summary>
-internal readonly record struct WrittenItem(RouterStoreItemKind Kind, string Key, object Item, long Position);
-
-/// <summary>The outcome of applying a change in memory: the new contents plus what a database must write.</summary>
-internal sealed record RouterStoreWrite(
-    RouterStoreContents Contents,
-    long Revision,
-    IReadOnlyList<WrittenItem> Upserts,
-    IReadOnlyList<(RouterStoreItemKind Kind, string Key)> Deletes,
-    bool ReplaceAll);
 
 /// <summary>
 /// The rules every writable store shares: existence, revisions, referential integrity, write-only keys and
@@ -20,7 +10,7 @@ internal sealed record RouterStoreWrite(
 /// </summary>
 internal static class RouterStoreChangeApplier
 {
-    public static RouterStoreWrite Apply(RouterStoreContents current, RouterStoreChange change, IRouterConfigValidator validator)
+    public static RouterStoreWrite Apply(RouterStoreContents current, RouterStoreChange change, IModelRouterConfigValidator validator)
     {
         ArgumentNullException.ThrowIfNull(current);
         ArgumentNullException.ThrowIfNull(change);
@@ -35,7 +25,7 @@ internal static class RouterStoreChangeApplier
         var position = revision * 1_000_000;
 
         // Stored keys and header values that a change would carry to another origin: it must send them again.
-        var kept = new List<RouterConfigError>();
+        var kept = new List<ModelRouterConfigError>();
         if (change.Kind == RouterStoreChangeKind.Import)
         {
             var config = (ModelRouterConfig)change.Item!;
@@ -209,7 +199,7 @@ internal static class RouterStoreChangeApplier
     /// name), unless its baseUrl moves to another scheme, host or port: a stored secret only goes where it was set, so
     /// such a change must send it again, and each one it would carry is added to <paramref name="kept"/>.
     /// </summary>
-    private static LlmConfig KeepLlmKey(LlmConfig item, LlmConfig? old, bool keep, int index, List<RouterConfigError> kept)
+    private static LlmConfig KeepLlmKey(LlmConfig item, LlmConfig? old, bool keep, int index, List<ModelRouterConfigError> kept)
     {
         if (!keep || old is null)
         {
@@ -223,7 +213,7 @@ internal static class RouterStoreChangeApplier
         {
             if (moves)
             {
-                kept.Add(new RouterConfigError($"{path}.apiKey",
+                kept.Add(new ModelRouterConfigError($"{path}.apiKey",
                     $"{label}: baseUrl moves to another scheme, host or port, so the stored apiKey is not carried there; send apiKey again, or keep the origin"));
             }
             else
@@ -250,7 +240,7 @@ internal static class RouterStoreChangeApplier
                 else if (moves)
                 {
                     headers[h] = header;
-                    kept.Add(new RouterConfigError(string.Create(CultureInfo.InvariantCulture, $"{path}.headers[{h}].value"),
+                    kept.Add(new ModelRouterConfigError(string.Create(CultureInfo.InvariantCulture, $"{path}.headers[{h}].value"),
                         $"{label}: baseUrl moves to another scheme, host or port, so the stored value of header '{header.Name}' is not carried there; send its value again, or keep the origin"));
                 }
                 else

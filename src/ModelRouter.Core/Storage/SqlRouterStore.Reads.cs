@@ -7,7 +7,7 @@ using ModelRouter.Serialization;
 namespace ModelRouter.Storage;
 
 /// <content>Reads: every item and the store revision, in one consistent transaction.</content>
-public abstract partial class SqlRouterStore
+internal abstract partial class SqlRouterStore
 {
     private async Task<RouterStoreContents> ReadContentsAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
     {

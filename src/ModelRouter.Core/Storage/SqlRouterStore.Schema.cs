@@ -3,7 +3,7 @@ using System.Globalization;
 namespace ModelRouter.Storage;
 
 /// <content>Schema creation and migration, and the one-time seed of an empty store.</content>
-public abstract partial class SqlRouterStore
+internal abstract partial class SqlRouterStore
 {
     private const int SchemaVersion = 1;
 

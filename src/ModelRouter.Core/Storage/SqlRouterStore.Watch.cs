@@ -3,7 +3,7 @@ using System.Data.Common;
 namespace ModelRouter.Storage;
 
 /// <content>Change notification: watching for changes made by other instances, and the periodic resync that heals a missed one.</content>
-public abstract partial class SqlRouterStore
+internal abstract partial class SqlRouterStore
 {
     /// <summary>Watches for changes made elsewhere until <paramref name="cancellationToken"/> fires; by default polls every <see cref="SqlRouterStoreOptions.ResyncInterval"/>.</summary>
     protected virtual async Task WatchAsync(CancellationToken cancellationToken)

@@ -5,7 +5,7 @@ using ModelRouter.Serialization;
 namespace ModelRouter.Storage;
 
 /// <content>Writes: one change under the database write lock, persisted and then signalled.</content>
-public abstract partial class SqlRouterStore
+internal abstract partial class SqlRouterStore
 {
     /// <summary>Runs <paramref name="apply"/> under the write lock and persists what it returns; <see langword="null"/> writes nothing.</summary>
     private async Task<RouterStoreWrite> WriteAsync(Func<RouterStoreContents, RouterStoreWrite?> apply, CancellationToken cancellationToken)

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Primitives;
 using ModelRouter.Configuration;
+using ModelRouter.Validation;
 
 namespace ModelRouter.Storage;
 
@@ -15,7 +16,7 @@ namespace ModelRouter.Storage;
 /// row per LLM, router or app: its key, revision and JSON document in the configuration shape).
 /// Dialects supply connections, transactions and the write lock.
 /// </remarks>
-public abstract partial class SqlRouterStore : IWritableRouterStore, IAsyncDisposable
+internal abstract partial class SqlRouterStore : IWritableRouterStore, IAsyncDisposable
 {
     private readonly SqlRouterStoreOptions _options;
     private readonly ChangeSignal _changed = new();
@@ -114,7 +115,7 @@ public abstract partial class SqlRouterStore : IWritableRouterStore, IAsyncDispo
     }
 
     /// <inheritdoc/>
-    public async Task<RouterStoreContents> ApplyAsync(RouterStoreChange change, IRouterConfigValidator validator, CancellationToken cancellationToken = default)
+    public async Task<RouterStoreContents> ApplyAsync(RouterStoreChange change, IModelRouterConfigValidator validator, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(change);
         ArgumentNullException.ThrowIfNull(validator);

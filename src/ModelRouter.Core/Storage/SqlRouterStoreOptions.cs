@@ -1,9 +1,10 @@
 using ModelRouter.Configuration;
+using ModelRouter.Validation;
 
 namespace ModelRouter.Storage;
 
 /// <summary>Settings shared by the SQL stores.</summary>
-public class SqlRouterStoreOptions
+internal sealed class SqlRouterStoreOptions
 {
     /// <summary>Gets or sets the connection string. Required.</summary>
     public string ConnectionString { get; set; } = "";
@@ -13,13 +14,16 @@ public class SqlRouterStoreOptions
     public ModelRouterConfig? Seed { get; set; }
 
     /// <summary>Gets or sets the validator the seed must pass; required when <see cref="Seed"/> is set.</summary>
-    public IRouterConfigValidator? SeedValidator { get; set; }
+    public IModelRouterConfigValidator? SeedValidator { get; set; }
 
     /// <summary>Gets or sets how often the store re-reads its revision to catch changes made elsewhere, or <see langword="null"/> never.</summary>
     /// <value>The default is 5 seconds.</value>
-    public TimeSpan? ResyncInterval { get; set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan? ResyncInterval { get; set; } = DefaultResyncInterval;
 
     /// <summary>Gets or sets the clock of the resync loop.</summary>
     /// <value>The default is <see cref="TimeProvider.System"/>.</value>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Gets the default of <see cref="ResyncInterval"/>, also the default of the store packages' public options.</summary>
+    public static TimeSpan DefaultResyncInterval { get; } = TimeSpan.FromSeconds(5);
 }

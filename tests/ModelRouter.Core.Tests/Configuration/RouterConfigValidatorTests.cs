@@ -1,6 +1,7 @@
 using ModelRouter.Configuration;
 using ModelRouter.Model;
 using ModelRouter.Selection;
+using ModelRouter.Validation;
 using static ModelRouter.Testing.TestConfigs;
 
 namespace ModelRouter.Tests.Configuration;
@@ -58,10 +59,10 @@ public class RouterConfigValidatorTests
     [TestCase("a")]
     [TestCase("prod-2")]
     [TestCase("0-9")]
-    public void IsValidSlug_UrlSafeSlug_IsTrue(string slug) => Assert.That(RouterConfigValidator.IsValidSlug(slug), Is.True);
+    public void IsValidSlug_UrlSafeSlug_IsTrue(string slug) => Assert.That(ModelRouterConfigValidator.IsValidSlug(slug), Is.True);
 
     [Test]
-    public void IsValidSlug_SixtyFourCharacters_IsTrue() => Assert.That(RouterConfigValidator.IsValidSlug(new string('z', 64)), Is.True);
+    public void IsValidSlug_SixtyFourCharacters_IsTrue() => Assert.That(ModelRouterConfigValidator.IsValidSlug(new string('z', 64)), Is.True);
 
     [Test]
     public void Validate_DuplicateSlug_ReportsUniqueness()

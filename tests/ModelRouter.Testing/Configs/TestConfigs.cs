@@ -3,6 +3,7 @@ using ModelRouter.Model;
 using ModelRouter.Routing;
 using ModelRouter.Selection;
 using ModelRouter.Upstream;
+using ModelRouter.Validation;
 
 namespace ModelRouter.Testing;
 
@@ -60,7 +61,7 @@ internal static class TestConfigs
 
     public static RoutingSnapshotCompiler Compiler() => new();
 
-    public static RouterConfigValidator Validator(params IVendorSelector[] extraSelectors)
+    public static ModelRouterConfigValidator Validator(params IVendorSelector[] extraSelectors)
         => new([new RoundRobinVendorSelector(), new WeightedVendorSelector(), .. extraSelectors], [new OpenAIProviderAdapter()]);
 
     /// <summary>Compiles a single pool and returns it.</summary>

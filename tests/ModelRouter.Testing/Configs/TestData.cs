@@ -1,13 +1,14 @@
 using Microsoft.Extensions.DependencyInjection;
 using ModelRouter.Configuration;
+using ModelRouter.Validation;
 
 namespace ModelRouter.Testing;
 
 /// <summary>Valid items and the default validator.</summary>
 internal static class TestData
 {
-    public static IRouterConfigValidator Validator { get; } =
-        new ServiceCollection().AddModelRouter().Services.BuildServiceProvider().GetRequiredService<IRouterConfigValidator>();
+    public static IModelRouterConfigValidator Validator { get; } =
+        new ServiceCollection().AddModelRouter().Services.BuildServiceProvider().GetRequiredService<IModelRouterConfigValidator>();
 
     public static LlmConfig Llm(string id, string baseUrl = "http://127.0.0.1:9/v1", string? apiKey = null)
         => new() { Id = id, BaseUrl = baseUrl, ApiKey = apiKey };

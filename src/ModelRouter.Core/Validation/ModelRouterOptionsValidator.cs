@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
+using ModelRouter.Configuration;
 
-namespace ModelRouter.Configuration;
+namespace ModelRouter.Validation;
 
 /// <summary>Checks the host settings, one message per problem, each naming its key.</summary>
 internal sealed class ModelRouterOptionsValidator : IValidateOptions<ModelRouterOptions>

@@ -1,6 +1,6 @@
 using System.Collections.Frozen;
 
-namespace ModelRouter.Configuration;
+namespace ModelRouter.Validation;
 
 /// <summary>
 /// The request headers an LLM's <c>headers</c> may not set: the router, its provider adapters or its HTTP client set

@@ -1,37 +1,18 @@
+using ModelRouter.Configuration;
 using ModelRouter.Model;
 using ModelRouter.Selection;
 using ModelRouter.Upstream;
 
-namespace ModelRouter.Configuration;
-
-/// <summary>Checks a whole configuration and returns every problem, each naming its path and the fix.</summary>
-/// <remarks>Public so that custom stores can validate data before they save it.</remarks>
-public interface IRouterConfigValidator
-{
-    /// <summary>Validates a configuration.</summary>
-    /// <returns>Every problem found; empty when the configuration is valid.</returns>
-    IReadOnlyList<string> Validate(ModelRouterConfig config);
-
-    /// <summary>Validates a configuration and names the field of each problem.</summary>
-    /// <returns>Every problem found, each with the path of its field (for example <c>routers[0].pools[1].vendors[0].weight</c>); empty when the configuration is valid.</returns>
-    /// <remarks>The default implementation returns the messages of <see cref="Validate"/> with an empty path.</remarks>
-    IReadOnlyList<RouterConfigError> ValidateFields(ModelRouterConfig config)
-        => [.. Validate(config).Select(message => new RouterConfigError("", message))];
-}
-
-/// <summary>One problem of a configuration: the path of the field it concerns and a message that names it too.</summary>
-/// <param name="Path">The field path in the configuration shape, for example <c>routers[0].pools[1].vendors[0].weight</c>; empty when no single field is at fault.</param>
-/// <param name="Message">What is wrong and how to fix it.</param>
-public sealed record RouterConfigError(string Path, string Message);
+namespace ModelRouter.Validation;
 
 /// <summary>The default validator: slugs, names, globs, algorithms, weights, references, URLs and timeouts.</summary>
-public sealed class RouterConfigValidator : IRouterConfigValidator
+public sealed class ModelRouterConfigValidator : IModelRouterConfigValidator
 {
     private readonly HashSet<string> _selectors;
     private readonly HashSet<string> _providers;
 
     /// <summary>Creates a validator that knows the registered selectors and provider adapters.</summary>
-    public RouterConfigValidator(IEnumerable<IVendorSelector> selectors, IEnumerable<IProviderAdapter> adapters)
+    public ModelRouterConfigValidator(IEnumerable<IVendorSelector> selectors, IEnumerable<IProviderAdapter> adapters)
     {
         ArgumentNullException.ThrowIfNull(selectors);
         ArgumentNullException.ThrowIfNull(adapters);
@@ -43,7 +24,7 @@ public sealed class RouterConfigValidator : IRouterConfigValidator
     public IReadOnlyList<string> Validate(ModelRouterConfig config) => [.. ValidateFields(config).Select(e => e.Message)];
 
     /// <inheritdoc/>
-    public IReadOnlyList<RouterConfigError> ValidateFields(ModelRouterConfig config)
+    public IReadOnlyList<ModelRouterConfigError> ValidateFields(ModelRouterConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
         var errors = new ErrorList();
@@ -290,8 +271,8 @@ public sealed class RouterConfigValidator : IRouterConfigValidator
     }
 
     /// <summary>Collects problems, each with the path of its field.</summary>
-    private sealed class ErrorList : List<RouterConfigError>
+    private sealed class ErrorList : List<ModelRouterConfigError>
     {
-        public void Add(string field, string message) => Add(new RouterConfigError(field, message));
+        public void Add(string field, string message) => Add(new ModelRouterConfigError(field, message));
     }
 }

@@ -1,0 +1,206 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Configuration;
+using ModelRouter.Configuration;
+using ModelRouter.Validation;
+
+namespace ModelRouter.Storage;
+
+/// <summary>
+/// Maps configuration sections onto the config records by hand: trimming-safe, lenient as configuration files are (a
+/// single value where a list is expected, headers as an object of names to values), and every conversion problem is
+/// reported with its path, where the configuration binder stops at the first. JSON (admin bodies, stored rows) does not
+/// come through here: <see cref="Serialization.ConfigDocuments"/> reads it.
+/// </summary>
+internal static class ConfigurationReader
+{
+    public static void BindOptions(IConfiguration section, ModelRouterOptions options)
+    {
+        var errors = new List<ModelRouterConfigError>();
+        options.Namespace = section["namespace"] ?? options.Namespace;
+        options.AdminApiKey = section["adminApiKey"] ?? options.AdminApiKey;
+        options.RequireAppKey = ReadBool(section, "requireAppKey", options.RequireAppKey, "ModelRouter", errors);
+        options.MaxRequestBodyBytes = ReadInt(section, "maxRequestBodyBytes", options.MaxRequestBodyBytes, "ModelRouter", errors);
+        options.MaxResponseBodyBytes = ReadInt(section, "maxResponseBodyBytes", options.MaxResponseBodyBytes, "ModelRouter", errors);
+        options.MaxJsonDepth = ReadInt(section, "maxJsonDepth", options.MaxJsonDepth, "ModelRouter", errors);
+        options.FailureThreshold = ReadInt(section, "failureThreshold", options.FailureThreshold, "ModelRouter", errors);
+        options.CooldownSeconds = ReadDouble(section, "cooldownSeconds", options.CooldownSeconds, "ModelRouter", errors);
+        options.BreakerSamplingSeconds = ReadDouble(section, "breakerSamplingSeconds", options.BreakerSamplingSeconds, "ModelRouter", errors);
+        options.MaxRetryAfterSeconds = ReadDouble(section, "maxRetryAfterSeconds", options.MaxRetryAfterSeconds, "ModelRouter", errors);
+        options.CredentialCooldownSeconds = ReadDouble(section, "credentialCooldownSeconds", options.CredentialCooldownSeconds, "ModelRouter", errors);
+        options.StoreRetryDelaySeconds = ReadDouble(section, "storeRetryDelaySeconds", options.StoreRetryDelaySeconds, "ModelRouter", errors);
+        options.StoreRetryMaxDelaySeconds = ReadDouble(section, "storeRetryMaxDelaySeconds", options.StoreRetryMaxDelaySeconds, "ModelRouter", errors);
+        if (errors.Count > 0)
+        {
+            throw new ModelRouterConfigurationException([.. errors.Select(e => e.Message)]);
+        }
+    }
+
+    public static ModelRouterConfig ReadConfig(IConfiguration section)
+    {
+        var errors = new List<ModelRouterConfigError>();
+        var config = ReadConfig(section, errors);
+        if (errors.Count > 0)
+        {
+            throw new ModelRouterConfigurationException([.. errors.Select(e => e.Message)]);
+        }
+
+        return config;
+    }
+
+    /// <summary>Reads a whole configuration, adding every conversion problem to <paramref name="errors"/> instead of throwing.</summary>
+    public static ModelRouterConfig ReadConfig(IConfiguration section, List<ModelRouterConfigError> errors)
+    {
+        var llms = section.GetSection("llms").GetChildren().Select((s, i) => ReadLlm(s, $"llms[{i}]", errors)).ToArray();
+        var routers = section.GetSection("routers").GetChildren().Select((s, i) => ReadRouter(s, $"routers[{i}]", errors)).ToArray();
+        var apps = section.GetSection("apps").GetChildren().Select(ReadApp).ToArray();
+        var config = new ModelRouterConfig { Llms = llms, Routers = routers, Apps = apps };
+        return config with { Revision = ComputeRevision(section) };
+    }
+
+    private static AppConfig ReadApp(IConfigurationSection s) => new()
+    {
+        Name = s["name"] ?? "",
+        ApiKey = s["apiKey"] ?? "",
+        Routers = ReadStrings(s.GetSection("routers")),
+    };
+
+    private static LlmConfig ReadLlm(IConfigurationSection s, string path, List<ModelRouterConfigError> errors)
+    {
+        var defaults = new LlmConfig();
+        return new LlmConfig
+        {
+            Id = s["id"] ?? "",
+            Provider = s["provider"] ?? defaults.Provider,
+            BaseUrl = s["baseUrl"] ?? "",
+            ApiKey = s["apiKey"],
+            ApiVersion = s["apiVersion"],
+            Headers = s.GetSection("headers").GetChildren()
+                .Select(h => h.Value is not null && h["name"] is null
+                    ? new HeaderConfig { Name = h.Key, Value = h.Value }
+                    : new HeaderConfig { Name = h["name"] ?? "", Value = h["value"] ?? "" })
+                .ToArray(),
+            ConnectTimeoutSeconds = ReadDouble(s, "connectTimeoutSeconds", defaults.ConnectTimeoutSeconds, path, errors),
+            TimeoutSeconds = ReadDouble(s, "timeoutSeconds", defaults.TimeoutSeconds, path, errors),
+            StreamIdleTimeoutSeconds = ReadDouble(s, "streamIdleTimeoutSeconds", defaults.StreamIdleTimeoutSeconds, path, errors),
+            DefaultMaxTokens = string.IsNullOrEmpty(s["defaultMaxTokens"]) ? null : ReadInt(s, "defaultMaxTokens", 0, path, errors),
+        };
+    }
+
+    private static RouterConfig ReadRouter(IConfigurationSection s, string path, List<ModelRouterConfigError> errors) => new()
+    {
+        Slug = s["slug"] ?? "",
+        Name = s["name"] ?? "",
+        Description = s["description"] ?? "",
+        Active = ReadBool(s, "active", true, path, errors),
+        Namespaces = ReadStrings(s.GetSection("namespaces")),
+        Pools = s.GetSection("pools").GetChildren().Select((p, i) => ReadPool(p, Join(path, $"pools[{i}]"), errors)).ToArray(),
+    };
+
+    private static PoolConfig ReadPool(IConfigurationSection s, string path, List<ModelRouterConfigError> errors)
+    {
+        var defaults = new PoolConfig();
+        return new PoolConfig
+        {
+            Name = s["name"] ?? "",
+            ModelPattern = s["modelPattern"] ?? defaults.ModelPattern,
+            Algorithm = s["algorithm"] ?? defaults.Algorithm,
+            Priority = ReadInt(s, "priority", 0, path, errors),
+            MaxAttempts = string.IsNullOrEmpty(s["maxAttempts"]) ? null : ReadInt(s, "maxAttempts", 0, path, errors),
+            FailoverStatusCodes = s.GetSection("failoverStatusCodes").Exists()
+                ? [.. s.GetSection("failoverStatusCodes").GetChildren().Select((c, i) => ReadInt(s.GetSection("failoverStatusCodes"), c.Key, 0, Join(path, "failoverStatusCodes"), errors))]
+                : null,
+            Vendors = s.GetSection("vendors").GetChildren().Select((v, i) => new VendorConfig
+            {
+                Llm = v["llm"] ?? "",
+                Weight = ReadInt(v, "weight", 1, Join(path, $"vendors[{i}]"), errors),
+                Active = ReadBool(v, "active", true, Join(path, $"vendors[{i}]"), errors),
+                ModelMappings = v.GetSection("modelMappings").GetChildren()
+                    .Select(m => new ModelMappingConfig { Source = m["source"] ?? "", Target = m["target"] ?? "" })
+                    .ToArray(),
+            }).ToArray(),
+        };
+    }
+
+    private static string[] ReadStrings(IConfigurationSection s)
+        => s.Value is { Length: > 0 } single
+            ? [single]
+            : [.. s.GetChildren().Select(c => c.Value).OfType<string>()];
+
+    private static bool ReadBool(IConfiguration s, string key, bool fallback, string path, List<ModelRouterConfigError> errors)
+    {
+        var text = s[key];
+        if (string.IsNullOrEmpty(text))
+        {
+            return fallback;
+        }
+
+        if (bool.TryParse(text, out var value))
+        {
+            return value;
+        }
+
+        AddError(errors, path, key, $"'{key}' must be true or false, not '{text}'");
+        return fallback;
+    }
+
+    private static int ReadInt(IConfiguration s, string key, int fallback, string path, List<ModelRouterConfigError> errors)
+    {
+        var text = s[key];
+        if (string.IsNullOrEmpty(text))
+        {
+            return fallback;
+        }
+
+        if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
+        {
+            return value;
+        }
+
+        AddError(errors, path, key, $"'{key}' must be a whole number, not '{text}'");
+        return fallback;
+    }
+
+    private static double ReadDouble(IConfiguration s, string key, double fallback, string path, List<ModelRouterConfigError> errors)
+    {
+        var text = s[key];
+        if (string.IsNullOrEmpty(text))
+        {
+            return fallback;
+        }
+
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+        {
+            return value;
+        }
+
+        AddError(errors, path, key, $"'{key}' must be a number, not '{text}'");
+        return fallback;
+    }
+
+    /// <summary>Joins a field path and a member: <c>routers[0]</c> and <c>pools[1]</c> give <c>routers[0].pools[1]</c>; an empty path gives the member.</summary>
+    private static string Join(string path, string member) => path.Length == 0 ? member : $"{path}.{member}";
+
+    private static void AddError(List<ModelRouterConfigError> errors, string path, string key, string message)
+    {
+        // Keys of a list (failoverStatusCodes) are indices: report them as such.
+        var field = key.Length > 0 && char.IsAsciiDigit(key[0]) ? $"{path}[{key}]" : Join(path, key);
+        errors.Add(new ModelRouterConfigError(field, path.Length == 0 ? message : $"{path}: {message}"));
+    }
+
+    // The revision is a digest of every key and value under the section, so an unchanged reload is recognised as such.
+    private static string ComputeRevision(IConfiguration section)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var pair in section.AsEnumerable(makePathsRelative: true).OrderBy(p => p.Key, StringComparer.OrdinalIgnoreCase))
+        {
+            hash.AppendData(Encoding.UTF8.GetBytes(pair.Key.ToUpperInvariant()));
+            hash.AppendData([0]);
+            hash.AppendData(Encoding.UTF8.GetBytes(pair.Value ?? ""));
+            hash.AppendData([0]);
+        }
+
+        return Convert.ToHexStringLower(hash.GetHashAndReset())[..16];
+    }
+}
