@@ -92,4 +92,21 @@ internal sealed class AppKeyIndex
             return CryptographicOperations.FixedTimeEquals(remembered, other) & sameLength;
         }
     }
+
+    /// <summary>Tells whether <paramref name="app"/> may call the router <paramref name="slug"/> (its list names it, or <c>*</c>).</summary>
+    public static bool Allows(AppConfig app, string slug)
+    {
+        // Indexed, not foreach: enumerating an IReadOnlyList boxes an enumerator on every request.
+        var routers = app.Routers;
+        for (var i = 0; i < routers.Count; i++)
+        {
+            var allowed = routers[i];
+            if (allowed == "*" || string.Equals(allowed, slug, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }

@@ -88,7 +88,7 @@ internal sealed class DefaultModelRouter(
             throw new ModelRouterException(ModelRouterErrorKind.RouterNotFound, $"No active router '{Shorten(slug)}' is served here.");
         }
 
-        if (app is not null && !Allows(app, slug))
+        if (app is not null && !AppKeyIndex.Allows(app, slug))
         {
             throw new ModelRouterException(ModelRouterErrorKind.Forbidden, $"The app '{app.Name}' may not call router '{slug}'.");
         }
@@ -108,43 +108,23 @@ internal sealed class DefaultModelRouter(
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<ModelRouterResponse> ForwardAsync(PoolSnapshot pool, ChatRequestBody body, ModelRouterOptions settings, CancellationToken cancellationToken)
     {
-        var vendors = pool.AvailableVendors;
-        if (vendors.Count == 0)
+        if (pool.AvailableVendors.Count == 0)
         {
             throw new ModelRouterException(ModelRouterErrorKind.NoAvailableVendor, $"Pool '{pool.Name}' of router '{pool.RouterSlug}' has no active vendor.");
         }
 
         var selector = selectors.For(pool);
-        var tried = default(VendorSet);
-        var cooling = default(VendorSet);
-        FailureSummary? failures = null; // Only a request that meets trouble needs one.
-
-        // Cooling vendors are left out before selection, so that selection stays fair among the rest.
-        var now = timeProvider.GetUtcNow();
-        for (var i = 0; i < vendors.Count; i++)
-        {
-            if (vendors[i].Llm.Health.IsCooling(now, out var until, out var reason))
-            {
-                cooling.Add(i);
-                (failures ??= new()).AddCooling(until - now, reason);
-            }
-        }
-
+        var state = new FailoverState(pool, timeProvider.GetUtcNow());
         var attempts = 0;
-        var lastTried = -1;
-        while (attempts < pool.MaxAttempts && selector.SelectVendor(pool, new VendorCandidates(tried, cooling, lastTried)) is { } vendor)
+        while (attempts < pool.MaxAttempts && selector.SelectVendor(pool, state.Candidates) is { } vendor)
         {
             // Read the clock for every attempt: an earlier attempt may have waited out a long timeout.
-            now = timeProvider.GetUtcNow();
-            tried.Add(vendor.PoolIndex);
-            lastTried = vendor.PoolIndex;
+            var now = timeProvider.GetUtcNow();
+            state.Picked(vendor);
             var health = vendor.Llm.Health;
             if (!health.TryEnter(now, out var isTrial))
             {
-                // Cooling since the request started, or another request holds this LLM's half-open trial.
-                cooling.Add(vendor.PoolIndex);
-                health.IsCooling(now, out var until, out var reason);
-                (failures ??= new()).AddCooling(until - now, reason);
+                state.FoundCooling(vendor, now);
                 continue;
             }
 
@@ -174,7 +154,7 @@ internal sealed class DefaultModelRouter(
             }
 
             var failure = outcome.Failure;
-            await health.CompleteAsync(isTrial, healthy: failure is null || !failure.FailsOver, failure?.Cooldown, failure?.CooldownReason ?? CooldownReason.None).ConfigureAwait(false);
+            await health.CompleteAsync(isTrial, healthy: failure is not { FailsOver: true }, failure?.Cooldown, failure?.CooldownReason ?? CooldownReason.None).ConfigureAwait(false);
             if (failure is null)
             {
                 return new ModelRouterResponse(vendor, pool, attempts, outcome);
@@ -185,11 +165,11 @@ internal sealed class DefaultModelRouter(
                 throw failure.ToRejection(attempts);
             }
 
-            (failures ??= new()).Add(failure);
-            ReportFailure(pool, failure, attempts, lastAttempt: attempts >= pool.MaxAttempts || tried.Count + cooling.Count >= vendors.Count);
+            state.Failed(failure);
+            ReportFailure(pool, failure, attempts, lastAttempt: state.IsExhausted(pool, attempts));
         }
 
-        throw (failures ?? new()).ToException(pool, attempts);
+        throw state.ToException(pool, attempts);
     }
 
     private void ReportFailure(PoolSnapshot pool, AttemptFailure failure, int attempts, bool lastAttempt)
@@ -207,22 +187,6 @@ internal sealed class DefaultModelRouter(
         {
             Log.VendorFailedOver(logger, failure.Llm, pool.RouterSlug, pool.Name, failure.Reason);
         }
-    }
-
-    private static bool Allows(AppConfig app, string slug)
-    {
-        // Indexed, not foreach: enumerating an IReadOnlyList boxes an enumerator on every request.
-        var routers = app.Routers;
-        for (var i = 0; i < routers.Count; i++)
-        {
-            var allowed = routers[i];
-            if (allowed == "*" || string.Equals(allowed, slug, StringComparison.Ordinal))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     private static string Shorten(string text) => text.Length <= 128 ? text : string.Concat(text.AsSpan(0, 128), "…");

@@ -12,7 +12,7 @@ namespace ModelRouter.Routing;
 /// Loads configuration from the <see cref="IRouterStore"/>, validates and compiles it, and swaps the result in
 /// atomically. A request reads <see cref="Current"/> once and keeps that snapshot to its end.
 /// </summary>
-public sealed class RoutingSnapshotProvider : IDisposable
+internal sealed class RoutingSnapshotProvider : IDisposable
 {
     private readonly IRouterStore _store;
     private readonly IModelRouterConfigValidator _validator;

@@ -9,7 +9,7 @@ namespace ModelRouter.Selection;
 /// vendor the request tried last to the next eligible one in configuration order, so a failing vendor does not make
 /// every request start with it.
 /// </summary>
-public sealed class RoundRobinVendorSelector : IVendorSelector
+internal sealed class RoundRobinVendorSelector : IVendorSelector
 {
     /// <inheritdoc/>
     public string Name => VendorSelectors.RoundRobin;

@@ -10,7 +10,7 @@ namespace ModelRouter.Selection;
 /// Each pick holds a per-pool lock for a few dozen instructions. A failover pick takes the eligible vendor the next
 /// turn would favour without taking that turn, so failovers do not shift the split of later requests.
 /// </remarks>
-public sealed class WeightedVendorSelector : IVendorSelector
+internal sealed class WeightedVendorSelector : IVendorSelector
 {
     /// <inheritdoc/>
     public string Name => VendorSelectors.Weighted;

@@ -1,0 +1,135 @@
+using ModelRouter.Forwarding;
+using ModelRouter.Health;
+using ModelRouter.Model;
+using ModelRouter.Selection;
+
+namespace ModelRouter.Routing;
+
+/// <summary>
+/// One request's way through a pool: the vendors it tried, those it found cooling, and what the failures add up to
+/// in the one error the caller gets when no vendor serves it.
+/// </summary>
+/// <remarks>A mutable struct, kept as a local of the failover loop: the common request (served at once) allocates nothing for it.</remarks>
+internal struct FailoverState
+{
+    private VendorSet _tried;
+    private VendorSet _cooling;
+    private int _lastTried;
+    private int _failed;
+    private int _coolingCount;
+    private int _rateLimited;
+    private TimeSpan? _earliestReturn;
+    private AttemptFailure? _last;
+
+    /// <summary>Starts a request on <paramref name="pool"/>, leaving out the vendors whose LLM is cooling at <paramref name="now"/>.</summary>
+    /// <remarks>Cooling vendors are left out before selection, so that selection stays fair among the rest.</remarks>
+    public FailoverState(PoolSnapshot pool, DateTimeOffset now)
+    {
+        _lastTried = -1;
+        var vendors = pool.AvailableVendors;
+        for (var i = 0; i < vendors.Count; i++)
+        {
+            if (vendors[i].Llm.Health.IsCooling(now, out var until, out var reason))
+            {
+                _cooling.Add(i);
+                AddCooling(until - now, reason);
+            }
+        }
+    }
+
+    /// <summary>Gets the vendors the next pick may choose from.</summary>
+    public readonly VendorCandidates Candidates => new(_tried, _cooling, _lastTried);
+
+    /// <summary>Records that the request went to <paramref name="vendor"/>.</summary>
+    public void Picked(VendorSnapshot vendor)
+    {
+        _tried.Add(vendor.PoolIndex);
+        _lastTried = vendor.PoolIndex;
+    }
+
+    /// <summary>Records a picked vendor that turned out to be cooling (since the request started, or another request holds its trial).</summary>
+    public void FoundCooling(VendorSnapshot vendor, DateTimeOffset now)
+    {
+        _cooling.Add(vendor.PoolIndex);
+        vendor.Llm.Health.IsCooling(now, out var until, out var reason);
+        AddCooling(until - now, reason);
+    }
+
+    /// <summary>Records a failed attempt.</summary>
+    public void Failed(AttemptFailure failure)
+    {
+        _failed++;
+        _last = failure;
+        if (failure.Verdict == AttemptVerdict.RateLimited)
+        {
+            _rateLimited++;
+            Earliest(failure.Cooldown ?? TimeSpan.FromSeconds(1));
+        }
+        else if (failure.CooldownReason == CooldownReason.Unavailable && failure.Cooldown is { } wait)
+        {
+            // The vendor said when it expects to be back.
+            Earliest(wait);
+        }
+    }
+
+    /// <summary>Tells whether no further attempt is allowed or possible.</summary>
+    public readonly bool IsExhausted(PoolSnapshot pool, int attempts)
+        => attempts >= pool.MaxAttempts || _tried.Count + _cooling.Count >= pool.AvailableVendors.Count;
+
+    /// <summary>The error of a request no vendor served.</summary>
+    public readonly ModelRouterException ToException(PoolSnapshot pool, int attempts)
+    {
+        var where = $"pool '{pool.Name}' of router '{pool.RouterSlug}'";
+        if (_rateLimited > 0 && _rateLimited == _failed + _coolingCount)
+        {
+            return new ModelRouterException(ModelRouterErrorKind.RateLimited, $"Every vendor of {where} is rate limited; retry later.")
+            {
+                RetryAfter = _earliestReturn ?? TimeSpan.FromSeconds(1),
+                Llm = _last?.Llm,
+                Attempts = attempts,
+            };
+        }
+
+        if (_last is null)
+        {
+            return new ModelRouterException(ModelRouterErrorKind.NoAvailableVendor, $"Every vendor of {where} is cooling down after failures; retry later.")
+            {
+                RetryAfter = _earliestReturn ?? TimeSpan.FromSeconds(1),
+            };
+        }
+
+        if (_last.IsTimeout)
+        {
+            return new ModelRouterException(ModelRouterErrorKind.UpstreamTimeout, $"No vendor of {where} could answer; the last one timed out ({_last.Reason}).")
+            {
+                Llm = _last.Llm,
+                Attempts = attempts,
+            };
+        }
+
+        return new ModelRouterException(ModelRouterErrorKind.AllVendorsFailed, $"No vendor of {where} could answer ({attempts} tried); the last: {_last.Reason}.")
+        {
+            Llm = _last.Llm,
+            Attempts = attempts,
+        };
+    }
+
+    private void AddCooling(TimeSpan wait, CooldownReason reason)
+    {
+        _coolingCount++;
+        if (reason == CooldownReason.RateLimited)
+        {
+            _rateLimited++;
+        }
+
+        Earliest(wait < TimeSpan.Zero ? TimeSpan.Zero : wait);
+    }
+
+    private void Earliest(TimeSpan wait)
+    {
+        if (_earliestReturn is null || wait < _earliestReturn)
+        {
+            _earliestReturn = wait;
+        }
+    }
+}
