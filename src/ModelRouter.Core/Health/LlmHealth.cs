@@ -3,25 +3,6 @@ using Polly.CircuitBreaker;
 
 namespace ModelRouter.Health;
 
-/// <summary>Why a vendor is cooling down.</summary>
-internal enum CooldownReason
-{
-    /// <summary>Not cooling.</summary>
-    None,
-
-    /// <summary>The vendor asked to wait (<c>Retry-After</c> on 429).</summary>
-    RateLimited,
-
-    /// <summary>The vendor asked to wait (<c>Retry-After</c> on 503/529), or failed its half-open trial.</summary>
-    Unavailable,
-
-    /// <summary>The vendor refused the router's own credentials (401/402/403).</summary>
-    CredentialsRejected,
-
-    /// <summary>The circuit breaker opened after consecutive failures.</summary>
-    CircuitOpen,
-}
-
 /// <summary>
 /// The health of one LLM, shared by every pool that uses it and kept across reloads while the LLM is unchanged.
 /// Two mechanisms, as the failover contract describes them: a cooldown a vendor asks for (<c>Retry-After</c>) or earns
@@ -249,11 +230,4 @@ internal sealed class LlmHealth
     }
 
     private DateTimeOffset BreakerOpenUntil => new(Interlocked.Read(ref _breakerOpenUntilTicks), TimeSpan.Zero);
-}
-
-/// <summary>The resilience settings a <see cref="LlmHealth"/> was built with.</summary>
-internal sealed record LlmHealthSettings(int FailureThreshold, TimeSpan Cooldown, TimeSpan BreakerSamplingDuration, TimeSpan MaxRetryAfter, TimeSpan CredentialCooldown)
-{
-    /// <summary>Gets the settings of a default <see cref="Configuration.ModelRouterOptions"/>.</summary>
-    public static LlmHealthSettings Default { get; } = LlmHealthRegistry.Settings(new Configuration.ModelRouterOptions());
 }
