@@ -71,7 +71,7 @@ internal sealed class DefaultModelRouter(
         }
 
         AppConfig? app = null;
-        if (settings.RequireAppKey)
+        if (settings.RequireAppKey && !request.TrustedCaller)
         {
             if (string.IsNullOrEmpty(request.AppKey))
             {

@@ -21,4 +21,10 @@ public sealed class ModelRouterRequest
 
     /// <summary>Gets or sets the client app key; required unless <c>requireAppKey</c> is off.</summary>
     public string? AppKey { get; init; }
+
+    /// <summary>
+    /// Gets a value indicating whether the host vouches for the caller in code: no app key is asked for, and the caller
+    /// is not limited to an app's routers. The HTTP endpoint never sets it; set it only for callers that are the host's own code.
+    /// </summary>
+    public bool TrustedCaller { get; init; }
 }
