@@ -50,4 +50,7 @@ public enum ModelRouterErrorKind
 
     /// <summary>The router itself failed unexpectedly (500); the cause is logged, never sent.</summary>
     Internal,
+
+    /// <summary>The product's entitlement gate denies service (402): nothing was forwarded.</summary>
+    PaymentRequired,
 }

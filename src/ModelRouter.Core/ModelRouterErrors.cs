@@ -30,6 +30,7 @@ internal static class ModelRouterErrors
         Add(ModelRouterErrorKind.StoreUnavailable, 503, "service_unavailable_error", "store_unavailable");
         Add(ModelRouterErrorKind.NotConfigured, 503, "service_unavailable_error", "not_configured");
         Add(ModelRouterErrorKind.Internal, 500, "server_error", "internal_error");
+        Add(ModelRouterErrorKind.PaymentRequired, 402, "billing_error", "payment_required");
         return table;
     }
 

@@ -82,6 +82,7 @@ public static class ModelRouterServiceCollectionExtensions
             sp.GetRequiredService<ILogger<RoutingSnapshotProvider>>()));
         services.TryAddSingleton<UpstreamInvoker>();
         services.TryAddSingleton<VendorAttempt>();
+        services.TryAddSingleton<IModelRouterEntitlement, AlwaysEntitled>();
         services.TryAddSingleton<IModelRouter, DefaultModelRouter>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ModelRouterStartup>());
 

@@ -16,6 +16,7 @@ internal sealed class DefaultModelRouter(
     IPoolMatcher matcher,
     VendorSelectorRegistry selectors,
     VendorAttempt attempt,
+    IModelRouterEntitlement entitlement,
     ModelRouterSettings options,
     TimeProvider timeProvider,
     ILogger<DefaultModelRouter> logger) : IModelRouter
@@ -64,6 +65,11 @@ internal sealed class DefaultModelRouter(
     /// <summary>Authenticates the caller, finds the router, parses the body and matches the pool; throws <see cref="ModelRouterException"/> on any refusal.</summary>
     private (PoolSnapshot Pool, ChatRequestBody Body) Resolve(RoutingSnapshot snapshot, ModelRouterRequest request, ModelRouterOptions settings)
     {
+        if (!entitlement.IsEntitled(out var denied))
+        {
+            throw new ModelRouterException(ModelRouterErrorKind.PaymentRequired, denied);
+        }
+
         if (snapshot.IsEmpty)
         {
             // Without this, every caller would hear that its key is wrong when the router has no configuration at all.
