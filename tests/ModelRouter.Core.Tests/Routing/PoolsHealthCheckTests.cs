@@ -56,6 +56,34 @@ public class PoolsHealthCheckTests
     }
 
     [Test]
+    public async Task PoolsCheck_BreakerOpen_IsDegradedUntilTheBreakEnds()
+    {
+        using var vendors = new ScriptedVendors();
+        vendors.When(UrlA, (_, _) => Task.FromResult(Status(HttpStatusCode.InternalServerError)));
+        vendors.When(UrlB, (_, _) => Task.FromResult(Ok(false, "b")));
+        await using var h = RouterHarness.Create(vendors, Config(2), o =>
+        {
+            o.RequireAppKey = false;
+            o.FailureThreshold = 2;
+            o.CooldownSeconds = 30;
+        }, b => b.AddHealthChecks());
+        var health = h.Services.GetRequiredService<HealthCheckService>();
+
+        // Round-robin starts every other request at A; its second failure opens its breaker for 30 s.
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.That(await h.SendAsync(false), Is.EqualTo("b"));
+        }
+
+        var open = (await health.CheckHealthAsync()).Entries[Pools];
+        Assert.That(open.Status, Is.EqualTo(HealthStatus.Degraded));
+        Assert.That(open.Data["prod/all"], Is.EqualTo("1 of 2 vendors available; a circuit_open until 2025-01-01T00:00:30Z"));
+
+        h.Time.Advance(TimeSpan.FromSeconds(31));
+        Assert.That((await health.CheckHealthAsync()).Entries[Pools].Status, Is.EqualTo(HealthStatus.Healthy), "after the break a trial may go through");
+    }
+
+    [Test]
     public async Task PoolsCheck_PoolWithNoActiveVendor_IsUnhealthy()
     {
         var config = Config(2);
