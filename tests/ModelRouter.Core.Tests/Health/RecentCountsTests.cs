@@ -25,6 +25,23 @@ public class RecentCountsTests
     }
 
     [Test]
+    public void RouterTrafficRecord_OnTheRequestPath_AllocatesNothing()
+    {
+        var traffic = new RouterTraffic(TimeProvider.System);
+        traffic.Record(1, served: true);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 10_000; i++)
+        {
+            traffic.Record(1 + (i % 3), served: i % 5 != 0);
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.That(allocated, Is.Zero);
+        Assert.That(traffic.Read().Sum(m => m.First), Is.EqualTo(10_001));
+    }
+
+    [Test]
     public void Read_OverMinutes_KeepsEachMinuteApartAndForgetsThoseOutOfTheWindow()
     {
         var counts = new RecentCounts();
