@@ -8,6 +8,8 @@ var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddModelRouter(builder.Configuration.GetSection("ModelRouter"))
     .AddSqliteStore()
     .AddPostgreSqlStore()
+    // /healthz also reports Degraded while vendors cool down, Unhealthy while a pool has none left.
+    .AddHealthChecks()
     // The embedded demo vendor answers requests for *.demo.localhost in process: no keys, no network.
     .ConfigureHttpClient(client => client.AddHttpMessageHandler(() => new DemoLlmHandler()));
 
@@ -17,7 +19,8 @@ app.MapGet("/", () => Results.Text(
     "text/plain"));
 app.MapModelRouter();
 
-// Health: unhealthy (503) until the routers are loaded, for example while the store's database does not answer yet.
+// Health: unhealthy (503) until the routers are loaded (for example while the store's database does not answer yet) or
+// while a pool has no vendor available; degraded (200) while some vendors cool down.
 app.MapHealthChecks("/healthz");
 
 // The admin API (LLMs, routers, apps, import/export) needs Authorization: Bearer {ModelRouter:adminApiKey}.

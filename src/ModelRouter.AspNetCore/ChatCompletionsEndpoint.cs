@@ -182,7 +182,8 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, Model
         output.Write(s_eventEnd);
     }
 
-    private static async Task WriteErrorAsync(HttpContext context, ModelRouterException error)
+    /// <summary>Writes the OpenAI error envelope with the error's status and headers (shared with the model list).</summary>
+    internal static async Task WriteErrorAsync(HttpContext context, ModelRouterException error)
     {
         var response = context.Response;
         response.StatusCode = error.StatusCode;
@@ -223,7 +224,8 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, Model
     private static StringValues AttemptCount(int attempts)
         => (uint)attempts < (uint)s_attemptCounts.Length ? s_attemptCounts[attempts] : new StringValues(attempts.ToString(CultureInfo.InvariantCulture));
 
-    private static string? ReadBearer(HttpRequest request)
+    /// <summary>Reads the app key from <c>Authorization: Bearer</c>, or <see langword="null"/>.</summary>
+    internal static string? ReadBearer(HttpRequest request)
     {
         var value = request.Headers.Authorization.ToString();
         const string scheme = "Bearer ";

@@ -8,7 +8,8 @@ namespace Microsoft.AspNetCore.Builder;
 public static class ModelRouterEndpointRouteBuilderExtensions
 {
     /// <summary>
-    /// Serves every router at <c>POST {prefix}/{slug}/v1/chat/completions</c> (OpenAI-compatible, streaming included).
+    /// Serves every router at <c>POST {prefix}/{slug}/v1/chat/completions</c> (OpenAI-compatible, streaming included),
+    /// and the model names a client of it can ask for at <c>GET {prefix}/{slug}/v1/models</c>, under the same app-key rules.
     /// </summary>
     /// <param name="endpoints">The endpoint route builder.</param>
     /// <param name="prefix">The path prefix. The default is <c>/router</c>.</param>
@@ -32,6 +33,11 @@ public static class ModelRouterEndpointRouteBuilderExtensions
         group.Map("/chat/completions", ChatCompletionsEndpoint.MethodNotAllowedAsync)
             .WithOrder(1)
             .WithDisplayName("ModelRouter chat completions (wrong method)");
+        var models = ActivatorUtilities.CreateInstance<ModelsEndpoint>(endpoints.ServiceProvider);
+        group.MapGet("/models", models.HandleAsync).WithDisplayName("ModelRouter models");
+        group.Map("/models", ModelsEndpoint.MethodNotAllowedAsync)
+            .WithOrder(1)
+            .WithDisplayName("ModelRouter models (wrong method)");
         return new ModelRouterConventionBuilder(group);
     }
 

@@ -200,6 +200,8 @@ public class ChatClientTests
             Interlocked.Increment(ref _calls);
             return inner.RouteAsync(request, cancellationToken);
         }
+
+        public ModelRouter.Routing.ModelRouterExplanation Explain(string routerSlug, string model) => inner.Explain(routerSlug, model);
     }
 
     /// <summary>Sends one event, then breaks like a dropped connection.</summary>

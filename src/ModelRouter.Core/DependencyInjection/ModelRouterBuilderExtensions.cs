@@ -61,6 +61,26 @@ public static class ModelRouterBuilderExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Adds the <c>modelrouter-pools</c> health check: Degraded while any pool has vendors cooling down or with an open
+    /// circuit breaker, Unhealthy while a pool has no vendor available, each such pool named in the check's data.
+    /// The <c>modelrouter</c> check (unhealthy until the first configuration is loaded) is always registered.
+    /// </summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="tags">Tags for the check, to tell readiness from liveness probes, say.</param>
+    /// <remarks>Calling it again adds nothing.</remarks>
+    public static IModelRouterBuilder AddHealthChecks(this IModelRouterBuilder builder, IEnumerable<string>? tags = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        if (!builder.Services.Any(d => d.ServiceType == typeof(ModelRouterPoolsHealthCheck)))
+        {
+            builder.Services.AddSingleton<ModelRouterPoolsHealthCheck>();
+            builder.Services.AddHealthChecks().AddCheck<ModelRouterPoolsHealthCheck>(ModelRouterPoolsHealthCheck.Name, failureStatus: null, tags ?? []);
+        }
+
+        return builder;
+    }
+
     /// <summary>Configures the handler pipeline that carries upstream requests (primary handler, delegating handlers, proxies, certificates).</summary>
     /// <remarks>
     /// Requests go through the handlers with an <see cref="HttpMessageInvoker"/>, not an <see cref="HttpClient"/>, so settings of

@@ -70,7 +70,8 @@ public static class ModelRouterServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, AnthropicProviderAdapter>());
         services.TryAddSingleton<IModelRouterConfigValidator, ModelRouterConfigValidator>();
         services.TryAddSingleton(sp => new LlmHealthRegistry(() => sp.GetRequiredService<ModelRouterSettings>().Current, sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton(sp => new RoutingSnapshotCompiler(sp.GetRequiredService<LlmHealthRegistry>()));
+        services.TryAddSingleton(sp => new RouterTrafficRegistry(sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new RoutingSnapshotCompiler(sp.GetRequiredService<LlmHealthRegistry>(), sp.GetRequiredService<RouterTrafficRegistry>()));
         services.TryAddSingleton<VendorSelectorRegistry>();
         services.TryAddSingleton<ProviderAdapters>();
         services.TryAddSingleton(sp => new RoutingSnapshotProvider(
@@ -84,6 +85,7 @@ public static class ModelRouterServiceCollectionExtensions
         services.TryAddSingleton<VendorAttempt>();
         services.TryAddSingleton<IModelRouterEntitlement, AlwaysEntitled>();
         services.TryAddSingleton<IModelRouter, DefaultModelRouter>();
+        services.TryAddSingleton<RouterModelCatalog>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ModelRouterStartup>());
 
         if (!services.Any(d => d.ServiceType == typeof(ModelRouterMarker)))

@@ -39,6 +39,10 @@ internal static partial class Log
         Message = "ModelRouter has nothing to serve: {Source}. Requests get 503 not_configured until routers and apps are configured.")]
     public static partial void ConfigurationEmpty(ILogger logger, string source);
 
+    [LoggerMessage(EventId = 1009, EventName = "ConfigurationWarning", Level = LogLevel.Warning,
+        Message = "ModelRouter configuration revision {Revision}: {Warning}")]
+    public static partial void ConfigurationWarning(ILogger logger, string revision, string warning);
+
     [LoggerMessage(EventId = 2001, EventName = "VendorSelected", Level = LogLevel.Debug,
         Message = "Router {RouterSlug} pool {Pool}: attempt {Attempt} goes to LLM {Llm} as model {Model}.")]
     public static partial void VendorSelected(ILogger logger, string routerSlug, string pool, int attempt, string llm, string model);

@@ -23,6 +23,7 @@ internal sealed class LlmHealth
     private readonly TimeProvider _timeProvider;
     private readonly TimeSpan _successReportInterval;
     private readonly CircuitBreakerStateProvider _breakerState = new();
+    private readonly RecentCounts _failures = new();
     private DateTimeOffset _coolingUntil;
     private CooldownReason _reason;
     private bool _trialInFlight;
@@ -164,6 +165,11 @@ internal sealed class LlmHealth
 
     private async ValueTask ReportAsync(bool isTrial, bool healthy, TimeSpan? cooldown, CooldownReason reason)
     {
+        if (!healthy)
+        {
+            _failures.Add(_timeProvider.GetUtcNow(), 1);
+        }
+
         // Report first: a failed breaker trial re-opens the breaker before the trial slot is released.
         try
         {
@@ -227,6 +233,33 @@ internal sealed class LlmHealth
         {
             _trialInFlight = false;
         }
+    }
+
+    /// <summary>Reads the state at <paramref name="now"/> for people (the admin API, explain, health checks); changes nothing.</summary>
+    public LlmHealthView Describe(DateTimeOffset now)
+    {
+        var breaker = _breakerState.CircuitState;
+        var openUntil = BreakerOpenUntil;
+        DateTimeOffset? coolingUntil;
+        CooldownReason reason;
+        bool trialInFlight;
+        lock (_gate)
+        {
+            coolingUntil = _coolingUntil > now ? _coolingUntil : null;
+            reason = _reason;
+            trialInFlight = _trialInFlight;
+        }
+
+        var breakerWaits = breaker == CircuitState.Open && openUntil > now;
+        var trialDue = !trialInFlight && coolingUntil is null && !breakerWaits && breaker != CircuitState.Isolated
+            && (reason != CooldownReason.None || breaker is CircuitState.Open or CircuitState.HalfOpen);
+        long failures = 0;
+        foreach (var minute in _failures.Read(now))
+        {
+            failures += minute.First;
+        }
+
+        return new LlmHealthView(coolingUntil, reason, trialInFlight, trialDue, breaker, breaker == CircuitState.Open ? openUntil : null, failures);
     }
 
     private DateTimeOffset BreakerOpenUntil => new(Interlocked.Read(ref _breakerOpenUntilTicks), TimeSpan.Zero);

@@ -38,6 +38,37 @@ public sealed class GlobPattern
     /// <summary>Gets the pattern text as written.</summary>
     public string Pattern { get; }
 
+    /// <summary>Gets a value indicating whether the pattern is <c>*</c>, which matches every name.</summary>
+    internal bool MatchesAll => _matchesAll;
+
+    /// <summary>Gets the one name the pattern matches when it holds no glob character (escapes resolved), else <see langword="null"/>.</summary>
+    internal string? Literal => _literal;
+
+    /// <summary>Gets the literal text every matching name starts with: the pattern up to its first glob character, escapes resolved.</summary>
+    internal string LeadingText => _literal ?? (_tokens.Length > 0 && _tokens[0].Kind == TokenKind.Literal ? _tokens[0].Text : "");
+
+    /// <summary>
+    /// Tells whether every name <paramref name="other"/> matches is also matched by this pattern, where that can be
+    /// decided from the shapes alone: this pattern is <c>*</c>, the same text, <c>prefix*</c> over a pattern whose leading
+    /// text starts with that prefix, or any pattern matching the one name a literal <paramref name="other"/> stands for.
+    /// </summary>
+    /// <returns><see langword="false"/> also when coverage is possible but not decided here (two general globs).</returns>
+    internal bool Covers(GlobPattern other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (_matchesAll || string.Equals(Pattern, other.Pattern, StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        if (other._literal is not null)
+        {
+            return IsMatch(other._literal);
+        }
+
+        return _prefix is not null && other.LeadingText.StartsWith(_prefix, StringComparison.Ordinal);
+    }
+
     /// <summary>Parses a glob pattern.</summary>
     /// <param name="pattern">The pattern text.</param>
     /// <param name="glob">The compiled pattern, when valid.</param>

@@ -1,4 +1,5 @@
 using ModelRouter.Configuration;
+using ModelRouter.Health;
 
 namespace ModelRouter.Model;
 
@@ -7,9 +8,10 @@ public sealed class PoolSnapshot
 {
     private object? _selectorState;
 
-    internal PoolSnapshot(RouterConfig router, PoolConfig config, GlobPattern pattern, VendorSnapshot[] vendors, PoolSnapshot? previous = null)
+    internal PoolSnapshot(RouterConfig router, PoolConfig config, GlobPattern pattern, VendorSnapshot[] vendors, PoolSnapshot? previous = null, RouterTraffic? traffic = null)
     {
         RouterSlug = router.Slug;
+        Traffic = traffic ?? new RouterTraffic(TimeProvider.System);
         Config = config;
         Pattern = pattern;
         Vendors = vendors;
@@ -47,6 +49,9 @@ public sealed class PoolSnapshot
     /// <summary>Gets the vendors that may take traffic (active, weight above 0), in configuration order.</summary>
     /// <remarks><see cref="VendorSnapshot.PoolIndex"/> is the position in this list.</remarks>
     public IReadOnlyList<VendorSnapshot> AvailableVendors { get; }
+
+    /// <summary>Gets the request counts of the router this pool belongs to.</summary>
+    internal RouterTraffic Traffic { get; }
 
     /// <summary>Gets the most vendors tried for one request.</summary>
     public int MaxAttempts { get; }

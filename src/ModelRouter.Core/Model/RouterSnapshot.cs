@@ -1,15 +1,20 @@
 using ModelRouter.Configuration;
+using ModelRouter.Health;
 
 namespace ModelRouter.Model;
 
 /// <summary>A compiled router.</summary>
 public sealed class RouterSnapshot
 {
-    internal RouterSnapshot(RouterConfig config, PoolSnapshot[] pools)
+    internal RouterSnapshot(RouterConfig config, PoolSnapshot[] pools, RouterTraffic? traffic = null)
     {
         Config = config;
         PoolArray = pools;
+        Traffic = traffic ?? new RouterTraffic(TimeProvider.System);
     }
+
+    /// <summary>Gets the router's request counts over the last minutes, kept across reloads.</summary>
+    internal RouterTraffic Traffic { get; }
 
     /// <summary>Gets the router's configuration.</summary>
     public RouterConfig Config { get; }

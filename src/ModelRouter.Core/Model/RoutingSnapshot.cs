@@ -7,11 +7,12 @@ namespace ModelRouter.Model;
 /// <remarks>A request reads the current snapshot once at its start and keeps it to its end.</remarks>
 public sealed class RoutingSnapshot
 {
-    internal RoutingSnapshot(ModelRouterConfig config, FrozenDictionary<string, RouterSnapshot> routers, AppKeyIndex apps)
+    internal RoutingSnapshot(ModelRouterConfig config, FrozenDictionary<string, RouterSnapshot> routers, AppKeyIndex apps, IReadOnlyList<LlmSnapshot>? llms = null)
     {
         Config = config;
         Routers = routers;
         Apps = apps;
+        Llms = llms ?? [];
         IsEmpty = config.Routers.Count == 0 && config.Apps.Count == 0;
     }
 
@@ -25,6 +26,9 @@ public sealed class RoutingSnapshot
     public FrozenDictionary<string, RouterSnapshot> Routers { get; }
 
     internal AppKeyIndex Apps { get; }
+
+    /// <summary>Gets the compiled LLMs in configuration order, those no pool uses included.</summary>
+    internal IReadOnlyList<LlmSnapshot> Llms { get; }
 
     /// <summary>Gets a value indicating whether the configuration has no routers and no apps (a missing or empty section).</summary>
     internal bool IsEmpty { get; }

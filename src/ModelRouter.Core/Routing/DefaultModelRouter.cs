@@ -70,35 +70,8 @@ internal sealed class DefaultModelRouter(
             throw new ModelRouterException(ModelRouterErrorKind.PaymentRequired, denied);
         }
 
-        if (snapshot.IsEmpty)
-        {
-            // Without this, every caller would hear that its key is wrong when the router has no configuration at all.
-            throw new ModelRouterException(ModelRouterErrorKind.NotConfigured, "The router has no configuration: no routers and no apps are configured.");
-        }
-
-        AppConfig? app = null;
-        if (settings.RequireAppKey && !request.TrustedCaller)
-        {
-            if (string.IsNullOrEmpty(request.AppKey))
-            {
-                throw new ModelRouterException(ModelRouterErrorKind.Unauthorized, "No app key was given.");
-            }
-
-            app = snapshot.Apps.Find(request.AppKey)
-                ?? throw new ModelRouterException(ModelRouterErrorKind.Unauthorized, "The app key is not valid.");
-        }
-
         var slug = request.RouterSlug;
-        if (!snapshot.TryGetRouter(slug, out var router) || !router.Config.Active || !router.IsServedIn(settings.Namespace))
-        {
-            throw new ModelRouterException(ModelRouterErrorKind.RouterNotFound, $"No active router '{Shorten(slug)}' is served here.");
-        }
-
-        if (app is not null && !AppKeyIndex.Allows(app, slug))
-        {
-            throw new ModelRouterException(ModelRouterErrorKind.Forbidden, $"The app '{app.Name}' may not call router '{slug}'.");
-        }
-
+        var router = RouterAccess.Authorize(snapshot, settings, slug, request.TrustedCaller ? null : request.AppKey, out _, request.TrustedCaller);
         if (request.Body.Length > settings.MaxRequestBodyBytes)
         {
             throw new ModelRouterException(ModelRouterErrorKind.RequestTooLarge, $"The request body is larger than the {settings.MaxRequestBodyBytes} byte limit.");
@@ -116,6 +89,7 @@ internal sealed class DefaultModelRouter(
     {
         if (pool.AvailableVendors.Count == 0)
         {
+            pool.Traffic.Record(0, served: false);
             throw new ModelRouterException(ModelRouterErrorKind.NoAvailableVendor, $"Pool '{pool.Name}' of router '{pool.RouterSlug}' has no active vendor.");
         }
 
@@ -150,6 +124,7 @@ internal sealed class DefaultModelRouter(
             {
                 // The request cannot be translated for this provider: the request's fault, not the LLM's.
                 await health.CompleteAsync(isTrial, healthy: true, null, CooldownReason.None).ConfigureAwait(false);
+                pool.Traffic.Record(attempts, served: false);
                 throw;
             }
             catch
@@ -163,11 +138,13 @@ internal sealed class DefaultModelRouter(
             await health.CompleteAsync(isTrial, healthy: failure is not { FailsOver: true }, failure?.Cooldown, failure?.CooldownReason ?? CooldownReason.None).ConfigureAwait(false);
             if (failure is null)
             {
+                pool.Traffic.Record(attempts, served: true);
                 return new ModelRouterResponse(vendor, pool, attempts, outcome);
             }
 
             if (!failure.FailsOver)
             {
+                pool.Traffic.Record(attempts, served: false);
                 throw failure.ToRejection(attempts);
             }
 
@@ -175,6 +152,7 @@ internal sealed class DefaultModelRouter(
             ReportFailure(pool, failure, attempts, lastAttempt: state.IsExhausted(pool, attempts));
         }
 
+        pool.Traffic.Record(attempts, served: false);
         throw state.ToException(pool, attempts);
     }
 
@@ -195,5 +173,20 @@ internal sealed class DefaultModelRouter(
         }
     }
 
-    private static string Shorten(string text) => text.Length <= 128 ? text : string.Concat(text.AsSpan(0, 128), "…");
+    /// <inheritdoc/>
+    public ModelRouterExplanation Explain(string routerSlug, string model)
+    {
+        ArgumentNullException.ThrowIfNull(routerSlug);
+        ArgumentNullException.ThrowIfNull(model);
+        var snapshot = snapshots.Current
+            ?? throw new ModelRouterException(ModelRouterErrorKind.NotConfigured, "The router has not loaded its configuration yet.");
+        if (!snapshot.TryGetRouter(routerSlug, out var router))
+        {
+            throw new ModelRouterException(ModelRouterErrorKind.RouterNotFound, $"No router '{Shorten(routerSlug)}' is configured.");
+        }
+
+        return RouteExplainer.Explain(snapshot, router, model, options.Current.Namespace, matcher, selectors, timeProvider.GetUtcNow());
+    }
+
+    private static string Shorten(string text) => RouterAccess.Shorten(text);
 }

@@ -11,4 +11,12 @@ public interface IModelRouter
     /// <exception cref="ModelRouterException">The request could not be served; the exception carries the status and a safe message.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     ValueTask<ModelRouterResponse> RouteAsync(ModelRouterRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Tells how a request for <paramref name="model"/> to router <paramref name="routerSlug"/> would be routed now: the
+    /// pool, the pools passed over, each vendor's mapped model, the order of the candidates and why any vendor is skipped.
+    /// Calls no vendor, takes no selection turn and changes no health state. No app key is checked: this is for operators.
+    /// </summary>
+    /// <exception cref="ModelRouterException">No configuration is loaded yet, or no router has that slug.</exception>
+    ModelRouterExplanation Explain(string routerSlug, string model);
 }

@@ -190,6 +190,12 @@ internal sealed class RoutingSnapshotProvider : IDisposable
             throw new ModelRouterConfigurationException(errors);
         }
 
+        // Warnings never refuse a configuration: they point at what is valid but probably not meant.
+        foreach (var warning in _validator.GetWarnings(config))
+        {
+            Log.ConfigurationWarning(_logger, config.Revision, warning.Message);
+        }
+
         return _compiler.Compile(config, Volatile.Read(ref _current));
     }
 

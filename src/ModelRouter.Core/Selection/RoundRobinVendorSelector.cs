@@ -9,7 +9,7 @@ namespace ModelRouter.Selection;
 /// vendor the request tried last to the next eligible one in configuration order, so a failing vendor does not make
 /// every request start with it.
 /// </summary>
-internal sealed class RoundRobinVendorSelector : IVendorSelector
+internal sealed class RoundRobinVendorSelector : IVendorSelector, IVendorSelectorPreview
 {
     /// <inheritdoc/>
     public string Name => VendorSelectors.RoundRobin;
@@ -31,7 +31,27 @@ internal sealed class RoundRobinVendorSelector : IVendorSelector
         }
 
         var state = pool.GetOrAddSelectorState(static _ => new Counter());
-        var turn = (uint)(Interlocked.Increment(ref state.Value) - 1);
+        return Pick(vendors, candidates, (uint)(Interlocked.Increment(ref state.Value) - 1));
+    }
+
+    /// <inheritdoc/>
+    public VendorSnapshot? PeekVendor(PoolSnapshot pool, VendorCandidates candidates)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        if (pool.AvailableVendors.Count == 0)
+        {
+            return null;
+        }
+
+        // The turn the next increment hands out, read and not taken.
+        var state = pool.GetOrAddSelectorState(static _ => new Counter());
+        return Pick(pool.AvailableVendors, candidates, (uint)Volatile.Read(ref state.Value));
+    }
+
+    /// <summary>The vendor of turn <paramref name="turn"/>.</summary>
+    private static VendorSnapshot? Pick(IReadOnlyList<VendorSnapshot> vendors, VendorCandidates candidates, uint turn)
+    {
+        var count = vendors.Count;
         if (candidates.AllEligible)
         {
             return vendors[(int)(turn % (uint)count)];

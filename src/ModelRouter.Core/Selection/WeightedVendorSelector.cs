@@ -10,13 +10,18 @@ namespace ModelRouter.Selection;
 /// Each pick holds a per-pool lock for a few dozen instructions. A failover pick takes the eligible vendor the next
 /// turn would favour without taking that turn, so failovers do not shift the split of later requests.
 /// </remarks>
-internal sealed class WeightedVendorSelector : IVendorSelector
+internal sealed class WeightedVendorSelector : IVendorSelector, IVendorSelectorPreview
 {
     /// <inheritdoc/>
     public string Name => VendorSelectors.Weighted;
 
     /// <inheritdoc/>
-    public VendorSnapshot? SelectVendor(PoolSnapshot pool, VendorCandidates candidates)
+    public VendorSnapshot? SelectVendor(PoolSnapshot pool, VendorCandidates candidates) => Pick(pool, candidates, takeTurn: !candidates.IsFailover);
+
+    /// <inheritdoc/>
+    public VendorSnapshot? PeekVendor(PoolSnapshot pool, VendorCandidates candidates) => Pick(pool, candidates, takeTurn: false);
+
+    private static VendorSnapshot? Pick(PoolSnapshot pool, VendorCandidates candidates, bool takeTurn)
     {
         ArgumentNullException.ThrowIfNull(pool);
         var vendors = pool.AvailableVendors;
@@ -54,7 +59,7 @@ internal sealed class WeightedVendorSelector : IVendorSelector
                 return null;
             }
 
-            if (!candidates.IsFailover)
+            if (takeTurn)
             {
                 for (var i = 0; i < current.Length; i++)
                 {

@@ -15,4 +15,8 @@ public interface IModelRouterConfigValidator
     /// <remarks>The default implementation returns the messages of <see cref="Validate"/> with an empty path.</remarks>
     IReadOnlyList<ModelRouterConfigError> ValidateFields(ModelRouterConfig config)
         => [.. Validate(config).Select(message => new ModelRouterConfigError("", message))];
+
+    /// <summary>Finds what is valid but probably not meant, such as a pool that can never match; warnings never refuse a configuration.</summary>
+    /// <returns>Every warning, each with the path of its field; empty by default.</returns>
+    IReadOnlyList<ModelRouterConfigError> GetWarnings(ModelRouterConfig config) => [];
 }

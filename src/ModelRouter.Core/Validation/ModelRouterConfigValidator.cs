@@ -50,6 +50,57 @@ public sealed class ModelRouterConfigValidator : IModelRouterConfigValidator
         return errors;
     }
 
+    /// <inheritdoc/>
+    /// <remarks>
+    /// Two warnings, per router: a pool that can never match because a pool tried before it (higher priority, or the
+    /// same priority and earlier in the list) has a pattern that covers its own; and a pool with no vendor that takes
+    /// traffic (every vendor inactive or of weight 0, or none at all), which refuses every request it matches with 503.
+    /// Coverage is decided exactly for the shapes configurations use: <c>*</c>, the same pattern, <c>prefix*</c> over a
+    /// pattern that starts with that prefix, and any pattern over a plain name it matches. Other pairs of globs (say
+    /// <c>gpt-?o</c> over <c>gpt-[4]o</c>) and pools covered only by several patterns together are not reported: a
+    /// warning is only given when it is certain. A custom pool matcher may match otherwise; the warnings assume the default one.
+    /// </remarks>
+    public IReadOnlyList<ModelRouterConfigError> GetWarnings(ModelRouterConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var warnings = new ErrorList();
+        for (var r = 0; r < config.Routers.Count; r++)
+        {
+            var router = config.Routers[r];
+            var path = $"router '{router.Slug}'";
+            var tried = new List<(PoolConfig Pool, GlobPattern Pattern)>();
+            var order = router.Pools
+                .Select((pool, index) => (pool, index))
+                .OrderByDescending(p => p.pool.Priority)
+                .ThenBy(p => p.index);
+            foreach (var (pool, p) in order)
+            {
+                var field = $"routers[{r}].pools[{p}]";
+                if (GlobPattern.TryParse(pool.ModelPattern, out var pattern, out _))
+                {
+                    var cover = tried.FirstOrDefault(t => t.Pattern.Covers(pattern));
+                    if (cover.Pool is not null)
+                    {
+                        warnings.Add($"{field}.modelPattern",
+                            $"{path}: pool '{pool.Name}' can never match: pool '{cover.Pool.Name}' (priority {cover.Pool.Priority}) is tried first and its pattern '{cover.Pattern}' " +
+                            $"covers '{pattern}'; give pool '{pool.Name}' a higher priority or narrow the other pattern");
+                    }
+
+                    tried.Add((pool, pattern));
+                }
+
+                if (!pool.Vendors.Any(v => v.Active && v.Weight > 0))
+                {
+                    warnings.Add($"{field}.vendors", pool.Vendors.Count == 0
+                        ? $"{path}: pool '{pool.Name}' has no vendors, so every request it matches is refused with 503"
+                        : $"{path}: pool '{pool.Name}' has no vendor that takes traffic (each is inactive or has weight 0), so every request it matches is refused with 503");
+                }
+            }
+        }
+
+        return warnings;
+    }
+
     /// <summary>Tells whether a slug is URL-safe: 1 to 64 characters of <c>[a-z0-9-]</c>.</summary>
     public static bool IsValidSlug(string? slug)
         => !string.IsNullOrEmpty(slug) && slug.Length <= 64 && slug.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-');

@@ -121,6 +121,28 @@ public sealed class OpenAISdkTests
     }
 
     [Test]
+    public async Task GetModelsAsync_ThroughRouter_ListsTheNamesTheAppCanAskFor()
+    {
+        var client = _router.ModelClient("main", AppKey);
+
+        var models = (await client.GetModelsAsync()).Value;
+
+        Assert.That(models.Select(m => m.Id), Is.EqualTo(new[] { "gpt-4o", "meta-llama/llama-3.1-8b" }), "the mapping sources; the '*' pattern names nothing");
+        Assert.That(models.Select(m => m.OwnedBy), Is.All.EqualTo("modelrouter"));
+    }
+
+    [Test]
+    public void GetModelsAsync_RouterNotAllowedOrUnknownKey_SdkSeesTheChatEndpointsErrors()
+    {
+        var forbidden = Assert.ThrowsAsync<ClientResultException>(() => _router.ModelClient("hidden", AppKey).GetModelsAsync());
+        var unknown = Assert.ThrowsAsync<ClientResultException>(() => _router.ModelClient("main", "not-the-key-123").GetModelsAsync());
+
+        Assert.That(forbidden!.Status, Is.EqualTo(403));
+        Assert.That(unknown!.Status, Is.EqualTo(401));
+        Assert.That(unknown.Message, Does.Contain("app key"));
+    }
+
+    [Test]
     public async Task CompleteChatAsync_UnknownAppKey_SdkSees401()
     {
         var client = _router.ChatClient("main", "not-the-key-123", "gpt-4o");

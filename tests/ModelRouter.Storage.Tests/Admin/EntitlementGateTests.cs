@@ -38,6 +38,10 @@ public sealed class EntitlementGateTests
         using var unknownRouter = await host.ChatAsync("nope", "gpt-4o");
         Assert.That(unknownRouter.StatusCode, Is.EqualTo(HttpStatusCode.PaymentRequired), "every router endpoint is gated, known or not");
 
+        using var modelsRequest = new HttpRequestMessage(HttpMethod.Get, "/router/prod/v1/models") { Headers = { Authorization = new("Bearer", "app-key-123") } };
+        using var models = await host.Client.SendAsync(modelsRequest);
+        await ErrorEnvelope.AssertAsync(models, HttpStatusCode.PaymentRequired);
+
         using var list = await host.SendAdminAsync(HttpMethod.Get, "/routers");
         Assert.That(list.StatusCode, Is.EqualTo(HttpStatusCode.OK), "the owner can still use the admin API");
         using var write = await host.SendAdminAsync(HttpMethod.Post, "/routers", """{"slug":"r2","name":"Two","pools":[{"name":"all","vendors":[{"llm":"a"}]}]}""");

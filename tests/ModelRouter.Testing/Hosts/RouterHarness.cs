@@ -42,16 +42,20 @@ internal sealed class RouterHarness : IAsyncDisposable, IDisposable
 
     public RoutingSnapshotProvider Snapshots => Services.GetRequiredService<RoutingSnapshotProvider>();
 
-    public static RouterHarness Create(ModelRouterConfig config, Action<ModelRouterOptions>? configure = null, Action<IServiceCollection>? services = null)
+    /// <param name="config">The configuration the router serves.</param>
+    /// <param name="configure">Adjusts the host settings.</param>
+    /// <param name="services">Adds services after the router's.</param>
+    /// <param name="modelRouter">Adds router features (<c>AddHealthChecks()</c>, say).</param>
+    public static RouterHarness Create(ModelRouterConfig config, Action<ModelRouterOptions>? configure = null, Action<IServiceCollection>? services = null, Action<IModelRouterBuilder>? modelRouter = null)
     {
         var http = new MockHttpMessageHandler();
         http.Fallback.Throw(new InvalidOperationException("The test did not expect this upstream request."));
-        return Create(config, http, http, configure, services, b => b.AddHttpMessageHandler(() => new TokenCapturingHandler()));
+        return Create(config, http, http, configure, services, b => b.AddHttpMessageHandler(() => new TokenCapturingHandler()), modelRouter);
     }
 
     /// <summary>A harness whose vendors are <paramref name="vendors"/> (which sees each request's cancellation token itself).</summary>
-    public static RouterHarness Create(HttpMessageHandler vendors, ModelRouterConfig config, Action<ModelRouterOptions>? configure = null)
-        => Create(config, vendors, null, configure, null, null);
+    public static RouterHarness Create(HttpMessageHandler vendors, ModelRouterConfig config, Action<ModelRouterOptions>? configure = null, Action<IModelRouterBuilder>? modelRouter = null)
+        => Create(config, vendors, null, configure, null, null, modelRouter);
 
     private static RouterHarness Create(
         ModelRouterConfig config,
@@ -59,20 +63,22 @@ internal sealed class RouterHarness : IAsyncDisposable, IDisposable
         MockHttpMessageHandler? http,
         Action<ModelRouterOptions>? configure,
         Action<IServiceCollection>? services,
-        Action<IHttpClientBuilder>? client)
+        Action<IHttpClientBuilder>? client,
+        Action<IModelRouterBuilder>? modelRouter)
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var collection = new ServiceCollection();
         collection.AddSingleton<TimeProvider>(time);
         collection.AddFakeLogging();
         collection.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace));
-        collection.AddModelRouter(o => configure?.Invoke(o))
+        var builder = collection.AddModelRouter(o => configure?.Invoke(o))
             .LoadFromMemory(config)
             .ConfigureHttpClient(b =>
             {
                 b.ConfigurePrimaryHttpMessageHandler(() => vendors);
                 client?.Invoke(b);
             });
+        modelRouter?.Invoke(builder);
         services?.Invoke(collection);
         return new RouterHarness(collection.BuildServiceProvider(validateScopes: true), http, time);
     }

@@ -253,6 +253,15 @@ internal sealed class RouterHost : IAsyncDisposable
         return new ChatClient(model, new ApiKeyCredential(appKey), options);
     }
 
+    /// <summary>An official OpenAI SDK model client for a router, without SDK retries.</summary>
+    public OpenAI.Models.OpenAIModelClient ModelClient(string slug, string appKey)
+        => new(new ApiKeyCredential(appKey), new OpenAIClientOptions
+        {
+            Endpoint = Endpoint(slug),
+            RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
+            NetworkTimeout = TimeSpan.FromSeconds(60),
+        });
+
     /// <summary>An admin API request with the <see cref="AdminKey"/>, a JSON body and an <c>If-Match</c> when given.</summary>
     public static HttpRequestMessage Admin(HttpMethod method, string path, string? json = null, string? ifMatch = null)
     {
