@@ -16,24 +16,62 @@ internal sealed class RoutingSnapshotCompiler(LlmHealthRegistry health)
 
     private static readonly ModelRouterOptions DefaultOptions = new();
 
+    /// <summary>
+    /// Compiles <paramref name="config"/>. With the <paramref name="previous"/> snapshot, an LLM whose configuration is
+    /// the same instance (and whose health is unchanged) keeps its compiled snapshot, and a router whose configuration is
+    /// the same instance and whose vendors' LLMs all kept theirs keeps its compiled router, pools, selection state
+    /// included; a changed router gets new pools, which carry the selection state over when their vendors are unchanged.
+    /// </summary>
     public RoutingSnapshot Compile(ModelRouterConfig config, RoutingSnapshot? previous = null)
     {
-        var llms = config.Llms.ToDictionary(l => l.Id, l => new LlmSnapshot(l, health.GetOrCreate(l)), StringComparer.Ordinal);
+        var llms = new Dictionary<string, LlmSnapshot>(config.Llms.Count, StringComparer.Ordinal);
+        foreach (var l in config.Llms)
+        {
+            var llmHealth = health.GetOrCreate(l);
+            llms[l.Id] = previous is not null && previous.Llms.TryGetValue(l.Id, out var kept) && ReferenceEquals(kept.Config, l) && ReferenceEquals(kept.Health, llmHealth)
+                ? kept
+                : new LlmSnapshot(l, llmHealth);
+        }
+
         health.Retain(llms.Keys);
-        var routers = config.Routers.ToFrozenDictionary(
-            r => r.Slug,
-            r => new RouterSnapshot(r, [.. r.Pools
-                .Select((pool, index) => (pool, index))
-                .OrderByDescending(p => p.pool.Priority)
-                .ThenBy(p => p.index)
-                .Select(p => new PoolSnapshot(
-                    r,
-                    p.pool,
-                    GlobPattern.Parse(p.pool.ModelPattern),
-                    [.. p.pool.Vendors.Select(v => new VendorSnapshot(v, llms[v.Llm]))],
-                    FindPool(previous, r.Slug, p.pool.Name)))]),
-            StringComparer.Ordinal);
-        return new RoutingSnapshot(config, routers, new AppKeyIndex(config.Apps));
+        var routers = new Dictionary<string, RouterSnapshot>(config.Routers.Count, StringComparer.Ordinal);
+        foreach (var r in config.Routers)
+        {
+            routers[r.Slug] = previous is not null && previous.TryGetRouter(r.Slug, out var kept) && ReferenceEquals(kept.Config, r) && SameLlms(kept, llms)
+                ? kept
+                : Compile(r, llms, previous);
+        }
+
+        return new RoutingSnapshot(config, routers.ToFrozenDictionary(StringComparer.Ordinal), llms, new AppKeyIndex(config.Apps));
+    }
+
+    private static RouterSnapshot Compile(RouterConfig r, Dictionary<string, LlmSnapshot> llms, RoutingSnapshot? previous)
+        => new(r, [.. r.Pools
+            .Select((pool, index) => (pool, index))
+            .OrderByDescending(p => p.pool.Priority)
+            .ThenBy(p => p.index)
+            .Select(p => new PoolSnapshot(
+                r,
+                p.pool,
+                GlobPattern.Parse(p.pool.ModelPattern),
+                [.. p.pool.Vendors.Select(v => new VendorSnapshot(v, llms[v.Llm]))],
+                FindPool(previous, r.Slug, p.pool.Name)))]);
+
+    /// <summary>Tells whether every vendor of a compiled router still points at the LLM snapshot the new snapshot uses.</summary>
+    private static bool SameLlms(RouterSnapshot router, Dictionary<string, LlmSnapshot> llms)
+    {
+        foreach (var pool in router.PoolArray)
+        {
+            foreach (var vendor in pool.Vendors)
+            {
+                if (!llms.TryGetValue(vendor.Config.Llm, out var llm) || !ReferenceEquals(llm, vendor.Llm))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
     }
 
     private static PoolSnapshot? FindPool(RoutingSnapshot? previous, string slug, string poolName)
