@@ -11,6 +11,7 @@ using Microsoft.Extensions.Logging;
 using ModelRouter.Configuration;
 using ModelRouter.Routing;
 using ModelRouter.Serialization;
+using ModelRouter.Validation;
 
 namespace ModelRouter.Benchmarks;
 
@@ -39,7 +40,8 @@ internal static class ScaleRun
 
     /// <summary>
     /// Runs <c>scale [sizes...]</c> (default 1000 10000): each step in a child process, killed after
-    /// <c>SCALE_TIMEOUT</c> seconds (default 180). <c>scale-one N step dir</c> is one step, run by the parent.
+    /// <c>SCALE_TIMEOUT</c> seconds (default 180). <c>scale-one N step dir</c> is one step, run by the parent;
+    /// <c>scale-one N phases dir</c> times the parse, validation and compilation of a load in process, twice.
     /// </summary>
     public static async Task RunAsync(string[] args)
     {
@@ -262,6 +264,43 @@ internal static class ScaleRun
                 await using var host = await StartAsync(SqliteSettings(db), null).ConfigureAwait(false);
                 Report("restart", watch.Elapsed.TotalSeconds, "s");
                 Report("rss-db", RssMegabytes(), "MB");
+                break;
+            }
+
+            case "phases":
+            {
+                // Where a load goes, in process: the rows parsed, the configuration validated, the snapshot compiled.
+                var rows = config.Routers.Select(r => JsonSerializer.Serialize(r, ConfigJsonContext.Default.RouterConfig)).ToArray();
+                var validator = new ServiceCollection().AddModelRouter().Services.BuildServiceProvider().GetRequiredService<IModelRouterConfigValidator>();
+                var compiler = new RoutingSnapshotCompiler();
+                for (var round = 0; round < 2; round++)
+                {
+                    var watch = Stopwatch.StartNew();
+                    foreach (var row in rows)
+                    {
+                        ConfigDocuments.Read(row, ConfigJsonContext.Default.RouterDocument).ToConfig();
+                    }
+
+                    Report("parse-rows", watch.Elapsed.TotalMilliseconds, "ms");
+                    watch.Restart();
+                    var errors = validator.ValidateFields(config);
+                    Report("validate", watch.Elapsed.TotalMilliseconds, "ms");
+                    watch.Restart();
+                    var snapshot = compiler.Compile(config);
+                    Report("compile", watch.Elapsed.TotalMilliseconds, "ms");
+                    watch.Restart();
+                    var changed = config with { Routers = [.. config.Routers.Select((r, i) => i == 7 ? r with { Description = "changed" } : r)] };
+                    ((ModelRouterConfigValidator)validator).ValidateFields(changed, config);
+                    Report("validate-one-change", watch.Elapsed.TotalMilliseconds, "ms");
+                    watch.Restart();
+                    compiler.Compile(changed, snapshot);
+                    Report("compile-one-change", watch.Elapsed.TotalMilliseconds, "ms");
+                    if (errors.Count > 0)
+                    {
+                        throw new InvalidOperationException(errors[0].Message);
+                    }
+                }
+
                 break;
             }
 
