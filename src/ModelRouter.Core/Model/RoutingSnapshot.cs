@@ -7,12 +7,13 @@ namespace ModelRouter.Model;
 /// <remarks>A request reads the current snapshot once at its start and keeps it to its end.</remarks>
 public sealed class RoutingSnapshot
 {
-    internal RoutingSnapshot(ModelRouterConfig config, FrozenDictionary<string, RouterSnapshot> routers, AppKeyIndex apps, IReadOnlyList<LlmSnapshot>? llms = null)
+    internal RoutingSnapshot(ModelRouterConfig config, FrozenDictionary<string, RouterSnapshot> routers, IReadOnlyDictionary<string, LlmSnapshot> llms, AppKeyIndex apps)
     {
         Config = config;
         Routers = routers;
+        LlmsById = llms;
+        Llms = [.. config.Llms.Select(l => llms[l.Id])];
         Apps = apps;
-        Llms = llms ?? [];
         IsEmpty = config.Routers.Count == 0 && config.Apps.Count == 0;
     }
 
@@ -24,6 +25,9 @@ public sealed class RoutingSnapshot
 
     /// <summary>Gets the compiled routers keyed by slug.</summary>
     public FrozenDictionary<string, RouterSnapshot> Routers { get; }
+
+    /// <summary>Gets the compiled LLMs keyed by id, which the next compilation reuses when they are unchanged.</summary>
+    internal IReadOnlyDictionary<string, LlmSnapshot> LlmsById { get; }
 
     internal AppKeyIndex Apps { get; }
 

@@ -184,7 +184,10 @@ internal sealed class RoutingSnapshotProvider : IDisposable
 
     private RoutingSnapshot CompileOrThrow(ModelRouterConfig config)
     {
-        var errors = _validator.Validate(config);
+        // The configuration in use passed this validator: the LLMs and routers it shares with the new one (a writable
+        // store hands out the very same instances for unchanged items) are not checked field by field again.
+        var current = Volatile.Read(ref _current);
+        var errors = _validator is ModelRouterConfigValidator builtIn ? builtIn.Validate(config, current?.Config) : _validator.Validate(config);
         if (errors.Count > 0)
         {
             throw new ModelRouterConfigurationException(errors);
@@ -196,7 +199,7 @@ internal sealed class RoutingSnapshotProvider : IDisposable
             Log.ConfigurationWarning(_logger, config.Revision, warning.Message);
         }
 
-        return _compiler.Compile(config, Volatile.Read(ref _current));
+        return _compiler.Compile(config, current);
     }
 
     private void Apply(RoutingSnapshot snapshot)

@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
+using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using ModelRouter.Configuration;
+using ModelRouter.Serialization;
 using ModelRouter.Validation;
 
 namespace ModelRouter.Storage;
@@ -56,7 +57,7 @@ internal static class ConfigurationReader
         var routers = section.GetSection("routers").GetChildren().Select((s, i) => ReadRouter(s, $"routers[{i}]", errors)).ToArray();
         var apps = section.GetSection("apps").GetChildren().Select(ReadApp).ToArray();
         var config = new ModelRouterConfig { Llms = llms, Routers = routers, Apps = apps };
-        return config with { Revision = ComputeRevision(section) };
+        return config with { Revision = ComputeRevision(config) };
     }
 
     private static AppConfig ReadApp(IConfigurationSection s) => new()
@@ -95,7 +96,7 @@ internal static class ConfigurationReader
         Description = s["description"] ?? "",
         Active = ReadBool(s, "active", true, path, errors),
         Namespaces = ReadStrings(s.GetSection("namespaces")),
-        Pools = s.GetSection("pools").GetChildren().Select((p, i) => ReadPool(p, Join(path, $"pools[{i}]"), errors)).ToArray(),
+        Pools = Items(s.GetSection("pools"), HasPool).Select((p, i) => ReadPool(p, Join(path, $"pools[{i}]"), errors)).ToArray(),
     };
 
     private static PoolConfig ReadPool(IConfigurationSection s, string path, List<ModelRouterConfigError> errors)
@@ -108,15 +109,15 @@ internal static class ConfigurationReader
             Algorithm = s["algorithm"] ?? defaults.Algorithm,
             Priority = ReadInt(s, "priority", 0, path, errors),
             MaxAttempts = string.IsNullOrEmpty(s["maxAttempts"]) ? null : ReadInt(s, "maxAttempts", 0, path, errors),
-            FailoverStatusCodes = s.GetSection("failoverStatusCodes").Exists()
-                ? [.. s.GetSection("failoverStatusCodes").GetChildren().Select((c, i) => ReadInt(s.GetSection("failoverStatusCodes"), c.Key, 0, Join(path, "failoverStatusCodes"), errors))]
+            FailoverStatusCodes = HasList(s.GetSection("failoverStatusCodes"), HasValue)
+                ? [.. Items(s.GetSection("failoverStatusCodes"), HasValue).Select(c => ReadInt(s.GetSection("failoverStatusCodes"), c.Key, 0, Join(path, "failoverStatusCodes"), errors))]
                 : null,
-            Vendors = s.GetSection("vendors").GetChildren().Select((v, i) => new VendorConfig
+            Vendors = Items(s.GetSection("vendors"), HasVendor).Select((v, i) => new VendorConfig
             {
                 Llm = v["llm"] ?? "",
                 Weight = ReadInt(v, "weight", 1, Join(path, $"vendors[{i}]"), errors),
                 Active = ReadBool(v, "active", true, Join(path, $"vendors[{i}]"), errors),
-                ModelMappings = v.GetSection("modelMappings").GetChildren()
+                ModelMappings = Items(v.GetSection("modelMappings"), HasMapping)
                     .Select(m => new ModelMappingConfig { Source = m["source"] ?? "", Target = m["target"] ?? "" })
                     .ToArray(),
             }).ToArray(),
@@ -126,7 +127,55 @@ internal static class ConfigurationReader
     private static string[] ReadStrings(IConfigurationSection s)
         => s.Value is { Length: > 0 } single
             ? [single]
-            : [.. s.GetChildren().Select(c => c.Value).OfType<string>()];
+            : [.. Items(s, HasValue).Select(c => c.Value!)];
+
+    /// <summary>
+    /// Lists the items <c>0</c>, <c>1</c>, ... of a list nested in an LLM, router or app, through the indexer while
+    /// an item has content. <see cref="IConfiguration.GetChildren"/> scans every key of every provider on each call:
+    /// listing the children of every router, pool and vendor that way grew with the square of the configuration.
+    /// </summary>
+    private static IEnumerable<IConfigurationSection> Items(IConfigurationSection list, Func<IConfigurationSection, bool> hasContent)
+    {
+        for (var i = 0; ; i++)
+        {
+            var item = list.GetSection(i.ToString(CultureInfo.InvariantCulture));
+            if (!hasContent(item))
+            {
+                yield break;
+            }
+
+            yield return item;
+        }
+    }
+
+    private static bool HasValue(IConfigurationSection s) => s.Value is not null;
+
+    private static bool HasList(IConfigurationSection list, Func<IConfigurationSection, bool> hasContent)
+        => list.Value is not null || hasContent(list.GetSection("0"));
+
+    private static bool HasAny(IConfigurationSection s, string[] keys)
+    {
+        foreach (var key in keys)
+        {
+            if (s[key] is not null)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static readonly string[] PoolKeys = ["name", "modelPattern", "algorithm", "priority", "maxAttempts"];
+    private static readonly string[] VendorKeys = ["llm", "weight", "active"];
+    private static readonly string[] MappingKeys = ["source", "target"];
+
+    private static bool HasPool(IConfigurationSection s)
+        => HasAny(s, PoolKeys) || HasList(s.GetSection("failoverStatusCodes"), HasValue) || HasList(s.GetSection("vendors"), HasVendor);
+
+    private static bool HasVendor(IConfigurationSection s) => HasAny(s, VendorKeys) || HasList(s.GetSection("modelMappings"), HasMapping);
+
+    private static bool HasMapping(IConfigurationSection s) => HasAny(s, MappingKeys);
 
     private static bool ReadBool(IConfiguration s, string key, bool fallback, string path, List<ModelRouterConfigError> errors)
     {
@@ -189,18 +238,8 @@ internal static class ConfigurationReader
         errors.Add(new ModelRouterConfigError(field, path.Length == 0 ? message : $"{path}: {message}"));
     }
 
-    // The revision is a digest of every key and value under the section, so an unchanged reload is recognised as such.
-    private static string ComputeRevision(IConfiguration section)
-    {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var pair in section.AsEnumerable(makePathsRelative: true).OrderBy(p => p.Key, StringComparer.OrdinalIgnoreCase))
-        {
-            hash.AppendData(Encoding.UTF8.GetBytes(pair.Key.ToUpperInvariant()));
-            hash.AppendData([0]);
-            hash.AppendData(Encoding.UTF8.GetBytes(pair.Value ?? ""));
-            hash.AppendData([0]);
-        }
-
-        return Convert.ToHexStringLower(hash.GetHashAndReset())[..16];
-    }
+    // The revision is a digest of the LLMs, routers and apps read, so an unchanged reload is recognised as such. (A
+    // digest of every key under the section walked the tree with GetChildren, a scan of every key per node.)
+    private static string ComputeRevision(ModelRouterConfig config)
+        => Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(config, ConfigJsonContext.Default.ModelRouterConfig)))[..16];
 }

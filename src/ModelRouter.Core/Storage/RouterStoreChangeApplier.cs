@@ -62,8 +62,13 @@ internal static class RouterStoreChangeApplier
             }
         }
 
-        var contents = new RouterStoreContents { Revision = tag, Llms = llms, Routers = routers, Apps = apps };
-        var errors = validator.ValidateFields(contents.ToConfig());
+        var contents = new RouterStoreContents { Revision = tag, Llms = llms, Routers = routers, Apps = apps, ValidatedBy = validator };
+
+        // Contents this validator accepted (the store's last write, read back as the same instances) need only what the
+        // change touches checked: the changed item in full, uniqueness and references across every item.
+        var errors = validator is ModelRouterConfigValidator builtIn
+            ? builtIn.ValidateFields(contents.ToConfig(), ReferenceEquals(current.ValidatedBy, validator) && change.Kind != RouterStoreChangeKind.Import ? current.ToConfig() : null)
+            : validator.ValidateFields(contents.ToConfig());
         if (kept.Count > 0)
         {
             errors = [.. kept, .. errors];

@@ -1,4 +1,5 @@
 using ModelRouter.Configuration;
+using ModelRouter.Validation;
 
 namespace ModelRouter.Storage;
 
@@ -16,6 +17,9 @@ public sealed record RouterStoreContents
 
     /// <summary>Gets or sets the apps.</summary>
     public IReadOnlyList<StoredItem<AppConfig>> Apps { get; init; } = [];
+
+    /// <summary>Gets the validator that accepted these contents as they are, or <see langword="null"/> when none did (contents read from a database).</summary>
+    internal IModelRouterConfigValidator? ValidatedBy { get; init; }
 
     /// <summary>Returns the LLM with this id (case-insensitive), or <see langword="null"/>.</summary>
     public StoredItem<LlmConfig>? FindLlm(string id) => Llms.FirstOrDefault(l => string.Equals(l.Item.Id, id, StringComparison.OrdinalIgnoreCase));

@@ -72,6 +72,7 @@ internal abstract partial class SqlRouterStore
         }
 
         Interlocked.Exchange(ref _lastSeenRevision, write.Revision);
+        Remember(write.Revision, write.Contents);
         _changed.Fire();
         return write;
     }

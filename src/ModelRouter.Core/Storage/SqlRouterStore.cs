@@ -24,6 +24,7 @@ internal abstract partial class SqlRouterStore : IWritableRouterStore, IAsyncDis
     private readonly CancellationTokenSource _stopping = new();
     private bool _initialized;
     private long _lastSeenRevision = -1;
+    private KnownContents? _known;
     private Task? _watcher;
 
     /// <summary>Creates the store.</summary>

@@ -24,21 +24,42 @@ public sealed class ModelRouterConfigValidator : IModelRouterConfigValidator
     public IReadOnlyList<string> Validate(ModelRouterConfig config) => [.. ValidateFields(config).Select(e => e.Message)];
 
     /// <inheritdoc/>
-    public IReadOnlyList<ModelRouterConfigError> ValidateFields(ModelRouterConfig config)
+    public IReadOnlyList<ModelRouterConfigError> ValidateFields(ModelRouterConfig config) => ValidateFields(config, validBase: null);
+
+    /// <summary>
+    /// Validates <paramref name="config"/> knowing that <paramref name="validBase"/> passed this validator: an LLM or
+    /// router that is the very instance found in <paramref name="validBase"/> is not checked field by field again, while
+    /// what spans items is checked for every one (id, slug and name uniqueness through hash sets, each vendor's LLM,
+    /// each app's routers and key). A change of one item then costs a pass of lookups, not a validation of everything,
+    /// and gives the errors a whole validation would.
+    /// </summary>
+    internal IReadOnlyList<string> Validate(ModelRouterConfig config, ModelRouterConfig? validBase)
+        => [.. ValidateFields(config, validBase).Select(e => e.Message)];
+
+    /// <inheritdoc cref="Validate(ModelRouterConfig, ModelRouterConfig?)"/>
+    internal IReadOnlyList<ModelRouterConfigError> ValidateFields(ModelRouterConfig config, ModelRouterConfig? validBase)
     {
         ArgumentNullException.ThrowIfNull(config);
+        var trusted = validBase is null
+            ? null
+            : new HashSet<object>(validBase.Llms.Concat<object>(validBase.Routers), ReferenceEqualityComparer.Instance);
         var errors = new ErrorList();
-        var llmIds = ValidateLlms(config, errors);
+        var llmIds = ValidateLlms(config, trusted, errors);
         var slugs = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < config.Routers.Count; i++)
         {
             var router = config.Routers[i];
+            if (trusted is not null && trusted.Contains(router) && slugs.Add(router.Slug) && VendorsResolve(router, llmIds))
+            {
+                continue;
+            }
+
             var path = string.IsNullOrEmpty(router.Slug) ? $"routers[{i}]" : $"router '{router.Slug}'";
             if (!IsValidSlug(router.Slug))
             {
                 errors.Add($"routers[{i}].slug", $"{path}: slug must be 1 to 64 characters of a-z, 0-9 and '-' (got '{router.Slug}')");
             }
-            else if (!slugs.Add(router.Slug))
+            else if (!slugs.Add(router.Slug) && (trusted is null || !trusted.Contains(router) || IsDuplicateSlug(config, i)))
             {
                 errors.Add($"routers[{i}].slug", $"{path}: slug is used by another router; slugs must be unique");
             }
@@ -101,17 +122,54 @@ public sealed class ModelRouterConfigValidator : IModelRouterConfigValidator
         return warnings;
     }
 
+    /// <summary>Tells whether every vendor of an already validated router names a configured LLM.</summary>
+    private static bool VendorsResolve(RouterConfig router, HashSet<string> llmIds)
+    {
+        foreach (var pool in router.Pools)
+        {
+            foreach (var vendor in pool.Vendors)
+            {
+                if (!llmIds.Contains(vendor.Llm))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Tells whether a router before position <paramref name="index"/> has the same slug (the slow path of a trusted router whose vendors no longer resolve).</summary>
+    private static bool IsDuplicateSlug(ModelRouterConfig config, int index)
+    {
+        for (var i = 0; i < index; i++)
+        {
+            if (string.Equals(config.Routers[i].Slug, config.Routers[index].Slug, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Tells whether a slug is URL-safe: 1 to 64 characters of <c>[a-z0-9-]</c>.</summary>
     public static bool IsValidSlug(string? slug)
         => !string.IsNullOrEmpty(slug) && slug.Length <= 64 && slug.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-');
 
-    private HashSet<string> ValidateLlms(ModelRouterConfig config, ErrorList errors)
+    private HashSet<string> ValidateLlms(ModelRouterConfig config, HashSet<object>? trusted, ErrorList errors)
     {
         var ids = new HashSet<string>(StringComparer.Ordinal);
         var idsIgnoreCase = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < config.Llms.Count; i++)
         {
             var llm = config.Llms[i];
+            if (trusted is not null && trusted.Contains(llm) && idsIgnoreCase.Add(llm.Id))
+            {
+                ids.Add(llm.Id);
+                continue;
+            }
+
             var path = string.IsNullOrEmpty(llm.Id) ? $"llms[{i}]" : $"llm '{llm.Id}'";
             if (string.IsNullOrWhiteSpace(llm.Id))
             {

@@ -141,4 +141,81 @@ public class ConfigurationRouterStoreTests
 
         Assert.That(token.HasChanged, Is.True);
     }
+
+    [Test]
+    public async Task GetConfigAsync_MoreRouters_ListsNoMoreChildKeys()
+    {
+        // Listing children scans every key of every provider, so a read that lists them per router, pool or vendor
+        // grows with the square of the configuration; the nested lists are read by index instead.
+        static async Task<(int Calls, int Routers)> ReadAsync(int routers)
+        {
+            var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
+            {
+                ["ModelRouter:llms:0:id"] = "a",
+                ["ModelRouter:llms:0:baseUrl"] = "http://127.0.0.1:5101/v1",
+                ["ModelRouter:llms:0:headers:X-Team"] = "blue",
+                ["ModelRouter:apps:0:name"] = "team-a",
+                ["ModelRouter:apps:0:apiKey"] = "app-key-team-a-0001",
+                ["ModelRouter:apps:0:routers:0"] = "r0",
+            };
+            for (var r = 0; r < routers; r++)
+            {
+                values[$"ModelRouter:routers:{r}:slug"] = $"r{r}";
+                values[$"ModelRouter:routers:{r}:namespaces:0"] = "eu";
+                for (var p = 0; p < 3; p++)
+                {
+                    values[$"ModelRouter:routers:{r}:pools:{p}:name"] = $"p{p}";
+                    values[$"ModelRouter:routers:{r}:pools:{p}:failoverStatusCodes:0"] = "429";
+                    for (var v = 0; v < 3; v++)
+                    {
+                        values[$"ModelRouter:routers:{r}:pools:{p}:vendors:{v}:llm"] = "a";
+                        values[$"ModelRouter:routers:{r}:pools:{p}:vendors:{v}:modelMappings:0:source"] = "m";
+                        values[$"ModelRouter:routers:{r}:pools:{p}:vendors:{v}:modelMappings:0:target"] = $"m{v}";
+                    }
+                }
+            }
+
+            var source = new CountingSource(values);
+            var config = await new ConfigurationRouterStore(new ConfigurationBuilder().Add(source).Build().GetSection("ModelRouter")).GetConfigAsync();
+            Assert.That(config.Routers.Sum(r => r.Pools.Sum(p => p.Vendors.Count(v => v.ModelMappings.Count == 1 && p.FailoverStatusCodes!.Count == 1))), Is.EqualTo(routers * 9));
+            Assert.That(config.Llms.Single().Headers.Single().Name, Is.EqualTo("X-Team"));
+            return (source.Provider!.ChildKeyCalls, config.Routers.Count);
+        }
+
+        var few = await ReadAsync(5);
+        var many = await ReadAsync(50);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((few.Routers, many.Routers), Is.EqualTo((5, 50)));
+            Assert.That(many.Calls, Is.EqualTo(few.Calls));
+        });
+    }
+
+    /// <summary>An in-memory configuration that counts how often its child keys are listed.</summary>
+    private sealed class CountingSource(Dictionary<string, string?> values) : IConfigurationSource
+    {
+        public CountingProvider? Provider { get; private set; }
+
+        public IConfigurationProvider Build(IConfigurationBuilder builder) => Provider = new CountingProvider(values);
+    }
+
+    private sealed class CountingProvider : ConfigurationProvider
+    {
+        public CountingProvider(Dictionary<string, string?> values)
+        {
+            foreach (var (key, value) in values)
+            {
+                Data[key] = value;
+            }
+        }
+
+        public int ChildKeyCalls { get; private set; }
+
+        public override IEnumerable<string> GetChildKeys(IEnumerable<string> earlierKeys, string? parentPath)
+        {
+            ChildKeyCalls++;
+            return base.GetChildKeys(earlierKeys, parentPath);
+        }
+    }
 }

@@ -318,6 +318,70 @@ public abstract class RouterStoreContractTests
     }
 
     [Test]
+    public async Task Read_AfterChangesThroughAnotherInstance_ReusesTheUnchangedItemsAndMatchesAFreshRead()
+    {
+        await Store.ApplyAsync(RouterStoreChange.CreateLlm(Llm("a")), Validator);
+        foreach (var slug in new[] { "r1", "r2", "r3", "r4" })
+        {
+            await Store.ApplyAsync(RouterStoreChange.CreateRouter(Router(slug, "a")), Validator);
+        }
+
+        var before = await Store.ReadAsync();
+        var other = await OpenAnotherAsync();
+        try
+        {
+            // Another gateway replaces one router, deletes one, and deletes and creates again another (which moves it last).
+            await other.ApplyAsync(RouterStoreChange.ReplaceRouter("r2", Router("r2", "a") with { Description = "changed" }), Validator);
+            await other.ApplyAsync(RouterStoreChange.DeleteRouter("r3"), Validator);
+            await other.ApplyAsync(RouterStoreChange.DeleteRouter("r1"), Validator);
+            await other.ApplyAsync(RouterStoreChange.CreateRouter(Router("r1", "a") with { Description = "again" }), Validator);
+            await other.ApplyAsync(RouterStoreChange.CreateRouter(Router("r5", "a")), Validator);
+
+            var after = await Store.ReadAsync();
+            var third = await OpenAnotherAsync();
+            var fresh = await third.ReadAsync();
+            if (!ReferenceEquals(third, Store) && third is IAsyncDisposable thirdDisposable)
+            {
+                await thirdDisposable.DisposeAsync();
+            }
+
+            Assert.Multiple(() =>
+            {
+                Assert.That(after.Routers.Select(r => (r.Item.Slug, r.Item.Description, r.Revision)),
+                    Is.EqualTo(fresh.Routers.Select(r => (r.Item.Slug, r.Item.Description, r.Revision))));
+                Assert.That(after.Routers.Select(r => r.Item.Slug), Is.EqualTo(new[] { "r2", "r4", "r1", "r5" }));
+                Assert.That(after.Revision, Is.EqualTo(fresh.Revision));
+                Assert.That(after.FindRouter("r4")!.Item, Is.SameAs(before.FindRouter("r4")!.Item), "an unchanged row is not read again");
+                Assert.That(after.FindLlm("a")!.Item, Is.SameAs(before.FindLlm("a")!.Item), "an unchanged row is not read again");
+            });
+        }
+        finally
+        {
+            if (!ReferenceEquals(other, Store) && other is IAsyncDisposable disposable)
+            {
+                await disposable.DisposeAsync();
+            }
+        }
+    }
+
+    [Test]
+    public async Task Read_AfterAWrite_GivesTheWrittenItemsWithoutReadingThemAgain()
+    {
+        await Store.ApplyAsync(RouterStoreChange.CreateLlm(Llm("a")), Validator);
+        await Store.ApplyAsync(RouterStoreChange.CreateRouter(Router("r1", "a")), Validator);
+        var written = await Store.ApplyAsync(RouterStoreChange.CreateRouter(Router("r2", "a")), Validator);
+
+        var read = await Store.ReadAsync();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(read.Revision, Is.EqualTo(written.Revision));
+            Assert.That(read.FindRouter("r1")!.Item, Is.SameAs(written.FindRouter("r1")!.Item));
+            Assert.That(read.FindRouter("r2")!.Item, Is.SameAs(written.FindRouter("r2")!.Item));
+        });
+    }
+
+    [Test]
     public async Task Import_ReplacesEverything_AndKeepsKeysLeftOut()
     {
         await Store.ApplyAsync(RouterStoreChange.CreateLlm(Llm("a", apiKey: "sk-a")), Validator);
