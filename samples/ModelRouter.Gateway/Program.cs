@@ -1,4 +1,7 @@
+using ModelRouter.Diagnostics;
 using ModelRouter.Gateway;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -12,6 +15,16 @@ builder.Services.AddModelRouter(builder.Configuration.GetSection("ModelRouter"))
     .AddHealthChecks()
     // The embedded demo vendor answers requests for *.demo.localhost in process: no keys, no network.
     .ConfigureHttpClient(client => client.AddHttpMessageHandler(() => new DemoLlmHandler()));
+
+// Telemetry:exporter "console" prints the router's spans and metrics (OpenTelemetry GenAI conventions); off by default.
+if (string.Equals(builder.Configuration["Telemetry:exporter"], "console", StringComparison.OrdinalIgnoreCase))
+{
+    builder.Services.AddOpenTelemetry()
+        // The HTTP server span is the route span's parent: without it, the default parent-based sampler would drop the
+        // router's spans under the unrecorded activity ASP.NET Core starts for each request.
+        .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation().AddSource(ModelRouterTelemetry.ActivitySourceName).AddConsoleExporter())
+        .WithMetrics(metrics => metrics.AddMeter(ModelRouterTelemetry.MeterName).AddConsoleExporter());
+}
 
 var app = builder.Build();
 app.MapGet("/", () => Results.Text(

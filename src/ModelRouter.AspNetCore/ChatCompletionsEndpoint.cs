@@ -43,6 +43,7 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, Model
                 var headers = context.Response.Headers;
                 headers[ModelRouterHeaders.Llm] = response.Llm;
                 headers[ModelRouterHeaders.Attempts] = AttemptCount(response.Attempts);
+                headers[ModelRouterHeaders.Trail] = response.Trail;
                 context.Response.StatusCode = StatusCodes.Status200OK;
                 context.Response.ContentType = response.ContentType;
                 if (!response.IsStreaming)
@@ -201,6 +202,11 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, Model
         if (error.Attempts > 0)
         {
             response.Headers[ModelRouterHeaders.Attempts] = AttemptCount(error.Attempts);
+        }
+
+        if (error.Trail is not null)
+        {
+            response.Headers[ModelRouterHeaders.Trail] = error.Trail;
         }
 
         var payload = OpenAIErrorEnvelope.ToUtf8Bytes(error);

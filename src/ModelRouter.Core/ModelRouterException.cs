@@ -61,4 +61,7 @@ public sealed class ModelRouterException : Exception
 
     /// <summary>Gets how many vendors were tried.</summary>
     public int Attempts { get; init; }
+
+    /// <summary>Gets the attempts made, as the <c>x-model-router-trail</c> header shows them (<c>openai-main=429;azure-eu=timeout</c>), or <see langword="null"/> when none was made.</summary>
+    public string? Trail { get; init; }
 }

@@ -321,6 +321,7 @@ public sealed class ChatCompletionsEndpointTests
         Assert.That(error.Code, Is.EqualTo("vendors_failed"));
         Assert.That(error.Message, Does.Not.Contain("127.0.0.1").And.Not.Contain("llm-key"));
         Assert.That(response.Headers.GetValues("x-model-router-attempts"), Is.EqualTo(new[] { "2" }));
+        Assert.That(response.Headers.GetValues("x-model-router-trail"), Is.EqualTo(new[] { "refused=error;garbage=error" }));
         Assert.That(_vendors.CallsTo(RefusedPort) - refusedBefore, Is.EqualTo(1));
         Assert.That(_vendors.CallsTo(GarbagePort) - garbageBefore, Is.EqualTo(1));
     }
@@ -336,6 +337,7 @@ public sealed class ChatCompletionsEndpointTests
         var error = await ErrorEnvelope.AssertAsync(response, HttpStatusCode.GatewayTimeout);
         Assert.That(error.Code, Is.EqualTo("upstream_timeout"));
         Assert.That(response.Headers.GetValues("x-model-router-vendor"), Is.EqualTo(new[] { "silent" }));
+        Assert.That(response.Headers.GetValues("x-model-router-trail"), Is.EqualTo(new[] { "refused=error;silent=timeout" }));
         Assert.That(_vendors.CallsTo(SilentPort) - silentBefore, Is.EqualTo(1));
     }
 
@@ -362,6 +364,7 @@ public sealed class ChatCompletionsEndpointTests
         Assert.That(error.Type, Is.EqualTo("rate_limit_error"));
         Assert.That(response.Headers.RetryAfter?.Delta, Is.EqualTo(TimeSpan.FromSeconds(3)));
         Assert.That(response.Headers.GetValues("x-model-router-attempts"), Is.EqualTo(new[] { "2" }));
+        Assert.That(response.Headers.GetValues("x-model-router-trail").Single().Split(';'), Is.EquivalentTo(new[] { $"limited-slow-{Mode(streaming)}=429", $"limited-fast-{Mode(streaming)}=429" }));
     }
 
     [TestCase(false, 400, "Invalid 'messages': empty array.", "messages", "empty_array")]
@@ -379,6 +382,7 @@ public sealed class ChatCompletionsEndpointTests
         Assert.That(error.Param, Is.EqualTo(param));
         Assert.That(error.Code, Is.EqualTo(code));
         Assert.That(response.Headers.GetValues("x-model-router-vendor"), Is.EqualTo(new[] { $"reject-{status}" }));
+        Assert.That(response.Headers.GetValues("x-model-router-trail"), Is.EqualTo(new[] { $"reject-{status}={status}" }));
         Assert.That(_vendors.CallsTo(SparePort) - spareBefore, Is.Zero, "a 4xx is the request's fault: no failover");
     }
 
@@ -393,6 +397,7 @@ public sealed class ChatCompletionsEndpointTests
         Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo(streaming ? "text/event-stream" : "application/json"));
         Assert.That(response.Headers.GetValues("x-model-router-vendor"), Is.EqualTo(new[] { "ok" }));
         Assert.That(response.Headers.GetValues("x-model-router-attempts"), Is.EqualTo(new[] { "1" }));
+        Assert.That(response.Headers.GetValues("x-model-router-trail"), Is.EqualTo(new[] { "ok=ok" }));
         Assert.That(text, streaming ? Does.EndWith("data: [DONE]\n\n") : Does.Contain("\"chat.completion\""));
     }
 

@@ -5,7 +5,9 @@ using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
 using ModelRouter.Configuration;
+using ModelRouter.Diagnostics;
 using RichardSzalay.MockHttp;
 
 namespace ModelRouter.AspNetCore.Tests;
@@ -21,6 +23,7 @@ public sealed class StreamRelayTests
     private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(15);
 
     private readonly MockHttpMessageHandler _vendor = new();
+    private readonly RecordingObserver _observer = new();
     private RouterHost _host = null!;
     private GatedEventStream? _upstream;
     private int _flushes;
@@ -49,6 +52,7 @@ public sealed class StreamRelayTests
                 o.Apps.Add(new AppConfig { Name = "relay", ApiKey = AppKey, Routers = ["relay"] });
             },
             _vendor,
+            configureHost: b => b.Services.AddSingleton<IModelRouterObserver>(_observer),
             configurePipeline: app => app.Use((context, next) =>
             {
                 var inner = context.Features.GetRequiredFeature<IHttpResponseBodyFeature>();
@@ -65,6 +69,9 @@ public sealed class StreamRelayTests
     {
         _flushes = 0;
         _client = ClientMode.Present;
+        while (_observer.TryTake(out _))
+        {
+        }
     }
 
     [TearDown]
@@ -89,6 +96,8 @@ public sealed class StreamRelayTests
         _upstream.Release();
         using var rest = new StreamReader(body, Encoding.UTF8);
         Assert.That(await rest.ReadToEndAsync(timeout.Token), Is.EqualTo(string.Concat(later)));
+        var record = await _observer.NextAsync();
+        Assert.That((record.App, record.Llm, record.Streamed, record.StreamEnd), Is.EqualTo(("relay", "gated", true, ModelRouterStreamEnd.Completed)));
     }
 
     [Test]
@@ -118,6 +127,8 @@ public sealed class StreamRelayTests
         await _upstream.Disposed.WaitAsync(timeout.Token);
         Assert.That(_upstream.DisposedWhileReading, Is.False, "the read in flight ended before its stream was released");
         Assert.That(_upstream.PendingReadCancelled.IsCompleted, Is.True, "the read in flight was cancelled, not left to wait for the vendor");
+        var record = await _observer.NextAsync();
+        Assert.That((record.StatusCode, record.Streamed, record.StreamEnd), Is.EqualTo((200, true, ModelRouterStreamEnd.ClientLeft)));
     }
 
     [Test]

@@ -4,7 +4,9 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using System.Diagnostics.Metrics;
 using ModelRouter.Configuration;
+using ModelRouter.Diagnostics;
 using ModelRouter.Forwarding;
 using ModelRouter.Health;
 using ModelRouter.Matching;
@@ -69,7 +71,14 @@ public static class ModelRouterServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, AzureOpenAIProviderAdapter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, AnthropicProviderAdapter>());
         services.TryAddSingleton<IModelRouterConfigValidator, ModelRouterConfigValidator>();
-        services.TryAddSingleton(sp => new LlmHealthRegistry(() => sp.GetRequiredService<ModelRouterSettings>().Current, sp.GetRequiredService<TimeProvider>()));
+        services.AddMetrics();
+        services.TryAddSingleton(sp => new RouterTelemetry(
+            sp.GetServices<IModelRouterObserver>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<RouterTelemetry>>(),
+            sp.GetService<IMeterFactory>()));
+        services.TryAddSingleton(sp => new LlmHealthRegistry(
+            () => sp.GetRequiredService<ModelRouterSettings>().Current, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<RouterTelemetry>()));
         services.TryAddSingleton(sp => new RouterTrafficRegistry(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new RoutingSnapshotCompiler(sp.GetRequiredService<LlmHealthRegistry>(), sp.GetRequiredService<RouterTrafficRegistry>()));
         services.TryAddSingleton<VendorSelectorRegistry>();

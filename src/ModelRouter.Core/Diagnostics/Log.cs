@@ -47,6 +47,10 @@ internal static partial class Log
         Message = "Router {RouterSlug} pool {Pool}: attempt {Attempt} goes to LLM {Llm} as model {Model}.")]
     public static partial void VendorSelected(ILogger logger, string routerSlug, string pool, int attempt, string llm, string model);
 
+    [LoggerMessage(EventId = 2002, EventName = "ObserverFailed", Level = LogLevel.Warning,
+        Message = "Usage observer {Observer} failed on a record; the request it describes was not affected.")]
+    public static partial void ObserverFailed(ILogger logger, string observer, Exception error);
+
     [LoggerMessage(EventId = 3001, EventName = "VendorFailedOver", Level = LogLevel.Warning,
         Message = "LLM {Llm} failed for router {RouterSlug} pool {Pool} ({Reason}); trying the next vendor.")]
     public static partial void VendorFailedOver(ILogger logger, string llm, string routerSlug, string pool, string reason);

@@ -62,8 +62,17 @@ internal sealed record AttemptFailure(
     /// <summary>Gets a value indicating whether the request should go on to another vendor.</summary>
     public bool FailsOver => Verdict != AttemptVerdict.Rejected;
 
+    /// <summary>
+    /// Gets the attempt's outcome in one word, as the trail header and telemetry show it: the vendor's error status, or
+    /// <c>timeout</c>, or <c>error</c> (no answer, or a 2xx answer that was not valid).
+    /// </summary>
+    public string Outcome => IsTimeout ? "timeout" : StatusCode >= 300 ? StatusWord(StatusCode) : "error";
+
+    /// <summary>Gets this attempt's entry in the trail header: <c>{llm}={outcome}</c>.</summary>
+    public string TrailEntry => string.Concat(Llm, "=", Outcome);
+
     /// <summary>The vendor's refusal of the request itself, for the client, with the vendor's status, type and code.</summary>
-    public ModelRouterException ToRejection(int attempts)
+    public ModelRouterException ToRejection(int attempts, string? trail)
     {
         var error = Error ?? GenericError(StatusCode);
         return new ModelRouterException(ModelRouterErrorKind.UpstreamRejected, error.Message)
@@ -74,8 +83,30 @@ internal sealed record AttemptFailure(
             Param = error.Param,
             Llm = Llm,
             Attempts = attempts,
+            Trail = trail,
         };
     }
+
+    /// <summary>A status as text, made once for the usual ones.</summary>
+    public static string StatusWord(int status) => status switch
+    {
+        200 => "200",
+        400 => "400",
+        401 => "401",
+        402 => "402",
+        403 => "403",
+        404 => "404",
+        408 => "408",
+        413 => "413",
+        429 => "429",
+        499 => "499",
+        500 => "500",
+        502 => "502",
+        503 => "503",
+        504 => "504",
+        529 => "529",
+        _ => status.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
 
     /// <summary>What the client sees of a refusal whose body says nothing usable.</summary>
     public static UpstreamErrorInfo GenericError(int status)

@@ -14,6 +14,8 @@ internal sealed class IdleTimeoutEventStream(ChatEventReader inner, AttemptResou
     private TaskCompletionSource? _readEnded;
     private volatile bool _disposing;
 
+    internal override (long InputTokens, long OutputTokens)? Usage => inner.Usage;
+
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<ReadOnlyMemory<byte>> ReadFirstAsync()
     {

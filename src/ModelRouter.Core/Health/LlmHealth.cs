@@ -21,6 +21,7 @@ internal sealed class LlmHealth
 
     private readonly Lock _gate = new();
     private readonly TimeProvider _timeProvider;
+    private readonly ILlmHealthEvents? _events;
     private readonly TimeSpan _successReportInterval;
     private readonly CircuitBreakerStateProvider _breakerState = new();
     private readonly RecentCounts _failures = new();
@@ -30,11 +31,12 @@ internal sealed class LlmHealth
     private long _breakerOpenUntilTicks;
     private long _lastSuccessReport = NeverReported;
 
-    public LlmHealth(string llmId, LlmHealthSettings settings, TimeProvider timeProvider)
+    public LlmHealth(string llmId, LlmHealthSettings settings, TimeProvider timeProvider, ILlmHealthEvents? events = null)
     {
         LlmId = llmId;
         Settings = settings;
         _timeProvider = timeProvider;
+        _events = events;
         _successReportInterval = settings.BreakerSamplingDuration / SuccessReportsPerSamplingDuration;
         Breaker = new ResiliencePipelineBuilder<bool> { Name = "ModelRouter.Vendor", InstanceName = llmId, TimeProvider = timeProvider }
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions<bool>
@@ -49,6 +51,7 @@ internal sealed class LlmHealth
                 OnOpened = args =>
                 {
                     Interlocked.Exchange(ref _breakerOpenUntilTicks, (_timeProvider.GetUtcNow() + args.BreakDuration).UtcTicks);
+                    events?.BreakerOpened(llmId);
                     return ValueTask.CompletedTask;
                 },
             })
@@ -187,6 +190,7 @@ internal sealed class LlmHealth
         }
 
         var now = _timeProvider.GetUtcNow();
+        var started = false;
         lock (_gate)
         {
             if (isTrial)
@@ -210,6 +214,7 @@ internal sealed class LlmHealth
             if (cooldown is { } wait && reason != CooldownReason.None)
             {
                 // Re-cooling keeps the later deadline.
+                started = _coolingUntil <= now;
                 var until = now + wait;
                 if (until > _coolingUntil)
                 {
@@ -218,6 +223,11 @@ internal sealed class LlmHealth
 
                 _reason = reason;
             }
+        }
+
+        if (started)
+        {
+            _events?.CoolingStarted(LlmId, reason);
         }
     }
 

@@ -27,6 +27,9 @@ public sealed class LlmSnapshot
 
     internal LlmHealth Health { get; }
 
+    /// <summary>Gets this LLM's entry in the trail header when it served: <c>{id}=ok</c>, made once.</summary>
+    internal string ServedTrailEntry => _servedTrailEntry ??= Id + "=ok";
+
     /// <summary>Gets the longest wait for a new connection.</summary>
     public TimeSpan ConnectTimeout { get; }
 
@@ -67,6 +70,7 @@ public sealed class LlmSnapshot
 
     private ResolvedUri? _resolved;
     private SecretScrubber? _secrets;
+    private string? _servedTrailEntry;
 
     private sealed record ResolvedUri(string Relative, Uri Uri);
 }

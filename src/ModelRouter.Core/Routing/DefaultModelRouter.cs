@@ -17,6 +17,7 @@ internal sealed class DefaultModelRouter(
     VendorSelectorRegistry selectors,
     VendorAttempt attempt,
     IModelRouterEntitlement entitlement,
+    RouterTelemetry telemetries,
     ModelRouterSettings options,
     TimeProvider timeProvider,
     ILogger<DefaultModelRouter> logger) : IModelRouter
@@ -28,6 +29,8 @@ internal sealed class DefaultModelRouter(
     /// </remarks>
     public ValueTask<ModelRouterResponse> RouteAsync(ModelRouterRequest request, CancellationToken cancellationToken = default)
     {
+        // Null unless someone listens (a trace or metric listener, a usage observer).
+        var telemetry = telemetries.Start();
         try
         {
             ArgumentNullException.ThrowIfNull(request);
@@ -35,35 +38,45 @@ internal sealed class DefaultModelRouter(
             var pending = snapshots.GetSnapshotAsync(cancellationToken);
             if (!pending.IsCompletedSuccessfully)
             {
-                return RouteAfterSnapshotAsync(pending, request, cancellationToken);
+                return RouteAfterSnapshotAsync(pending, request, telemetry, cancellationToken);
             }
 
             var settings = options.Current;
-            var (pool, body) = Resolve(pending.Result, request, settings);
-            return ForwardAsync(pool, body, settings, cancellationToken);
+            var (pool, body) = Resolve(pending.Result, request, settings, telemetry);
+            return ForwardAsync(pool, body, settings, telemetry, cancellationToken);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
         {
             // A cancelled task, as an async method would report it (IsCanceled, not IsFaulted).
+            telemetry?.Failed(ex);
             return ValueTask.FromCanceled<ModelRouterResponse>(cancellationToken);
         }
         catch (Exception ex)
         {
+            telemetry?.Failed(ex);
             return ValueTask.FromException<ModelRouterResponse>(ex);
         }
     }
 
     /// <summary>The first request (or one racing the first load) waits for the configuration here.</summary>
-    private async ValueTask<ModelRouterResponse> RouteAfterSnapshotAsync(ValueTask<RoutingSnapshot> pending, ModelRouterRequest request, CancellationToken cancellationToken)
+    private async ValueTask<ModelRouterResponse> RouteAfterSnapshotAsync(
+        ValueTask<RoutingSnapshot> pending, ModelRouterRequest request, RequestTelemetry? telemetry, CancellationToken cancellationToken)
     {
-        var snapshot = await pending.ConfigureAwait(false);
-        var settings = options.Current;
-        var (pool, body) = Resolve(snapshot, request, settings);
-        return await ForwardAsync(pool, body, settings, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var snapshot = await pending.ConfigureAwait(false);
+            var settings = options.Current;
+            var (pool, body) = Resolve(snapshot, request, settings, telemetry);
+            return await ForwardAsync(pool, body, settings, telemetry, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (telemetry is not null && telemetry.Failed(ex))
+        {
+            throw; // Never reached: the filter only records the failure.
+        }
     }
 
     /// <summary>Authenticates the caller, finds the router, parses the body and matches the pool; throws <see cref="ModelRouterException"/> on any refusal.</summary>
-    private (PoolSnapshot Pool, ChatRequestBody Body) Resolve(RoutingSnapshot snapshot, ModelRouterRequest request, ModelRouterOptions settings)
+    private (PoolSnapshot Pool, ChatRequestBody Body) Resolve(RoutingSnapshot snapshot, ModelRouterRequest request, ModelRouterOptions settings, RequestTelemetry? telemetry)
     {
         if (!entitlement.IsEntitled(out var denied))
         {
@@ -71,7 +84,9 @@ internal sealed class DefaultModelRouter(
         }
 
         var slug = request.RouterSlug;
-        var router = RouterAccess.Authorize(snapshot, settings, slug, request.TrustedCaller ? null : request.AppKey, out _, request.TrustedCaller);
+        var router = RouterAccess.Authorize(snapshot, settings, slug, request.TrustedCaller ? null : request.AppKey, out var app, request.TrustedCaller);
+        telemetry?.RouterFound(router.Config.Slug, app?.Name);
+
         if (request.Body.Length > settings.MaxRequestBodyBytes)
         {
             throw new ModelRouterException(ModelRouterErrorKind.RequestTooLarge, $"The request body is larger than the {settings.MaxRequestBodyBytes} byte limit.");
@@ -80,80 +95,91 @@ internal sealed class DefaultModelRouter(
         var body = ChatRequestBody.Parse(request.Body, settings.MaxJsonDepth);
         var pool = matcher.Match(router, body.Model)
             ?? throw new ModelRouterException(ModelRouterErrorKind.ModelNotFound, $"No pool of router '{slug}' matches model '{Shorten(body.Model)}'.") { Param = "model" };
+        telemetry?.Matched(pool, body.Model);
         return (pool, body);
     }
 
     /// <summary>Select, attempt, report, until a vendor serves the request or the pool is exhausted.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<ModelRouterResponse> ForwardAsync(PoolSnapshot pool, ChatRequestBody body, ModelRouterOptions settings, CancellationToken cancellationToken)
+    private async ValueTask<ModelRouterResponse> ForwardAsync(
+        PoolSnapshot pool, ChatRequestBody body, ModelRouterOptions settings, RequestTelemetry? telemetry, CancellationToken cancellationToken)
     {
-        if (pool.AvailableVendors.Count == 0)
+        try
         {
-            pool.Traffic.Record(0, served: false);
-            throw new ModelRouterException(ModelRouterErrorKind.NoAvailableVendor, $"Pool '{pool.Name}' of router '{pool.RouterSlug}' has no active vendor.");
-        }
+            if (pool.AvailableVendors.Count == 0)
+            {
+                pool.Traffic.Record(0, served: false);
+                throw new ModelRouterException(ModelRouterErrorKind.NoAvailableVendor, $"Pool '{pool.Name}' of router '{pool.RouterSlug}' has no active vendor.");
+            }
 
-        var selector = selectors.For(pool);
-        var state = new FailoverState(pool, timeProvider.GetUtcNow());
-        var attempts = 0;
-        while (attempts < pool.MaxAttempts && selector.SelectVendor(pool, state.Candidates) is { } vendor)
+            var selector = selectors.For(pool);
+            var state = new FailoverState(pool, timeProvider.GetUtcNow());
+            var attempts = 0;
+            while (attempts < pool.MaxAttempts && selector.SelectVendor(pool, state.Candidates) is { } vendor)
+            {
+                // Read the clock for every attempt: an earlier attempt may have waited out a long timeout.
+                var now = timeProvider.GetUtcNow();
+                state.Picked(vendor);
+                var health = vendor.Llm.Health;
+                if (!health.TryEnter(now, out var isTrial))
+                {
+                    state.FoundCooling(vendor, now);
+                    continue;
+                }
+
+                attempts++;
+                if (logger.IsEnabled(LogLevel.Debug))
+                {
+                    var model = vendor.MapModel(body.Model);
+                    Log.VendorSelected(logger, pool.RouterSlug, pool.Name, attempts, vendor.Llm.Id, model);
+                }
+
+                telemetry?.AttemptStarted(vendor);
+                AttemptOutcome outcome;
+                try
+                {
+                    outcome = await attempt.SendAsync(pool, vendor, body, settings, cancellationToken).ConfigureAwait(false);
+                }
+                catch (ModelRouterException)
+                {
+                    // The request cannot be translated for this provider: the request's fault, not the LLM's.
+                    await health.CompleteAsync(isTrial, healthy: true, null, CooldownReason.None).ConfigureAwait(false);
+                    pool.Traffic.Record(attempts, served: false);
+                    throw;
+                }
+                catch
+                {
+                    // A cancelled request, or anything unforeseen, counts against no one and releases a half-open trial.
+                    health.Abandon(isTrial);
+                    throw;
+                }
+
+                var failure = outcome.Failure;
+                telemetry?.AttemptEnded(outcome);
+                await health.CompleteAsync(isTrial, healthy: failure is not { FailsOver: true }, failure?.Cooldown, failure?.CooldownReason ?? CooldownReason.None).ConfigureAwait(false);
+                if (failure is null)
+                {
+                    pool.Traffic.Record(attempts, served: true);
+                    return new ModelRouterResponse(vendor, pool, attempts, outcome, state.TrailWith(vendor.Llm.ServedTrailEntry), telemetry);
+                }
+
+                if (!failure.FailsOver)
+                {
+                    pool.Traffic.Record(attempts, served: false);
+                    throw failure.ToRejection(attempts, state.TrailWith(failure.TrailEntry));
+                }
+
+                state.Failed(failure);
+                ReportFailure(pool, failure, attempts, lastAttempt: state.IsExhausted(pool, attempts));
+            }
+
+            pool.Traffic.Record(attempts, served: false);
+            throw state.ToException(pool, attempts);
+        }
+        catch (Exception ex) when (telemetry is not null && telemetry.Failed(ex))
         {
-            // Read the clock for every attempt: an earlier attempt may have waited out a long timeout.
-            var now = timeProvider.GetUtcNow();
-            state.Picked(vendor);
-            var health = vendor.Llm.Health;
-            if (!health.TryEnter(now, out var isTrial))
-            {
-                state.FoundCooling(vendor, now);
-                continue;
-            }
-
-            attempts++;
-            if (logger.IsEnabled(LogLevel.Debug))
-            {
-                var model = vendor.MapModel(body.Model);
-                Log.VendorSelected(logger, pool.RouterSlug, pool.Name, attempts, vendor.Llm.Id, model);
-            }
-
-            AttemptOutcome outcome;
-            try
-            {
-                outcome = await attempt.SendAsync(pool, vendor, body, settings, cancellationToken).ConfigureAwait(false);
-            }
-            catch (ModelRouterException)
-            {
-                // The request cannot be translated for this provider: the request's fault, not the LLM's.
-                await health.CompleteAsync(isTrial, healthy: true, null, CooldownReason.None).ConfigureAwait(false);
-                pool.Traffic.Record(attempts, served: false);
-                throw;
-            }
-            catch
-            {
-                // A cancelled request, or anything unforeseen, counts against no one and releases a half-open trial.
-                health.Abandon(isTrial);
-                throw;
-            }
-
-            var failure = outcome.Failure;
-            await health.CompleteAsync(isTrial, healthy: failure is not { FailsOver: true }, failure?.Cooldown, failure?.CooldownReason ?? CooldownReason.None).ConfigureAwait(false);
-            if (failure is null)
-            {
-                pool.Traffic.Record(attempts, served: true);
-                return new ModelRouterResponse(vendor, pool, attempts, outcome);
-            }
-
-            if (!failure.FailsOver)
-            {
-                pool.Traffic.Record(attempts, served: false);
-                throw failure.ToRejection(attempts);
-            }
-
-            state.Failed(failure);
-            ReportFailure(pool, failure, attempts, lastAttempt: state.IsExhausted(pool, attempts));
+            throw; // Never reached: the filter only records the failure, without unwinding.
         }
-
-        pool.Traffic.Record(attempts, served: false);
-        throw state.ToException(pool, attempts);
     }
 
     private void ReportFailure(PoolSnapshot pool, AttemptFailure failure, int attempts, bool lastAttempt)

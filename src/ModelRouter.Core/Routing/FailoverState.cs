@@ -20,6 +20,7 @@ internal struct FailoverState
     private int _rateLimited;
     private TimeSpan? _earliestReturn;
     private AttemptFailure? _last;
+    private string? _trail;
 
     /// <summary>Starts a request on <paramref name="pool"/>, leaving out the vendors whose LLM is cooling at <paramref name="now"/>.</summary>
     /// <remarks>Cooling vendors are left out before selection, so that selection stays fair among the rest.</remarks>
@@ -60,6 +61,7 @@ internal struct FailoverState
     {
         _failed++;
         _last = failure;
+        _trail = TrailWith(failure.TrailEntry);
         if (failure.Verdict == AttemptVerdict.RateLimited)
         {
             _rateLimited++;
@@ -71,6 +73,10 @@ internal struct FailoverState
             Earliest(wait);
         }
     }
+
+    /// <summary>Returns the trail of the failed attempts so far followed by <paramref name="entry"/> (<c>a=429;b=ok</c>).</summary>
+    /// <remarks>A request served at its first attempt allocates nothing: the LLM's served entry is made once.</remarks>
+    public readonly string TrailWith(string entry) => _trail is null ? entry : string.Concat(_trail, ";", entry);
 
     /// <summary>Tells whether no further attempt is allowed or possible.</summary>
     public readonly bool IsExhausted(PoolSnapshot pool, int attempts)
@@ -87,6 +93,7 @@ internal struct FailoverState
                 RetryAfter = _earliestReturn ?? TimeSpan.FromSeconds(1),
                 Llm = _last?.Llm,
                 Attempts = attempts,
+                Trail = _trail,
             };
         }
 
@@ -104,6 +111,7 @@ internal struct FailoverState
             {
                 Llm = _last.Llm,
                 Attempts = attempts,
+                Trail = _trail,
             };
         }
 
@@ -111,6 +119,7 @@ internal struct FailoverState
         {
             Llm = _last.Llm,
             Attempts = attempts,
+            Trail = _trail,
         };
     }
 

@@ -9,4 +9,8 @@ public static class ModelRouterHeaders
 
     /// <summary>The response header counting the vendors tried.</summary>
     public const string Attempts = "x-model-router-attempts";
+
+    /// <summary>The response header listing the attempts in order, as <c>{llm}={outcome}</c> joined by <c>;</c> (<c>openai-main=429;azure-eu=ok</c>).</summary>
+    /// <remarks>An outcome is <c>ok</c>, the vendor's status, <c>timeout</c> or <c>error</c>: LLM ids and outcome words only.</remarks>
+    public const string Trail = "x-model-router-trail";
 }

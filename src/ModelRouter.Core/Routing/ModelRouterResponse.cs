@@ -1,4 +1,5 @@
 using System.Net.ServerSentEvents;
+using ModelRouter.Diagnostics;
 using ModelRouter.Forwarding;
 using ModelRouter.Model;
 using ModelRouter.Upstream;
@@ -15,12 +16,15 @@ public sealed class ModelRouterResponse : IAsyncDisposable
 {
     private readonly ChatEventReader? _stream;
     private readonly IDisposable? _owner;
+    private readonly RequestTelemetry? _telemetry;
     private ReadOnlyMemory<byte> _pending;
     private bool _disposed;
 
     /// <summary>Creates the answer of the attempt that served the request.</summary>
-    internal ModelRouterResponse(VendorSnapshot vendor, PoolSnapshot pool, int attempts, AttemptOutcome served)
+    internal ModelRouterResponse(VendorSnapshot vendor, PoolSnapshot pool, int attempts, AttemptOutcome served, string trail, RequestTelemetry? telemetry = null)
     {
+        _telemetry = telemetry;
+        Trail = trail;
         Llm = vendor.Llm.Id;
         Pool = pool.Name;
         RouterSlug = pool.RouterSlug;
@@ -52,6 +56,9 @@ public sealed class ModelRouterResponse : IAsyncDisposable
 
     /// <summary>Gets how many vendors were tried, this one included.</summary>
     public int Attempts { get; }
+
+    /// <summary>Gets the attempts in order, as the <c>x-model-router-trail</c> header shows them: <c>openai-main=429;azure-eu=ok</c>.</summary>
+    public string Trail { get; }
 
     /// <summary>Gets a value indicating whether the answer is a stream of server-sent events.</summary>
     public bool IsStreaming => _stream is not null;
@@ -95,7 +102,33 @@ public sealed class ModelRouterResponse : IAsyncDisposable
             return new(pending);
         }
 
-        return stream.ReadAsync(cancellationToken);
+        return _telemetry is null ? stream.ReadAsync(cancellationToken) : ObserveAsync(stream.ReadAsync(cancellationToken), _telemetry);
+    }
+
+    /// <summary>Passes a chunk on while someone listens: its usage, the stream's end or its break.</summary>
+    private static async ValueTask<ReadOnlyMemory<byte>> ObserveAsync(ValueTask<ReadOnlyMemory<byte>> read, RequestTelemetry telemetry)
+    {
+        ReadOnlyMemory<byte> chunk;
+        try
+        {
+            chunk = await read.ConfigureAwait(false);
+        }
+        catch (ModelRouterException)
+        {
+            telemetry.StreamEnded(ModelRouterStreamEnd.Cut);
+            throw;
+        }
+
+        if (chunk.IsEmpty)
+        {
+            telemetry.StreamEnded(ModelRouterStreamEnd.Completed);
+        }
+        else
+        {
+            telemetry.Chunk(chunk.Span);
+        }
+
+        return chunk;
     }
 
     /// <summary>Reads the stream as parsed server-sent events (<c>data:</c> payloads of <c>chat.completion.chunk</c>, then <c>[DONE]</c>).</summary>
@@ -114,6 +147,16 @@ public sealed class ModelRouterResponse : IAsyncDisposable
         }
 
         _disposed = true;
+        if (_telemetry is not null)
+        {
+            if (_stream?.Usage is { } usage)
+            {
+                _telemetry.Usage(usage.InputTokens, usage.OutputTokens);
+            }
+
+            _telemetry.Completed();
+        }
+
         if (_stream is not null)
         {
             await _stream.DisposeAsync().ConfigureAwait(false);

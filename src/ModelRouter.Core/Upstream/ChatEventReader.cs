@@ -11,6 +11,12 @@ public abstract class ChatEventReader : IAsyncDisposable
     /// <exception cref="InvalidUpstreamResponseException">The vendor ended or broke the stream before it was complete.</exception>
     public abstract ValueTask<ReadOnlyMemory<byte>> ReadAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Gets the token counts a translating reader saw in the vendor's own events, for the router's telemetry: the events it
+    /// hands out carry them only when the client asked (<c>stream_options.include_usage</c>). <see langword="null"/> when none.
+    /// </summary>
+    internal virtual (long InputTokens, long OutputTokens)? Usage => null;
+
     /// <inheritdoc/>
     public virtual ValueTask DisposeAsync()
     {

@@ -22,6 +22,8 @@ internal sealed class AnthropicEventStream(HttpResponseMessage response, Anthrop
     private bool _released;
     private bool _disposed;
 
+    internal override (long InputTokens, long OutputTokens)? Usage => translator.Usage;
+
     public override async ValueTask<ReadOnlyMemory<byte>> ReadAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);

@@ -25,6 +25,9 @@ internal sealed class AnthropicStreamTranslator(long created, bool includeUsage,
     private bool _finishSent;
     private byte[]? _roleEvent;
 
+    /// <summary>Gets the token counts so far, in OpenAI's terms (prompt tokens include cache reads and writes).</summary>
+    public (long InputTokens, long OutputTokens) Usage => (_usage.PromptTokens, _usage.OutputTokens);
+
     /// <summary>Gets a value indicating whether <c>message_stop</c> arrived and <c>[DONE]</c> was written.</summary>
     public bool IsComplete { get; private set; }
 
