@@ -28,7 +28,7 @@ if (string.Equals(builder.Configuration["Telemetry:exporter"], "console", String
 
 var app = builder.Build();
 app.MapGet("/", () => Results.Text(
-    "ModelRouter gateway. POST /router/{slug}/v1/chat/completions (OpenAI-compatible). Try the 'demo' router. Admin API under /admin.",
+    "ModelRouter gateway. POST /router/{slug}/v1/chat/completions (OpenAI-compatible). Try the 'demo' router. Admin API under /admin, admin UI at /admin/ui/.",
     "text/plain"));
 app.MapModelRouter();
 
@@ -38,6 +38,9 @@ app.MapHealthChecks("/healthz");
 
 // The admin API (LLMs, routers, apps, import/export) needs Authorization: Bearer {ModelRouter:adminApiKey}.
 app.MapModelRouterAdmin("/admin");
+
+// The admin UI at /admin/ui/: served from the package itself; it signs in with the admin key and calls the admin API.
+app.MapModelRouterAdminUi("/admin/ui");
 app.Run();
 
 /// <summary>The entry point, visible to integration tests.</summary>
