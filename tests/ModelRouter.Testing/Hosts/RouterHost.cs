@@ -94,13 +94,14 @@ internal sealed class RouterHost : IAsyncDisposable
     /// <summary>
     /// Starts a gateway with <c>ModelRouter:*</c> settings in memory, the SQLite and PostgreSQL stores registered, the chat
     /// endpoint and the admin API at <c>/admin</c>; the admin key is <see cref="AdminKey"/> unless the settings say
-    /// otherwise; <paramref name="healthz"/> maps the health checks at <c>/healthz</c>.
+    /// otherwise; <paramref name="healthz"/> maps the health checks at <c>/healthz</c>, <paramref name="adminUi"/> the admin UI at <c>/admin/ui</c>.
     /// </summary>
     public static Task<RouterHost> StartAsync(
         IDictionary<string, string?> settings,
         Action<IModelRouterBuilder>? configure = null,
         Action<ModelRouterAdminOptions>? admin = null,
-        bool healthz = false)
+        bool healthz = false,
+        bool adminUi = false)
     {
         var all = new Dictionary<string, string?> { ["ModelRouter:adminApiKey"] = AdminKey };
         foreach (var (key, value) in settings)
@@ -123,6 +124,11 @@ internal sealed class RouterHost : IAsyncDisposable
                 if (healthz)
                 {
                     app.MapHealthChecks("/healthz");
+                }
+
+                if (adminUi)
+                {
+                    app.MapModelRouterAdminUi("/admin/ui");
                 }
             });
     }

@@ -148,14 +148,21 @@ export async function routerEditor(slug) {
   function poolEditor(pool, p) {
     const r = state.router;
     const at = `pools[${p}]`;
-    const changed = () => revalidate();
     const label = () => pool.name || `#${p + 1}`;
+    // Buttons are labelled with the pool's name, which changes as it is typed.
+    const relabel = () => {
+      for (const el of section.querySelectorAll('[data-label]')) el.setAttribute('aria-label', el.dataset.label.replace('{pool}', label()));
+    };
+    const changed = () => { relabel(); revalidate(); };
     const move = (to) => {
       const [moved] = r.pools.splice(p, 1);
       r.pools.splice(to, 0, moved);
-      rerender(`pools[${to}].${to < p ? 'up' : 'down'}`);
+      // Focus stays on the moved pool: on the same button while it can still move that way, else on the other one.
+      const last = r.pools.length - 1;
+      const way = to < p ? (to === 0 ? 'down' : 'up') : (to === last ? 'up' : 'down');
+      rerender(`pools[${to}].${way}`);
     };
-    return h('fieldset', { class: 'card pool' },
+    const section = h('fieldset', { class: 'card pool' },
       h('legend', { text: `Pool ${p + 1}` }),
       h('p', { class: 'field-error', dataset: { errorFor: at } }),
       h('div', { class: 'grid' },
@@ -165,9 +172,9 @@ export async function routerEditor(slug) {
         field('Priority', numberInput(pool, 'priority', changed), { path: `${at}.priority` }),
         field('Max attempts', numberInput(pool, 'maxAttempts', changed, { nullable: true, min: '1' }), { path: `${at}.maxAttempts`, hint: 'Empty: every active vendor once.' })),
       h('div', { class: 'row-actions' },
-        h('button', { type: 'button', class: 'secondary', text: 'Move up', disabled: p === 0, 'aria-label': `Move pool ${label()} up`, dataset: { focus: `${at}.up` }, onclick: () => move(p - 1) }),
-        h('button', { type: 'button', class: 'secondary', text: 'Move down', disabled: p === r.pools.length - 1, 'aria-label': `Move pool ${label()} down`, dataset: { focus: `${at}.down` }, onclick: () => move(p + 1) }),
-        h('button', { type: 'button', class: 'danger-link', text: 'Remove pool', 'aria-label': `Remove pool ${label()}`, onclick: () => { r.pools.splice(p, 1); rerender('add-pool'); } })),
+        h('button', { type: 'button', class: 'secondary', text: 'Move up', disabled: p === 0, dataset: { label: 'Move pool {pool} up', focus: `${at}.up` }, onclick: () => move(p - 1) }),
+        h('button', { type: 'button', class: 'secondary', text: 'Move down', disabled: p === r.pools.length - 1, dataset: { label: 'Move pool {pool} down', focus: `${at}.down` }, onclick: () => move(p + 1) }),
+        h('button', { type: 'button', class: 'danger-link', text: 'Remove pool', dataset: { label: 'Remove pool {pool}' }, onclick: () => { r.pools.splice(p, 1); rerender('add-pool'); } })),
       h('h3', { text: 'Vendors' }),
       h('p', { class: 'field-error', dataset: { errorFor: `${at}.vendors` } }),
       h('p', { class: 'field-warning', dataset: { warningFor: `${at}.vendors` } }),
@@ -176,13 +183,14 @@ export async function routerEditor(slug) {
         type: 'button',
         class: 'secondary',
         text: 'Add vendor',
-        'aria-label': `Add vendor to pool ${label()}`,
-        dataset: { focus: `${at}.add-vendor` },
+        dataset: { label: 'Add vendor to pool {pool}', focus: `${at}.add-vendor` },
         onclick: () => {
           pool.vendors.push({ llm: llmIds[0] ?? '', weight: 1, active: true, modelMappings: [] });
           rerender(`${at}.vendors[${pool.vendors.length - 1}].llm`);
         },
       }));
+    relabel();
+    return section;
   }
 
   function vendorEditor(pool, vendor, poolAt, v) {
