@@ -157,6 +157,20 @@ public sealed partial class GatewaySampleTests
     }
 
     [Test]
+    public async Task AdminUi_MappedAtAdminUi_ServesTheAppWithItsSecurityHeaders()
+    {
+        using var page = await _client.GetAsync("/admin/ui/");
+        using var script = await _client.GetAsync("/admin/ui/app.js");
+
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.That(page.StatusCode, Is.EqualTo(HttpStatusCode.OK), Output());
+        Assert.That(page.Headers.GetValues("Content-Security-Policy").Single(), Does.Contain("frame-ancestors 'none'"));
+        Assert.That(html, Does.Contain("""<meta name="modelrouter-admin-api" content="/admin">"""));
+        Assert.That(script.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(script.Content.Headers.ContentType?.MediaType, Is.EqualTo("text/javascript"));
+    }
+
+    [Test]
     public async Task ReadmeCurl_WrongKey_Returns401()
     {
         using var response = await PostAsync(ReadmeBody, key: "not-the-demo-key");
