@@ -60,6 +60,7 @@ internal static class TelemetryNames
         AttemptVerdict.CredentialsRejected => "credentials_rejected",
         AttemptVerdict.Rejected => "rejected",
         _ when failure.IsTimeout => "timeout",
+        _ when failure.IsEmpty => "empty",
         _ when failure.StatusCode > 0 => "status",
         _ => "error",
     };

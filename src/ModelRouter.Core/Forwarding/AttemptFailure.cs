@@ -15,8 +15,9 @@ namespace ModelRouter.Forwarding;
 /// <param name="Cooldown">How long the LLM should cool (already capped), or <see langword="null"/> for none.</param>
 /// <param name="CooldownReason">Why it cools.</param>
 /// <param name="Error">What the client may see of a <see cref="AttemptVerdict.Rejected"/> answer.</param>
+/// <param name="IsEmpty">Whether the vendor answered 2xx with nothing usable in it (no choice with content, a tool call or a finish reason).</param>
 internal sealed record AttemptFailure(
-    string Llm, AttemptVerdict Verdict, int StatusCode, string Reason, bool IsTimeout, TimeSpan? Cooldown, CooldownReason CooldownReason, UpstreamErrorInfo? Error = null)
+    string Llm, AttemptVerdict Verdict, int StatusCode, string Reason, bool IsTimeout, TimeSpan? Cooldown, CooldownReason CooldownReason, UpstreamErrorInfo? Error = null, bool IsEmpty = false)
 {
     /// <summary>Classifies a vendor's non-2xx status, honouring the pool's own list of statuses that fail over.</summary>
     /// <param name="llm">The LLM's id.</param>
@@ -55,6 +56,10 @@ internal sealed record AttemptFailure(
     public static AttemptFailure Broken(string llm, int statusCode, string reason, bool isTimeout = false)
         => new(llm, AttemptVerdict.Failed, statusCode, reason, isTimeout, null, CooldownReason.None);
 
+    /// <summary>A vendor that answered 2xx with no usable answer: a failure of the vendor, failed over and counted against it.</summary>
+    public static AttemptFailure Empty(string llm, int statusCode, string reason)
+        => new(llm, AttemptVerdict.Failed, statusCode, reason, IsTimeout: false, null, CooldownReason.None, IsEmpty: true);
+
     /// <summary>A vendor that refused the request itself: the client sees <paramref name="error"/> with the vendor's status.</summary>
     public static AttemptFailure Rejected(string llm, int statusCode, UpstreamErrorInfo error)
         => new(llm, AttemptVerdict.Rejected, statusCode, $"status {statusCode}", IsTimeout: false, null, CooldownReason.None, error);
@@ -64,9 +69,10 @@ internal sealed record AttemptFailure(
 
     /// <summary>
     /// Gets the attempt's outcome in one word, as the trail header and telemetry show it: the vendor's error status, or
-    /// <c>timeout</c>, or <c>error</c> (no answer, or a 2xx answer that was not valid).
+    /// <c>timeout</c>, <c>empty</c> (a 2xx answer with nothing usable in it), or <c>error</c> (no answer, or a 2xx answer
+    /// that was not valid).
     /// </summary>
-    public string Outcome => IsTimeout ? "timeout" : StatusCode >= 300 ? StatusWord(StatusCode) : "error";
+    public string Outcome => IsTimeout ? "timeout" : IsEmpty ? "empty" : StatusCode >= 300 ? StatusWord(StatusCode) : "error";
 
     /// <summary>Gets this attempt's entry in the trail header: <c>{llm}={outcome}</c>.</summary>
     public string TrailEntry => string.Concat(Llm, "=", Outcome);

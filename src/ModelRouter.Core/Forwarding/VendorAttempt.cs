@@ -90,15 +90,25 @@ internal sealed class VendorAttempt(UpstreamInvoker upstream, ProviderAdapters a
                 return AttemptOutcome.Streamed(target, stream, first, resources);
             }
 
+            ReadOnlyMemory<byte> answer;
             try
             {
-                return AttemptOutcome.Served(target, await adapter.ReadResponseAsync(response, context, resources.Timeout.Token).ConfigureAwait(false));
+                answer = await adapter.ReadResponseAsync(response, context, resources.Timeout.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested && AttemptFailure.IsVendorFault(ex))
             {
                 var timedOut = ex is OperationCanceledException;
                 return Broken(llm, status, timedOut ? "the response body did not arrive in time" : "the response was not valid", timedOut);
             }
+
+            if (!ChatAnswerShape.HasUsableChoice(answer.Span))
+            {
+                // A 200 with no choice, or only empty ones: the vendor failed to answer, however well-formed the JSON.
+                UpstreamHttp.ReleaseBody(answer);
+                return AttemptOutcome.Failed(AttemptFailure.Empty(llm.Id, status, "the response had no usable answer"));
+            }
+
+            return AttemptOutcome.Served(target, answer);
         }
         finally
         {
