@@ -72,7 +72,7 @@ internal sealed class VendorAttempt(UpstreamInvoker upstream, ProviderAdapters a
             resources.Timeout.CancelAfter(llm.StreamIdleTimeout);
             if (body.Stream && IsEventStream(response.Content.Headers.ContentType))
             {
-                var stream = new IdleTimeoutEventStream(adapter.OpenStream(response, context), resources, llm.StreamIdleTimeout);
+                var stream = new IdleTimeoutEventStream(adapter.OpenStream(response, context), resources, llm.StreamIdleTimeout, llm.Health);
                 ReadOnlyMemory<byte> first;
                 try
                 {
@@ -84,6 +84,17 @@ internal sealed class VendorAttempt(UpstreamInvoker upstream, ProviderAdapters a
                     await stream.DisposeAsync().ConfigureAwait(false);
                     var timedOut = ex is OperationCanceledException;
                     return Broken(llm, status, timedOut ? "the stream sent nothing in time" : "the stream broke before its first event", timedOut);
+                }
+
+                // The stream commits at its first event with part of the answer (the built-in adapters hold a role-only
+                // preamble until then): an error or the end before any content fails over, with nothing sent.
+                var kind = ChatAnswerShape.ClassifyEvents(first.Span, out _);
+                if (kind is ChatEventKind.Done or ChatEventKind.Error or ChatEventKind.Invalid)
+                {
+                    await stream.DisposeAsync().ConfigureAwait(false);
+                    return kind == ChatEventKind.Done
+                        ? AttemptOutcome.Failed(AttemptFailure.Empty(llm.Id, status, "the stream ended without any content"))
+                        : Broken(llm, status, kind == ChatEventKind.Error ? "the stream reported an error before any content" : "the stream's first event was not valid");
                 }
 
                 handedOver = true;

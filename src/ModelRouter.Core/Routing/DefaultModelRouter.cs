@@ -156,7 +156,11 @@ internal sealed class DefaultModelRouter(
 
                 var failure = outcome.Failure;
                 telemetry?.AttemptEnded(outcome);
-                await health.CompleteAsync(isTrial, healthy: failure is not { FailsOver: true }, failure?.Cooldown, failure?.CooldownReason ?? CooldownReason.None).ConfigureAwait(false);
+                if (failure is not null || isTrial || outcome.Stream is null)
+                {
+                    // A committed stream reports itself when it ends (a clean end or a break); a trial is decided at commit.
+                    await health.CompleteAsync(isTrial, healthy: failure is not { FailsOver: true }, failure?.Cooldown, failure?.CooldownReason ?? CooldownReason.None).ConfigureAwait(false);
+                }
                 if (failure is null)
                 {
                     pool.Traffic.Record(attempts, served: true);
