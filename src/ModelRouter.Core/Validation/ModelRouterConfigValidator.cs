@@ -302,6 +302,19 @@ public sealed class ModelRouterConfigValidator : IModelRouterConfigValidator
                 }
             }
 
+            for (var f = 0; f < pool.Fallbacks.Count; f++)
+            {
+                if (!router.Pools.Any(other => string.Equals(other.Name, pool.Fallbacks[f], StringComparison.OrdinalIgnoreCase)))
+                {
+                    errors.Add($"{field}.fallbacks[{f}]", $"{path}: fallbacks[{f}] '{pool.Fallbacks[f]}' is not a pool of this router");
+                }
+            }
+
+            if (FindFallbackCycle(router, pool) is { } cycle)
+            {
+                errors.Add($"{field}.fallbacks", $"{path}: fallbacks form a cycle ({cycle}); a pool may not fall back to itself, directly or through others");
+            }
+
             for (var v = 0; v < pool.Vendors.Count; v++)
             {
                 var vendor = pool.Vendors[v];
@@ -335,6 +348,40 @@ public sealed class ModelRouterConfigValidator : IModelRouterConfigValidator
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>Finds a way from <paramref name="start"/> through fallback pools back to itself: <c>a -> b -> a</c>, or <see langword="null"/>.</summary>
+    private static string? FindFallbackCycle(RouterConfig router, PoolConfig start)
+    {
+        if (start.Fallbacks.Count == 0)
+        {
+            return null;
+        }
+
+        var path = new List<string> { start.Name };
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        return Walk(start) ? string.Join(" -> ", path) : null;
+
+        bool Walk(PoolConfig pool)
+        {
+            foreach (var name in pool.Fallbacks)
+            {
+                path.Add(name);
+                if (string.Equals(name, start.Name, StringComparison.OrdinalIgnoreCase))
+                {
+                    return true;
+                }
+
+                if (seen.Add(name) && router.Pools.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase)) is { } next && Walk(next))
+                {
+                    return true;
+                }
+
+                path.RemoveAt(path.Count - 1);
+            }
+
+            return false;
         }
     }
 
