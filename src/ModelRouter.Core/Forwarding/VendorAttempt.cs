@@ -56,9 +56,15 @@ internal sealed class VendorAttempt(UpstreamInvoker upstream, ProviderAdapters a
             if (status is < 200 or >= 300)
             {
                 var failure = AttemptFailure.FromStatus(llm.Id, status, pool.Config.FailoverStatusCodes, UpstreamHttp.GetRetryAfter(response, timeProvider.GetUtcNow()), llm.Health.Settings);
-                return failure.Verdict == AttemptVerdict.Rejected
-                    ? AttemptOutcome.Failed(AttemptFailure.Rejected(llm.Id, status, await ReadRejectionAsync(adapter, llm, response, context, resources, cancellationToken).ConfigureAwait(false)))
-                    : AttemptOutcome.Failed(failure);
+                if (failure.Verdict != AttemptVerdict.Rejected)
+                {
+                    return AttemptOutcome.Failed(failure);
+                }
+
+                var error = await ReadRejectionAsync(adapter, llm, response, context, resources, cancellationToken).ConfigureAwait(false);
+                return AttemptOutcome.Failed(AttemptFailure.IsContextWindowExceeded(status, error)
+                    ? AttemptFailure.ContextWindowExceeded(llm.Id, status, error)
+                    : AttemptFailure.Rejected(llm.Id, status, error));
             }
 
             if (UpstreamHttp.HasContentEncoding(response))

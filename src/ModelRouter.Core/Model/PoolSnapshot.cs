@@ -59,6 +59,9 @@ public sealed class PoolSnapshot
     /// <summary>Gets the pools named by <see cref="PoolConfig.Fallbacks"/>, in order; set once the router's pools are compiled.</summary>
     internal PoolSnapshot[] FallbackPools { get; set; } = [];
 
+    /// <summary>Gets the pools named by <see cref="PoolConfig.ContextWindowFallbacks"/>, in order; set once the router's pools are compiled.</summary>
+    internal PoolSnapshot[] ContextWindowFallbackPools { get; set; } = [];
+
     private static bool SameSelectableVendors(PoolSnapshot a, PoolSnapshot b)
     {
         if (a.AvailableVendors.Count != b.AvailableVendors.Count)

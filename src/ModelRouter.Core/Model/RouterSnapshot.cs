@@ -13,6 +13,7 @@ public sealed class RouterSnapshot
         foreach (var pool in pools)
         {
             pool.FallbackPools = Resolve(pools, pool.Config.Fallbacks);
+            pool.ContextWindowFallbackPools = Resolve(pools, pool.Config.ContextWindowFallbacks);
         }
         Traffic = traffic ?? new RouterTraffic(TimeProvider.System);
     }

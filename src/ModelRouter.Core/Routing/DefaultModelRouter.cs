@@ -125,6 +125,7 @@ internal sealed class DefaultModelRouter(
                 var selector = selectors.For(pool);
                 var state = new FailoverState(pool, timeProvider.GetUtcNow(), trail);
                 var poolAttempts = 0;
+                PoolSnapshot? contextFallback = null;
                 while (poolAttempts < pool.MaxAttempts && attempts < maxAttempts && selector.SelectVendor(pool, state.Candidates) is { } vendor)
                 {
                     // Read the clock for every attempt: an earlier attempt may have waited out a long timeout.
@@ -181,8 +182,18 @@ internal sealed class DefaultModelRouter(
 
                     if (!failure.FailsOver)
                     {
-                        pool.Traffic.Record(attempts, served: false);
-                        throw failure.ToRejection(attempts, state.TrailWith(failure.TrailEntry));
+                        // A request too long for this vendor goes on to a pool with larger windows, if the pool names one.
+                        contextFallback = failure.Verdict == AttemptVerdict.ContextWindowExceeded && attempts < maxAttempts && pool.ContextWindowFallbackPools.Length > 0
+                            ? (chain ??= new PoolChain(pool)).NextForContextWindow(pool, timeProvider.GetUtcNow())
+                            : null;
+                        if (contextFallback is null)
+                        {
+                            pool.Traffic.Record(attempts, served: false);
+                            throw failure.ToRejection(attempts, state.TrailWith(failure.TrailEntry));
+                        }
+
+                        state.Failed(failure);
+                        break;
                     }
 
                     state.Failed(failure);
@@ -190,9 +201,9 @@ internal sealed class DefaultModelRouter(
                 }
 
                 // The pool is exhausted: go on to the first fallback pool with an available vendor, if attempts are left.
-                var next = attempts < maxAttempts && (pool.FallbackPools.Length > 0 || chain is not null)
+                var next = contextFallback ?? (attempts < maxAttempts && (pool.FallbackPools.Length > 0 || chain is not null)
                     ? (chain ??= new PoolChain(pool)).Next(pool, timeProvider.GetUtcNow())
-                    : null;
+                    : null);
                 if (next is null)
                 {
                     pool.Traffic.Record(attempts, served: false);

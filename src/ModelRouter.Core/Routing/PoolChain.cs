@@ -41,6 +41,21 @@ internal sealed class PoolChain
         return null;
     }
 
+    /// <summary>Returns the first of <paramref name="pool"/>'s context-window fallbacks with an available vendor not yet visited, or <see langword="null"/>.</summary>
+    public PoolSnapshot? NextForContextWindow(PoolSnapshot pool, DateTimeOffset now)
+    {
+        foreach (var candidate in pool.ContextWindowFallbackPools)
+        {
+            if (!_visited.Contains(candidate) && HasAvailableVendor(candidate, now))
+            {
+                _visited.Add(candidate);
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Returns the trail so far followed by the entry that says the request went on to <paramref name="pool"/>: <c>a=500;pool:large</c>.</summary>
     public static string TrailInto(string? trail, PoolSnapshot pool)
         => trail is null ? "pool:" + pool.Name : string.Concat(trail, ";pool:", pool.Name);

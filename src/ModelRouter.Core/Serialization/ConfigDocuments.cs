@@ -178,6 +178,8 @@ internal sealed class PoolDocument
 
     public List<string?>? Fallbacks { get; set; }
 
+    public List<string?>? ContextWindowFallbacks { get; set; }
+
     public List<VendorDocument?>? Vendors { get; set; }
 
     public PoolConfig ToConfig() => new()
@@ -189,6 +191,7 @@ internal sealed class PoolDocument
         MaxAttempts = MaxAttempts,
         FailoverStatusCodes = FailoverStatusCodes,
         Fallbacks = ConfigDocuments.ToStrings(Fallbacks),
+        ContextWindowFallbacks = ConfigDocuments.ToStrings(ContextWindowFallbacks),
         Vendors = ConfigDocuments.ToConfigs(Vendors, v => v.ToConfig()),
     };
 }

@@ -302,18 +302,8 @@ public sealed class ModelRouterConfigValidator : IModelRouterConfigValidator
                 }
             }
 
-            for (var f = 0; f < pool.Fallbacks.Count; f++)
-            {
-                if (!router.Pools.Any(other => string.Equals(other.Name, pool.Fallbacks[f], StringComparison.OrdinalIgnoreCase)))
-                {
-                    errors.Add($"{field}.fallbacks[{f}]", $"{path}: fallbacks[{f}] '{pool.Fallbacks[f]}' is not a pool of this router");
-                }
-            }
-
-            if (FindFallbackCycle(router, pool) is { } cycle)
-            {
-                errors.Add($"{field}.fallbacks", $"{path}: fallbacks form a cycle ({cycle}); a pool may not fall back to itself, directly or through others");
-            }
+            ValidateFallbacks(router, pool, path, field, "fallbacks", static p => p.Fallbacks, errors);
+            ValidateFallbacks(router, pool, path, field, "contextWindowFallbacks", static p => p.ContextWindowFallbacks, errors);
 
             for (var v = 0; v < pool.Vendors.Count; v++)
             {
@@ -351,10 +341,29 @@ public sealed class ModelRouterConfigValidator : IModelRouterConfigValidator
         }
     }
 
-    /// <summary>Finds a way from <paramref name="start"/> through fallback pools back to itself: <c>a -> b -> a</c>, or <see langword="null"/>.</summary>
-    private static string? FindFallbackCycle(RouterConfig router, PoolConfig start)
+    /// <summary>Refuses fallback names that are no pool of the router, and fallbacks that lead back to the pool.</summary>
+    private static void ValidateFallbacks(
+        RouterConfig router, PoolConfig pool, string path, string field, string key, Func<PoolConfig, IReadOnlyList<string>> fallbacks, ErrorList errors)
     {
-        if (start.Fallbacks.Count == 0)
+        var names = fallbacks(pool);
+        for (var f = 0; f < names.Count; f++)
+        {
+            if (!router.Pools.Any(other => string.Equals(other.Name, names[f], StringComparison.OrdinalIgnoreCase)))
+            {
+                errors.Add($"{field}.{key}[{f}]", $"{path}: {key}[{f}] '{names[f]}' is not a pool of this router");
+            }
+        }
+
+        if (FindFallbackCycle(router, pool, fallbacks) is { } cycle)
+        {
+            errors.Add($"{field}.{key}", $"{path}: {key} form a cycle ({cycle}); a pool may not fall back to itself, directly or through others");
+        }
+    }
+
+    /// <summary>Finds a way from <paramref name="start"/> through fallback pools back to itself: <c>a -> b -> a</c>, or <see langword="null"/>.</summary>
+    private static string? FindFallbackCycle(RouterConfig router, PoolConfig start, Func<PoolConfig, IReadOnlyList<string>> fallbacks)
+    {
+        if (fallbacks(start).Count == 0)
         {
             return null;
         }
@@ -365,7 +374,7 @@ public sealed class ModelRouterConfigValidator : IModelRouterConfigValidator
 
         bool Walk(PoolConfig pool)
         {
-            foreach (var name in pool.Fallbacks)
+            foreach (var name in fallbacks(pool))
             {
                 path.Add(name);
                 if (string.Equals(name, start.Name, StringComparison.OrdinalIgnoreCase))
