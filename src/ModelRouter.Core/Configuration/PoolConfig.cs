@@ -27,6 +27,21 @@ public sealed record PoolConfig
     /// </summary>
     public IReadOnlyList<int>? FailoverStatusCodes { get; init; }
 
+    /// <summary>
+    /// Gets or sets the pools of the same router, by name, that a request goes on to, in order, when every vendor of this
+    /// pool failed or is cooling: the first with an available vendor takes it, with its own selection and model mappings.
+    /// </summary>
+    /// <value>The default is none. Unknown names and cycles are refused.</value>
+    public IReadOnlyList<string> Fallbacks { get; init; } = [];
+
+    /// <summary>
+    /// Gets or sets the pools of the same router, by name, that a request goes on to, in order, when a vendor of this pool
+    /// answers that the request exceeds its context window: the first with an available vendor takes it. Without any (or
+    /// with none available), the vendor's 400 goes back to the client. Such an answer never cools the vendor.
+    /// </summary>
+    /// <value>The default is none. Unknown names and cycles are refused.</value>
+    public IReadOnlyList<string> ContextWindowFallbacks { get; init; } = [];
+
     /// <summary>Gets or sets the vendors of this pool.</summary>
     public IReadOnlyList<VendorConfig> Vendors { get; init; } = [];
 }

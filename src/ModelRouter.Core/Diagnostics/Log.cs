@@ -59,6 +59,10 @@ internal static partial class Log
         Message = "Every vendor tried for router {RouterSlug} pool {Pool} failed ({Attempts} attempts); the last: {Llm} ({Reason}).")]
     public static partial void AllVendorsFailed(ILogger logger, string routerSlug, string pool, int attempts, string llm, string reason);
 
+    [LoggerMessage(EventId = 3004, EventName = "PoolFellBack", Level = LogLevel.Warning,
+        Message = "Router {RouterSlug}: the request leaves pool {Pool} for its fallback pool {Fallback}.")]
+    public static partial void PoolFellBack(ILogger logger, string routerSlug, string pool, string fallback);
+
     [LoggerMessage(EventId = 3003, EventName = "LlmCredentialsRejected", Level = LogLevel.Warning,
         Message = "LLM {Llm} rejected the router's credentials with status {StatusCode}; check its apiKey.")]
     public static partial void LlmCredentialsRejected(ILogger logger, string llm, int statusCode);

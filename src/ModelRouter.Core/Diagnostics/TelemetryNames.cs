@@ -59,7 +59,9 @@ internal static class TelemetryNames
         AttemptVerdict.RateLimited => "rate_limited",
         AttemptVerdict.CredentialsRejected => "credentials_rejected",
         AttemptVerdict.Rejected => "rejected",
+        AttemptVerdict.ContextWindowExceeded => "context_window",
         _ when failure.IsTimeout => "timeout",
+        _ when failure.IsEmpty => "empty",
         _ when failure.StatusCode > 0 => "status",
         _ => "error",
     };

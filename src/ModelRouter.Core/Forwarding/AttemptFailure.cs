@@ -15,8 +15,9 @@ namespace ModelRouter.Forwarding;
 /// <param name="Cooldown">How long the LLM should cool (already capped), or <see langword="null"/> for none.</param>
 /// <param name="CooldownReason">Why it cools.</param>
 /// <param name="Error">What the client may see of a <see cref="AttemptVerdict.Rejected"/> answer.</param>
+/// <param name="IsEmpty">Whether the vendor answered 2xx with nothing usable in it (no choice with content, a tool call or a finish reason).</param>
 internal sealed record AttemptFailure(
-    string Llm, AttemptVerdict Verdict, int StatusCode, string Reason, bool IsTimeout, TimeSpan? Cooldown, CooldownReason CooldownReason, UpstreamErrorInfo? Error = null)
+    string Llm, AttemptVerdict Verdict, int StatusCode, string Reason, bool IsTimeout, TimeSpan? Cooldown, CooldownReason CooldownReason, UpstreamErrorInfo? Error = null, bool IsEmpty = false)
 {
     /// <summary>Classifies a vendor's non-2xx status, honouring the pool's own list of statuses that fail over.</summary>
     /// <param name="llm">The LLM's id.</param>
@@ -55,18 +56,54 @@ internal sealed record AttemptFailure(
     public static AttemptFailure Broken(string llm, int statusCode, string reason, bool isTimeout = false)
         => new(llm, AttemptVerdict.Failed, statusCode, reason, isTimeout, null, CooldownReason.None);
 
+    /// <summary>A vendor that answered 2xx with no usable answer: a failure of the vendor, failed over and counted against it.</summary>
+    public static AttemptFailure Empty(string llm, int statusCode, string reason)
+        => new(llm, AttemptVerdict.Failed, statusCode, reason, IsTimeout: false, null, CooldownReason.None, IsEmpty: true);
+
     /// <summary>A vendor that refused the request itself: the client sees <paramref name="error"/> with the vendor's status.</summary>
     public static AttemptFailure Rejected(string llm, int statusCode, UpstreamErrorInfo error)
         => new(llm, AttemptVerdict.Rejected, statusCode, $"status {statusCode}", IsTimeout: false, null, CooldownReason.None, error);
 
-    /// <summary>Gets a value indicating whether the request should go on to another vendor.</summary>
-    public bool FailsOver => Verdict != AttemptVerdict.Rejected;
+    /// <summary>A vendor that refused the request as longer than its context window: the request's fault for this vendor.</summary>
+    public static AttemptFailure ContextWindowExceeded(string llm, int statusCode, UpstreamErrorInfo error)
+        => new(llm, AttemptVerdict.ContextWindowExceeded, statusCode, "the request exceeds the vendor's context window", IsTimeout: false, null, CooldownReason.None, error);
+
+    /// <summary>
+    /// Tells whether a vendor's refusal says the request is longer than its context window: OpenAI's (and Azure's)
+    /// <c>context_length_exceeded</c> code, Anthropic's "prompt is too long", Gemini's "input token count ... exceeds the
+    /// maximum", and the "maximum context length" wording of OpenAI-compatible servers.
+    /// </summary>
+    public static bool IsContextWindowExceeded(int statusCode, UpstreamErrorInfo error)
+    {
+        if (statusCode is not (400 or 413 or 422))
+        {
+            return false;
+        }
+
+        if (string.Equals(error.Code, "context_length_exceeded", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        var message = error.Message;
+        return message.Contains("prompt is too long", StringComparison.OrdinalIgnoreCase)
+            || message.Contains("maximum context length", StringComparison.OrdinalIgnoreCase)
+            || message.Contains("context window", StringComparison.OrdinalIgnoreCase) && message.Contains("exceed", StringComparison.OrdinalIgnoreCase)
+            || message.Contains("input token count", StringComparison.OrdinalIgnoreCase) && message.Contains("exceeds the maximum", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>Gets a value indicating whether the request should go on to another vendor of the pool.</summary>
+    public bool FailsOver => Verdict is not (AttemptVerdict.Rejected or AttemptVerdict.ContextWindowExceeded);
 
     /// <summary>
     /// Gets the attempt's outcome in one word, as the trail header and telemetry show it: the vendor's error status, or
-    /// <c>timeout</c>, or <c>error</c> (no answer, or a 2xx answer that was not valid).
+    /// <c>timeout</c>, <c>empty</c> (a 2xx answer with nothing usable in it), <c>context_window</c> (the request exceeds the
+    /// vendor's context window), or <c>error</c> (no answer, or a 2xx answer
+    /// that was not valid).
     /// </summary>
-    public string Outcome => IsTimeout ? "timeout" : StatusCode >= 300 ? StatusWord(StatusCode) : "error";
+    public string Outcome => IsTimeout ? "timeout" : IsEmpty ? "empty"
+        : Verdict == AttemptVerdict.ContextWindowExceeded ? "context_window"
+        : StatusCode >= 300 ? StatusWord(StatusCode) : "error";
 
     /// <summary>Gets this attempt's entry in the trail header: <c>{llm}={outcome}</c>.</summary>
     public string TrailEntry => string.Concat(Llm, "=", Outcome);

@@ -15,6 +15,12 @@ internal enum AttemptVerdict
     /// <summary>The vendor is rate limiting (429): fail over and honour <c>Retry-After</c>.</summary>
     RateLimited,
 
+    /// <summary>
+    /// The request exceeds this vendor's context window (a 4xx that says so): the request's fault for this vendor, not the
+    /// vendor's. No penalty; the request may go on to a pool with larger windows, else the client sees the refusal.
+    /// </summary>
+    ContextWindowExceeded,
+
     /// <summary>The vendor refused the router's own credentials (401, 402, 403): fail over and cool the LLM; the client's key was fine.</summary>
     CredentialsRejected,
 }

@@ -1,14 +1,19 @@
 using System.Runtime.CompilerServices;
+using ModelRouter.Health;
 using ModelRouter.Upstream;
 
 namespace ModelRouter.Forwarding;
 
-/// <summary>Bounds a stream by idle time between chunks (never by a total deadline) and turns breaks into router errors.</summary>
+/// <summary>
+/// Bounds a stream by idle time between chunks (never by a total deadline), turns breaks into router errors, and reports
+/// how the committed stream ended to the LLM's health: a clean end is a success, a break (cut, idle timeout, error event)
+/// a failure the breaker counts.
+/// </summary>
 /// <remarks>
 /// Disposing it while a read is in flight (a caller that stops waiting for the next chunk, say) cancels that read and waits
 /// for it to end before the vendor's stream, and the buffer the read fills, are released.
 /// </remarks>
-internal sealed class IdleTimeoutEventStream(ChatEventReader inner, AttemptResources resources, TimeSpan idleTimeout) : ChatEventReader
+internal sealed class IdleTimeoutEventStream(ChatEventReader inner, AttemptResources resources, TimeSpan idleTimeout, LlmHealth health) : ChatEventReader
 {
     private int _reading;
     private TaskCompletionSource? _readEnded;
@@ -37,6 +42,11 @@ internal sealed class IdleTimeoutEventStream(ChatEventReader inner, AttemptResou
             timeout.CancelAfter(idleTimeout);
             var chunk = await inner.ReadAsync(timeout.Token).ConfigureAwait(false);
             PauseIdleTimer();
+            if (chunk.IsEmpty)
+            {
+                await health.CompleteAsync(isTrial: false, healthy: true, null, CooldownReason.None).ConfigureAwait(false);
+            }
+
             return chunk;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested || resources.CallerToken.IsCancellationRequested)
@@ -49,6 +59,7 @@ internal sealed class IdleTimeoutEventStream(ChatEventReader inner, AttemptResou
         }
         catch (OperationCanceledException ex)
         {
+            await health.CompleteAsync(isTrial: false, healthy: false, null, CooldownReason.None).ConfigureAwait(false);
             throw new ModelRouterException(
                 ModelRouterErrorKind.UpstreamTimeout,
                 $"The vendor sent nothing for {idleTimeout.TotalSeconds:0.###} s; the answer is incomplete.",
@@ -56,6 +67,7 @@ internal sealed class IdleTimeoutEventStream(ChatEventReader inner, AttemptResou
         }
         catch (Exception ex) when (AttemptFailure.IsVendorFault(ex))
         {
+            await health.CompleteAsync(isTrial: false, healthy: false, null, CooldownReason.None).ConfigureAwait(false);
             throw new ModelRouterException(ModelRouterErrorKind.StreamInterrupted, "The vendor's stream broke before it was complete; the answer is incomplete.", ex);
         }
         finally

@@ -56,9 +56,15 @@ internal sealed class VendorAttempt(UpstreamInvoker upstream, ProviderAdapters a
             if (status is < 200 or >= 300)
             {
                 var failure = AttemptFailure.FromStatus(llm.Id, status, pool.Config.FailoverStatusCodes, UpstreamHttp.GetRetryAfter(response, timeProvider.GetUtcNow()), llm.Health.Settings);
-                return failure.Verdict == AttemptVerdict.Rejected
-                    ? AttemptOutcome.Failed(AttemptFailure.Rejected(llm.Id, status, await ReadRejectionAsync(adapter, llm, response, context, resources, cancellationToken).ConfigureAwait(false)))
-                    : AttemptOutcome.Failed(failure);
+                if (failure.Verdict != AttemptVerdict.Rejected)
+                {
+                    return AttemptOutcome.Failed(failure);
+                }
+
+                var error = await ReadRejectionAsync(adapter, llm, response, context, resources, cancellationToken).ConfigureAwait(false);
+                return AttemptOutcome.Failed(AttemptFailure.IsContextWindowExceeded(status, error)
+                    ? AttemptFailure.ContextWindowExceeded(llm.Id, status, error)
+                    : AttemptFailure.Rejected(llm.Id, status, error));
             }
 
             if (UpstreamHttp.HasContentEncoding(response))
@@ -72,7 +78,7 @@ internal sealed class VendorAttempt(UpstreamInvoker upstream, ProviderAdapters a
             resources.Timeout.CancelAfter(llm.StreamIdleTimeout);
             if (body.Stream && IsEventStream(response.Content.Headers.ContentType))
             {
-                var stream = new IdleTimeoutEventStream(adapter.OpenStream(response, context), resources, llm.StreamIdleTimeout);
+                var stream = new IdleTimeoutEventStream(adapter.OpenStream(response, context), resources, llm.StreamIdleTimeout, llm.Health);
                 ReadOnlyMemory<byte> first;
                 try
                 {
@@ -86,19 +92,40 @@ internal sealed class VendorAttempt(UpstreamInvoker upstream, ProviderAdapters a
                     return Broken(llm, status, timedOut ? "the stream sent nothing in time" : "the stream broke before its first event", timedOut);
                 }
 
+                // The stream commits at its first event with part of the answer (the built-in adapters hold a role-only
+                // preamble until then): an error or the end before any content fails over, with nothing sent.
+                var kind = ChatAnswerShape.ClassifyEvents(first.Span, out _);
+                if (kind is ChatEventKind.Done or ChatEventKind.Error or ChatEventKind.Invalid)
+                {
+                    await stream.DisposeAsync().ConfigureAwait(false);
+                    return kind == ChatEventKind.Done
+                        ? AttemptOutcome.Failed(AttemptFailure.Empty(llm.Id, status, "the stream ended without any content"))
+                        : Broken(llm, status, kind == ChatEventKind.Error ? "the stream reported an error before any content" : "the stream's first event was not valid");
+                }
+
                 handedOver = true;
                 return AttemptOutcome.Streamed(target, stream, first, resources);
             }
 
+            ReadOnlyMemory<byte> answer;
             try
             {
-                return AttemptOutcome.Served(target, await adapter.ReadResponseAsync(response, context, resources.Timeout.Token).ConfigureAwait(false));
+                answer = await adapter.ReadResponseAsync(response, context, resources.Timeout.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested && AttemptFailure.IsVendorFault(ex))
             {
                 var timedOut = ex is OperationCanceledException;
                 return Broken(llm, status, timedOut ? "the response body did not arrive in time" : "the response was not valid", timedOut);
             }
+
+            if (!ChatAnswerShape.HasUsableChoice(answer.Span))
+            {
+                // A 200 with no choice, or only empty ones: the vendor failed to answer, however well-formed the JSON.
+                UpstreamHttp.ReleaseBody(answer);
+                return AttemptOutcome.Failed(AttemptFailure.Empty(llm.Id, status, "the response had no usable answer"));
+            }
+
+            return AttemptOutcome.Served(target, answer);
         }
         finally
         {

@@ -56,6 +56,12 @@ public sealed class PoolSnapshot
     /// <summary>Gets the most vendors tried for one request.</summary>
     public int MaxAttempts { get; }
 
+    /// <summary>Gets the pools named by <see cref="PoolConfig.Fallbacks"/>, in order; set once the router's pools are compiled.</summary>
+    internal PoolSnapshot[] FallbackPools { get; set; } = [];
+
+    /// <summary>Gets the pools named by <see cref="PoolConfig.ContextWindowFallbacks"/>, in order; set once the router's pools are compiled.</summary>
+    internal PoolSnapshot[] ContextWindowFallbackPools { get; set; } = [];
+
     private static bool SameSelectableVendors(PoolSnapshot a, PoolSnapshot b)
     {
         if (a.AvailableVendors.Count != b.AvailableVendors.Count)

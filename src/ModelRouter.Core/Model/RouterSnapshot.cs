@@ -10,6 +10,11 @@ public sealed class RouterSnapshot
     {
         Config = config;
         PoolArray = pools;
+        foreach (var pool in pools)
+        {
+            pool.FallbackPools = Resolve(pools, pool.Config.Fallbacks);
+            pool.ContextWindowFallbackPools = Resolve(pools, pool.Config.ContextWindowFallbacks);
+        }
         Traffic = traffic ?? new RouterTraffic(TimeProvider.System);
     }
 
@@ -27,6 +32,10 @@ public sealed class RouterSnapshot
 
     /// <summary>Gets the same pools as <see cref="Pools"/> as an array: a <c>foreach</c> over it allocates no enumerator.</summary>
     internal PoolSnapshot[] PoolArray { get; }
+
+    /// <summary>The pools named in <paramref name="names"/>, in order; a name no pool has (the validator refuses it) is left out.</summary>
+    internal static PoolSnapshot[] Resolve(PoolSnapshot[] pools, IReadOnlyList<string> names)
+        => names.Count == 0 ? [] : [.. names.Select(n => Array.Find(pools, p => string.Equals(p.Name, n, StringComparison.OrdinalIgnoreCase))).OfType<PoolSnapshot>()];
 
     /// <summary>Tells whether an instance of namespace <paramref name="instanceNamespace"/> serves this router.</summary>
     public bool IsServedIn(string instanceNamespace)

@@ -99,88 +99,130 @@ internal sealed class DefaultModelRouter(
         return (pool, body);
     }
 
-    /// <summary>Select, attempt, report, until a vendor serves the request or the pool is exhausted.</summary>
+    /// <summary>
+    /// Select, attempt, report, until a vendor serves the request, or the pool and the fallback pools it may go on to are
+    /// exhausted.
+    /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<ModelRouterResponse> ForwardAsync(
         PoolSnapshot pool, ChatRequestBody body, ModelRouterOptions settings, RequestTelemetry? telemetry, CancellationToken cancellationToken)
     {
         try
         {
-            if (pool.AvailableVendors.Count == 0)
+            if (pool.AvailableVendors.Count == 0 && pool.FallbackPools.Length == 0)
             {
                 pool.Traffic.Record(0, served: false);
-                throw new ModelRouterException(ModelRouterErrorKind.NoAvailableVendor, $"Pool '{pool.Name}' of router '{pool.RouterSlug}' has no active vendor.");
+                throw NoActiveVendor(pool);
             }
 
-            var selector = selectors.For(pool);
-            var state = new FailoverState(pool, timeProvider.GetUtcNow());
+            // The matched pool's maxAttempts bounds the whole request, its fallback pools included.
+            var maxAttempts = pool.Config.MaxAttempts ?? int.MaxValue;
             var attempts = 0;
-            while (attempts < pool.MaxAttempts && selector.SelectVendor(pool, state.Candidates) is { } vendor)
+            string? trail = null;
+            PoolChain? chain = null;
+            while (true)
             {
-                // Read the clock for every attempt: an earlier attempt may have waited out a long timeout.
-                var now = timeProvider.GetUtcNow();
-                state.Picked(vendor);
-                var health = vendor.Llm.Health;
-                if (!health.TryEnter(now, out var isTrial))
+                var selector = selectors.For(pool);
+                var state = new FailoverState(pool, timeProvider.GetUtcNow(), trail);
+                var poolAttempts = 0;
+                PoolSnapshot? contextFallback = null;
+                while (poolAttempts < pool.MaxAttempts && attempts < maxAttempts && selector.SelectVendor(pool, state.Candidates) is { } vendor)
                 {
-                    state.FoundCooling(vendor, now);
-                    continue;
+                    // Read the clock for every attempt: an earlier attempt may have waited out a long timeout.
+                    var now = timeProvider.GetUtcNow();
+                    state.Picked(vendor);
+                    var health = vendor.Llm.Health;
+                    if (!health.TryEnter(now, out var isTrial))
+                    {
+                        state.FoundCooling(vendor, now);
+                        continue;
+                    }
+
+                    attempts++;
+                    poolAttempts++;
+                    if (logger.IsEnabled(LogLevel.Debug))
+                    {
+                        var model = vendor.MapModel(body.Model);
+                        Log.VendorSelected(logger, pool.RouterSlug, pool.Name, attempts, vendor.Llm.Id, model);
+                    }
+
+                    telemetry?.AttemptStarted(vendor);
+                    AttemptOutcome outcome;
+                    try
+                    {
+                        outcome = await attempt.SendAsync(pool, vendor, body, settings, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (ModelRouterException)
+                    {
+                        // The request cannot be translated for this provider: the request's fault, not the LLM's.
+                        await health.CompleteAsync(isTrial, healthy: true, null, CooldownReason.None).ConfigureAwait(false);
+                        pool.Traffic.Record(attempts, served: false);
+                        throw;
+                    }
+                    catch
+                    {
+                        // A cancelled request, or anything unforeseen, counts against no one and releases a half-open trial.
+                        health.Abandon(isTrial);
+                        throw;
+                    }
+
+                    var failure = outcome.Failure;
+                    telemetry?.AttemptEnded(outcome);
+                    if (failure is not null || isTrial || outcome.Stream is null)
+                    {
+                        // A committed stream reports itself when it ends (a clean end or a break); a trial is decided at commit.
+                        await health.CompleteAsync(isTrial, healthy: failure is not { FailsOver: true }, failure?.Cooldown, failure?.CooldownReason ?? CooldownReason.None).ConfigureAwait(false);
+                    }
+
+                    if (failure is null)
+                    {
+                        pool.Traffic.Record(attempts, served: true);
+                        return new ModelRouterResponse(vendor, pool, attempts, outcome, state.TrailWith(vendor.Llm.ServedTrailEntry), telemetry);
+                    }
+
+                    if (!failure.FailsOver)
+                    {
+                        // A request too long for this vendor goes on to a pool with larger windows, if the pool names one.
+                        contextFallback = failure.Verdict == AttemptVerdict.ContextWindowExceeded && attempts < maxAttempts && pool.ContextWindowFallbackPools.Length > 0
+                            ? (chain ??= new PoolChain(pool)).NextForContextWindow(pool, timeProvider.GetUtcNow())
+                            : null;
+                        if (contextFallback is null)
+                        {
+                            pool.Traffic.Record(attempts, served: false);
+                            throw failure.ToRejection(attempts, state.TrailWith(failure.TrailEntry));
+                        }
+
+                        state.Failed(failure);
+                        break;
+                    }
+
+                    state.Failed(failure);
+                    ReportFailure(pool, failure, attempts, lastAttempt: attempts >= maxAttempts || state.IsExhausted(pool, poolAttempts));
                 }
 
-                attempts++;
-                if (logger.IsEnabled(LogLevel.Debug))
+                // The pool is exhausted: go on to the first fallback pool with an available vendor, if attempts are left.
+                var next = contextFallback ?? (attempts < maxAttempts && (pool.FallbackPools.Length > 0 || chain is not null)
+                    ? (chain ??= new PoolChain(pool)).Next(pool, timeProvider.GetUtcNow())
+                    : null);
+                if (next is null)
                 {
-                    var model = vendor.MapModel(body.Model);
-                    Log.VendorSelected(logger, pool.RouterSlug, pool.Name, attempts, vendor.Llm.Id, model);
-                }
-
-                telemetry?.AttemptStarted(vendor);
-                AttemptOutcome outcome;
-                try
-                {
-                    outcome = await attempt.SendAsync(pool, vendor, body, settings, cancellationToken).ConfigureAwait(false);
-                }
-                catch (ModelRouterException)
-                {
-                    // The request cannot be translated for this provider: the request's fault, not the LLM's.
-                    await health.CompleteAsync(isTrial, healthy: true, null, CooldownReason.None).ConfigureAwait(false);
                     pool.Traffic.Record(attempts, served: false);
-                    throw;
-                }
-                catch
-                {
-                    // A cancelled request, or anything unforeseen, counts against no one and releases a half-open trial.
-                    health.Abandon(isTrial);
-                    throw;
+                    throw attempts == 0 && pool.AvailableVendors.Count == 0 ? NoActiveVendor(pool) : state.ToException(pool, attempts);
                 }
 
-                var failure = outcome.Failure;
-                telemetry?.AttemptEnded(outcome);
-                await health.CompleteAsync(isTrial, healthy: failure is not { FailsOver: true }, failure?.Cooldown, failure?.CooldownReason ?? CooldownReason.None).ConfigureAwait(false);
-                if (failure is null)
-                {
-                    pool.Traffic.Record(attempts, served: true);
-                    return new ModelRouterResponse(vendor, pool, attempts, outcome, state.TrailWith(vendor.Llm.ServedTrailEntry), telemetry);
-                }
-
-                if (!failure.FailsOver)
-                {
-                    pool.Traffic.Record(attempts, served: false);
-                    throw failure.ToRejection(attempts, state.TrailWith(failure.TrailEntry));
-                }
-
-                state.Failed(failure);
-                ReportFailure(pool, failure, attempts, lastAttempt: state.IsExhausted(pool, attempts));
+                Log.PoolFellBack(logger, pool.RouterSlug, pool.Name, next.Name);
+                trail = PoolChain.TrailInto(state.Trail, next);
+                pool = next;
             }
-
-            pool.Traffic.Record(attempts, served: false);
-            throw state.ToException(pool, attempts);
         }
         catch (Exception ex) when (telemetry is not null && telemetry.Failed(ex))
         {
             throw; // Never reached: the filter only records the failure, without unwinding.
         }
     }
+
+    private static ModelRouterException NoActiveVendor(PoolSnapshot pool)
+        => new(ModelRouterErrorKind.NoAvailableVendor, $"Pool '{pool.Name}' of router '{pool.RouterSlug}' has no active vendor.");
 
     private void ReportFailure(PoolSnapshot pool, AttemptFailure failure, int attempts, bool lastAttempt)
     {

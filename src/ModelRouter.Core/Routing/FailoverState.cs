@@ -23,10 +23,14 @@ internal struct FailoverState
     private string? _trail;
 
     /// <summary>Starts a request on <paramref name="pool"/>, leaving out the vendors whose LLM is cooling at <paramref name="now"/>.</summary>
+    /// <param name="pool">The pool.</param>
+    /// <param name="now">The time.</param>
+    /// <param name="trail">The trail of the pools the request went through before this one, or <see langword="null"/>.</param>
     /// <remarks>Cooling vendors are left out before selection, so that selection stays fair among the rest.</remarks>
-    public FailoverState(PoolSnapshot pool, DateTimeOffset now)
+    public FailoverState(PoolSnapshot pool, DateTimeOffset now, string? trail = null)
     {
         _lastTried = -1;
+        _trail = trail;
         var vendors = pool.AvailableVendors;
         for (var i = 0; i < vendors.Count; i++)
         {
@@ -74,6 +78,9 @@ internal struct FailoverState
         }
     }
 
+    /// <summary>Gets the trail so far (<c>a=429;b=500</c>), or <see langword="null"/> when nothing was tried.</summary>
+    public readonly string? Trail => _trail;
+
     /// <summary>Returns the trail of the failed attempts so far followed by <paramref name="entry"/> (<c>a=429;b=ok</c>).</summary>
     /// <remarks>A request served at its first attempt allocates nothing: the LLM's served entry is made once.</remarks>
     public readonly string TrailWith(string entry) => _trail is null ? entry : string.Concat(_trail, ";", entry);
@@ -102,6 +109,7 @@ internal struct FailoverState
             return new ModelRouterException(ModelRouterErrorKind.NoAvailableVendor, $"Every vendor of {where} is cooling down after failures; retry later.")
             {
                 RetryAfter = _earliestReturn ?? TimeSpan.FromSeconds(1),
+                Trail = _trail,
             };
         }
 

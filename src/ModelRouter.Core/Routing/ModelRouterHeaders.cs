@@ -11,6 +11,9 @@ public static class ModelRouterHeaders
     public const string Attempts = "x-model-router-attempts";
 
     /// <summary>The response header listing the attempts in order, as <c>{llm}={outcome}</c> joined by <c>;</c> (<c>openai-main=429;azure-eu=ok</c>).</summary>
-    /// <remarks>An outcome is <c>ok</c>, the vendor's status, <c>timeout</c> or <c>error</c>: LLM ids and outcome words only.</remarks>
+    /// <remarks>
+    /// An outcome is <c>ok</c>, the vendor's status, <c>timeout</c>, <c>empty</c>, <c>context_window</c> or <c>error</c>; <c>pool:NAME</c> marks where the
+    /// request went on to a fallback pool: LLM ids, pool names and outcome words only.
+    /// </remarks>
     public const string Trail = "x-model-router-trail";
 }

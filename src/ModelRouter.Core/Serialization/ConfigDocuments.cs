@@ -176,6 +176,10 @@ internal sealed class PoolDocument
 
     public List<int>? FailoverStatusCodes { get; set; }
 
+    public List<string?>? Fallbacks { get; set; }
+
+    public List<string?>? ContextWindowFallbacks { get; set; }
+
     public List<VendorDocument?>? Vendors { get; set; }
 
     public PoolConfig ToConfig() => new()
@@ -186,6 +190,8 @@ internal sealed class PoolDocument
         Priority = Priority ?? s_defaults.Priority,
         MaxAttempts = MaxAttempts,
         FailoverStatusCodes = FailoverStatusCodes,
+        Fallbacks = ConfigDocuments.ToStrings(Fallbacks),
+        ContextWindowFallbacks = ConfigDocuments.ToStrings(ContextWindowFallbacks),
         Vendors = ConfigDocuments.ToConfigs(Vendors, v => v.ToConfig()),
     };
 }

@@ -112,6 +112,8 @@ internal static class ConfigurationReader
             FailoverStatusCodes = HasList(s.GetSection("failoverStatusCodes"), HasValue)
                 ? [.. Items(s.GetSection("failoverStatusCodes"), HasValue).Select(c => ReadInt(s.GetSection("failoverStatusCodes"), c.Key, 0, Join(path, "failoverStatusCodes"), errors))]
                 : null,
+            Fallbacks = ReadStrings(s.GetSection("fallbacks")),
+            ContextWindowFallbacks = ReadStrings(s.GetSection("contextWindowFallbacks")),
             Vendors = Items(s.GetSection("vendors"), HasVendor).Select((v, i) => new VendorConfig
             {
                 Llm = v["llm"] ?? "",
@@ -171,7 +173,8 @@ internal static class ConfigurationReader
     private static readonly string[] MappingKeys = ["source", "target"];
 
     private static bool HasPool(IConfigurationSection s)
-        => HasAny(s, PoolKeys) || HasList(s.GetSection("failoverStatusCodes"), HasValue) || HasList(s.GetSection("vendors"), HasVendor);
+        => HasAny(s, PoolKeys) || HasList(s.GetSection("failoverStatusCodes"), HasValue) || HasList(s.GetSection("fallbacks"), HasValue) || HasList(s.GetSection("contextWindowFallbacks"), HasValue)
+            || HasList(s.GetSection("vendors"), HasVendor);
 
     private static bool HasVendor(IConfigurationSection s) => HasAny(s, VendorKeys) || HasList(s.GetSection("modelMappings"), HasMapping);
 

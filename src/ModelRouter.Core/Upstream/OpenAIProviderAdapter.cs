@@ -88,9 +88,10 @@ public sealed class OpenAIProviderAdapter : IProviderAdapter
     /// in the buffer before the bytes are passed on (<see cref="SecretStreamMask"/>).
     /// </summary>
     /// <remarks>
-    /// No event may be larger than the response limit. The first read returns only once the first event is complete, so a
-    /// vendor whose first event breaks off or is too large is failed over before anything reaches the client; after it,
-    /// bytes pass through as they come.
+    /// No event may be larger than the response limit. The first read returns only once an event that carries part of the
+    /// answer (or an error, or the end) is complete: a role-only preamble is held with it, so a vendor whose stream breaks
+    /// off, is too large or reports an error before any content is failed over before anything reaches the client. What
+    /// is held is bounded by the response limit too. After the first read, bytes pass through as they come.
     /// </remarks>
     private sealed class PassThroughEventStream(HttpResponseMessage response, int maxEventBytes, SecretStreamMask secrets) : ChatEventReader
     {
@@ -152,11 +153,15 @@ public sealed class OpenAIProviderAdapter : IProviderAdapter
             await base.DisposeAsync().ConfigureAwait(false);
         }
 
-        /// <summary>Reads until the first event is complete (or the stream is), growing the buffer as it needs to.</summary>
+        /// <summary>
+        /// Reads until the first event that is not a preamble is complete (or the stream is, or the preamble reaches the
+        /// event limit), growing the buffer as it needs to.
+        /// </summary>
         [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
         private async ValueTask<ReadOnlyMemory<byte>> ReadFirstEventAsync(Stream body, CancellationToken cancellationToken)
         {
             var length = 0;
+            var classified = 0;
             while (true)
             {
                 var buffer = _buffer!;
@@ -177,9 +182,20 @@ public sealed class OpenAIProviderAdapter : IProviderAdapter
                 }
 
                 var chunk = Relay(buffer, length, read);
-                if (_scanner.SawDone || _scanner.SawEventEnd)
+                if (_scanner.SawDone)
                 {
                     return chunk;
+                }
+
+                if (_scanner.SawEventEnd)
+                {
+                    // Preamble events held past the event limit are sent as they are: the limit bounds what is held.
+                    if (ChatAnswerShape.ClassifyEvents(chunk.Span[classified..], out var consumed) != ChatEventKind.Preamble || length + read >= maxEventBytes)
+                    {
+                        return chunk;
+                    }
+
+                    classified += consumed;
                 }
 
                 length += read;

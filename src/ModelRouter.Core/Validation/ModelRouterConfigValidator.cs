@@ -302,6 +302,9 @@ public sealed class ModelRouterConfigValidator : IModelRouterConfigValidator
                 }
             }
 
+            ValidateFallbacks(router, pool, path, field, "fallbacks", static p => p.Fallbacks, errors);
+            ValidateFallbacks(router, pool, path, field, "contextWindowFallbacks", static p => p.ContextWindowFallbacks, errors);
+
             for (var v = 0; v < pool.Vendors.Count; v++)
             {
                 var vendor = pool.Vendors[v];
@@ -335,6 +338,59 @@ public sealed class ModelRouterConfigValidator : IModelRouterConfigValidator
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>Refuses fallback names that are no pool of the router, and fallbacks that lead back to the pool.</summary>
+    private static void ValidateFallbacks(
+        RouterConfig router, PoolConfig pool, string path, string field, string key, Func<PoolConfig, IReadOnlyList<string>> fallbacks, ErrorList errors)
+    {
+        var names = fallbacks(pool);
+        for (var f = 0; f < names.Count; f++)
+        {
+            if (!router.Pools.Any(other => string.Equals(other.Name, names[f], StringComparison.OrdinalIgnoreCase)))
+            {
+                errors.Add($"{field}.{key}[{f}]", $"{path}: {key}[{f}] '{names[f]}' is not a pool of this router");
+            }
+        }
+
+        if (FindFallbackCycle(router, pool, fallbacks) is { } cycle)
+        {
+            errors.Add($"{field}.{key}", $"{path}: {key} form a cycle ({cycle}); a pool may not fall back to itself, directly or through others");
+        }
+    }
+
+    /// <summary>Finds a way from <paramref name="start"/> through fallback pools back to itself: <c>a -> b -> a</c>, or <see langword="null"/>.</summary>
+    private static string? FindFallbackCycle(RouterConfig router, PoolConfig start, Func<PoolConfig, IReadOnlyList<string>> fallbacks)
+    {
+        if (fallbacks(start).Count == 0)
+        {
+            return null;
+        }
+
+        var path = new List<string> { start.Name };
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        return Walk(start) ? string.Join(" -> ", path) : null;
+
+        bool Walk(PoolConfig pool)
+        {
+            foreach (var name in fallbacks(pool))
+            {
+                path.Add(name);
+                if (string.Equals(name, start.Name, StringComparison.OrdinalIgnoreCase))
+                {
+                    return true;
+                }
+
+                if (seen.Add(name) && router.Pools.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase)) is { } next && Walk(next))
+                {
+                    return true;
+                }
+
+                path.RemoveAt(path.Count - 1);
+            }
+
+            return false;
         }
     }
 
