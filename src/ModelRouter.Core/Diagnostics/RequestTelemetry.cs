@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ModelRouter.Forwarding;
 using ModelRouter.Model;
+using ModelRouter.Upstream;
 
 namespace ModelRouter.Diagnostics;
 

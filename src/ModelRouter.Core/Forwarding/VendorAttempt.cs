@@ -18,12 +18,15 @@ namespace ModelRouter.Forwarding;
 internal sealed class VendorAttempt(UpstreamInvoker upstream, ProviderAdapters adapters, TimeProvider timeProvider)
 {
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<AttemptOutcome> SendAsync(PoolSnapshot pool, VendorSnapshot vendor, ChatRequestBody body, ModelRouterOptions settings, CancellationToken cancellationToken)
+    public async ValueTask<AttemptOutcome> SendAsync(PoolSnapshot pool, VendorSnapshot vendor, ChatRequestBody body, ModelRouterOptions settings, bool wantsUsage, CancellationToken cancellationToken)
     {
         var llm = vendor.Llm;
         var adapter = adapters.For(llm);
         var target = vendor.Map(body.Model, out var targetJson);
-        var context = new ProviderRequestContext(llm, body, target, targetJson, settings.MaxResponseBodyBytes);
+        var context = new ProviderRequestContext(llm, body, target, targetJson, settings.MaxResponseBodyBytes)
+        {
+            WantsUsage = wantsUsage && body.Stream,
+        };
         var resources = new AttemptResources(timeProvider, cancellationToken);
         var handedOver = false;
         try

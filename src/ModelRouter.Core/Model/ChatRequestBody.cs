@@ -11,8 +11,9 @@ public sealed class ChatRequestBody
 {
     private readonly int _modelTokenStart;
     private readonly int _modelTokenLength;
+    private readonly UsageSplice _usageSplice;
 
-    private ChatRequestBody(ReadOnlyMemory<byte> utf8Json, string model, bool stream, bool includeUsage, int modelTokenStart, int modelTokenLength)
+    private ChatRequestBody(ReadOnlyMemory<byte> utf8Json, string model, bool stream, bool includeUsage, int modelTokenStart, int modelTokenLength, UsageSplice usageSplice)
     {
         Utf8Json = utf8Json;
         Model = model;
@@ -20,6 +21,7 @@ public sealed class ChatRequestBody
         IncludeUsage = includeUsage;
         _modelTokenStart = modelTokenStart;
         _modelTokenLength = modelTokenLength;
+        _usageSplice = usageSplice;
     }
 
     /// <summary>Gets the body as the client sent it.</summary>
@@ -44,6 +46,7 @@ public sealed class ChatRequestBody
         string? model = null;
         int modelStart = 0, modelLength = 0;
         bool stream = false, includeUsage = false, sawModel = false;
+        UsageSplice usageSplice = default;
         try
         {
             if (!reader.Read())
@@ -55,6 +58,8 @@ public sealed class ChatRequestBody
             {
                 throw Invalid("The request body must be a JSON object.", null);
             }
+
+            usageSplice = new UsageSplice((int)reader.TokenStartIndex + 1, 0, UsageSplice.NewStreamOptions);
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
@@ -84,7 +89,7 @@ public sealed class ChatRequestBody
                 else if (NameIs(ref reader, "stream_options"u8))
                 {
                     reader.Read();
-                    includeUsage = ReadIncludeUsage(ref reader);
+                    includeUsage = ReadIncludeUsage(ref reader, out usageSplice);
                 }
                 else
                 {
@@ -125,7 +130,7 @@ public sealed class ChatRequestBody
             throw Invalid("'model' must not be empty.", "model");
         }
 
-        return new ChatRequestBody(utf8Json, model, stream, includeUsage, modelStart, modelLength);
+        return new ChatRequestBody(utf8Json, model, stream, includeUsage, modelStart, modelLength, usageSplice);
     }
 
     /// <summary>Creates the content to send upstream, with <c>model</c> replaced when <paramref name="modelJson"/> is not empty.</summary>
@@ -135,6 +140,29 @@ public sealed class ChatRequestBody
         => modelJson.IsEmpty
             ? new ReadOnlyMemoryContent(Utf8Json) { Headers = { ContentType = ModelRewritingContent.JsonContentType } }
             : new ModelRewritingContent(Utf8Json, _modelTokenStart, _modelTokenLength, modelJson);
+
+    /// <summary>
+    /// Creates the content to send upstream, with <c>model</c> replaced as <see cref="CreateContent(ReadOnlyMemory{byte})"/>
+    /// does and, when <paramref name="askForUsage"/> is set on a stream whose client did not ask for usage,
+    /// <c>stream_options.include_usage</c> set to <see langword="true"/> (added, or its value replaced); the rest of the
+    /// body, other stream options included, passes unchanged.
+    /// </summary>
+    internal HttpContent CreateContent(ReadOnlyMemory<byte> modelJson, bool askForUsage)
+    {
+        if (!askForUsage || !Stream || IncludeUsage)
+        {
+            return CreateContent(modelJson);
+        }
+
+        // Two splices in body order: the model value (kept as is when no mapped name is given) and the usage option.
+        var (model, modelStart, modelLength) = modelJson.IsEmpty
+            ? (Utf8Json.Slice(_modelTokenStart, _modelTokenLength), _modelTokenStart, _modelTokenLength)
+            : (modelJson, _modelTokenStart, _modelTokenLength);
+        var usage = _usageSplice;
+        return usage.Start < modelStart
+            ? new SplicedContent(Utf8Json, usage.Start, usage.Length, usage.Insert, modelStart, modelLength, model)
+            : new SplicedContent(Utf8Json, modelStart, modelLength, model, usage.Start, usage.Length, usage.Insert);
+    }
 
     /// <summary>Returns the body with <c>model</c> replaced, as one new array.</summary>
     /// <param name="modelJson">The new model as a quoted JSON string in UTF-8 (see <see cref="EncodeModel(string)"/>).</param>
@@ -148,7 +176,7 @@ public sealed class ChatRequestBody
         return result;
     }
 
-    /// <summary>Encodes a model name as a quoted JSON string in UTF-8, the form <see cref="CreateContent"/> takes.</summary>
+    /// <summary>Encodes a model name as a quoted JSON string in UTF-8, the form <see cref="CreateContent(ReadOnlyMemory{byte})"/> takes.</summary>
     public static byte[] EncodeModel(string model)
     {
         var encoded = JsonEncodedText.Encode(model).EncodedUtf8Bytes;
@@ -197,17 +225,23 @@ public sealed class ChatRequestBody
         }
     }
 
-    private static bool ReadIncludeUsage(ref Utf8JsonReader reader)
+    /// <summary>Reads <c>stream_options</c>, and notes where <c>include_usage: true</c> would go: how to ask for usage on the client's behalf.</summary>
+    private static bool ReadIncludeUsage(ref Utf8JsonReader reader, out UsageSplice splice)
     {
+        var valueStart = (int)reader.TokenStartIndex;
         if (reader.TokenType != JsonTokenType.StartObject)
         {
             reader.Skip();
+            splice = new UsageSplice(valueStart, (int)reader.BytesConsumed - valueStart, UsageSplice.NewOptionsValue);
             return false;
         }
 
         var include = false;
+        var empty = true;
+        splice = default;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
+            empty = false;
             var isIncludeUsage = NameIs(ref reader, "include_usage"u8);
             reader.Read();
             if (isIncludeUsage && reader.TokenType == JsonTokenType.True)
@@ -216,8 +250,18 @@ public sealed class ChatRequestBody
             }
             else
             {
+                var start = (int)reader.TokenStartIndex;
                 reader.Skip();
+                if (isIncludeUsage)
+                {
+                    splice = new UsageSplice(start, (int)reader.BytesConsumed - start, UsageSplice.True);
+                }
             }
+        }
+
+        if (splice.Insert.IsEmpty)
+        {
+            splice = new UsageSplice(valueStart + 1, 0, empty ? UsageSplice.FirstOption : UsageSplice.NewOption);
         }
 
         return include;
@@ -225,6 +269,67 @@ public sealed class ChatRequestBody
 
     private static ModelRouterException Invalid(string message, string? param)
         => new(ModelRouterErrorKind.InvalidRequest, message) { Param = param };
+
+    /// <summary>Where and how the body is changed to ask for usage: <paramref name="Length"/> bytes at <paramref name="Start"/> become <paramref name="Insert"/>.</summary>
+    private readonly record struct UsageSplice(int Start, int Length, ReadOnlyMemory<byte> Insert)
+    {
+        /// <summary>No <c>stream_options</c>: one is added as the body's first property.</summary>
+        public static readonly ReadOnlyMemory<byte> NewStreamOptions = "\"stream_options\":{\"include_usage\":true},"u8.ToArray();
+
+        /// <summary>A <c>stream_options</c> that is not an object (<c>null</c>, say): its value is replaced.</summary>
+        public static readonly ReadOnlyMemory<byte> NewOptionsValue = "{\"include_usage\":true}"u8.ToArray();
+
+        /// <summary>A <c>stream_options</c> object without <c>include_usage</c>: it is added as the first option.</summary>
+        public static readonly ReadOnlyMemory<byte> NewOption = "\"include_usage\":true,"u8.ToArray();
+
+        /// <summary>An empty <c>stream_options</c> object: <c>include_usage</c> becomes its only option.</summary>
+        public static readonly ReadOnlyMemory<byte> FirstOption = "\"include_usage\":true"u8.ToArray();
+
+        /// <summary>An <c>include_usage</c> that is not <see langword="true"/>: its value is replaced.</summary>
+        public static readonly ReadOnlyMemory<byte> True = "true"u8.ToArray();
+    }
+
+    /// <summary>The body with two ranges replaced (the first before the second), written without copying the body.</summary>
+    private sealed class SplicedContent : HttpContent
+    {
+        private readonly ReadOnlyMemory<byte> _body;
+        private readonly int _start1;
+        private readonly int _length1;
+        private readonly ReadOnlyMemory<byte> _insert1;
+        private readonly int _start2;
+        private readonly int _length2;
+        private readonly ReadOnlyMemory<byte> _insert2;
+
+        public SplicedContent(ReadOnlyMemory<byte> body, int start1, int length1, ReadOnlyMemory<byte> insert1, int start2, int length2, ReadOnlyMemory<byte> insert2)
+        {
+            _body = body;
+            _start1 = start1;
+            _length1 = length1;
+            _insert1 = insert1;
+            _start2 = start2;
+            _length2 = length2;
+            _insert2 = insert2;
+            Headers.ContentType = ModelRewritingContent.JsonContentType;
+        }
+
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+            => SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+        {
+            await stream.WriteAsync(_body[.._start1], cancellationToken).ConfigureAwait(false);
+            await stream.WriteAsync(_insert1, cancellationToken).ConfigureAwait(false);
+            await stream.WriteAsync(_body[(_start1 + _length1).._start2], cancellationToken).ConfigureAwait(false);
+            await stream.WriteAsync(_insert2, cancellationToken).ConfigureAwait(false);
+            await stream.WriteAsync(_body[(_start2 + _length2)..], cancellationToken).ConfigureAwait(false);
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = _body.Length - _length1 + _insert1.Length - _length2 + _insert2.Length;
+            return true;
+        }
+    }
 
     private sealed class ModelRewritingContent : HttpContent
     {

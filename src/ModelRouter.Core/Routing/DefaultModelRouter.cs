@@ -150,7 +150,7 @@ internal sealed class DefaultModelRouter(
                     AttemptOutcome outcome;
                     try
                     {
-                        outcome = await attempt.SendAsync(pool, vendor, body, settings, cancellationToken).ConfigureAwait(false);
+                        outcome = await attempt.SendAsync(pool, vendor, body, settings, wantsUsage: telemetry is not null, cancellationToken).ConfigureAwait(false);
                     }
                     catch (ModelRouterException)
                     {

@@ -34,7 +34,7 @@ public sealed class AzureOpenAIProviderAdapter : IProviderAdapter
         var llm = context.Llm;
         var request = new HttpRequestMessage(HttpMethod.Post, BuildUri(llm.BaseUri, context.TargetModel, llm.Config.ApiVersion))
         {
-            Content = context.Request.CreateContent(context.TargetModelJson),
+            Content = context.Request.CreateContent(context.TargetModelJson, askForUsage: context.WantsUsage),
         };
         request.Headers.Accept.Add(context.Request.Stream ? s_acceptEventStream : s_acceptJson);
         if (!string.IsNullOrEmpty(llm.Config.ApiKey))

@@ -26,7 +26,7 @@ public sealed class OpenAIProviderAdapter : IProviderAdapter
         var llm = context.Llm;
         var request = new HttpRequestMessage(HttpMethod.Post, llm.Resolve("chat/completions"))
         {
-            Content = context.Request.CreateContent(context.TargetModelJson),
+            Content = context.Request.CreateContent(context.TargetModelJson, askForUsage: context.WantsUsage),
         };
         request.Headers.Accept.Add(context.Request.Stream ? s_acceptEventStream : s_acceptJson);
         if (!string.IsNullOrEmpty(llm.Config.ApiKey))
@@ -62,7 +62,7 @@ public sealed class OpenAIProviderAdapter : IProviderAdapter
     {
         ArgumentNullException.ThrowIfNull(response);
         ArgumentNullException.ThrowIfNull(context);
-        return new PassThroughEventStream(response, context.MaxResponseBodyBytes, new SecretStreamMask(context.Llm.Secrets));
+        return new PassThroughEventStream(response, context.MaxResponseBodyBytes, new SecretStreamMask(context.Llm.Secrets), context.WantsUsage, dropUsageEvent: !context.Request.IncludeUsage);
     }
 
     /// <inheritdoc/>
@@ -92,8 +92,15 @@ public sealed class OpenAIProviderAdapter : IProviderAdapter
     /// answer (or an error, or the end) is complete: a role-only preamble is held with it, so a vendor whose stream breaks
     /// off, is too large or reports an error before any content is failed over before anything reaches the client. What
     /// is held is bounded by the response limit too. After the first read, bytes pass through as they come.
+    /// <para>
+    /// When the router wants the stream's usage (<see cref="ProviderRequestContext.WantsUsage"/>), every read passes on whole
+    /// events only, holding back the start of an event the read cut off, so that the usage-only event is read whole (its
+    /// counts are kept for the router's telemetry, <see cref="Usage"/>) and, when the router asked for it on behalf of a
+    /// client that did not, taken out before the client sees it. Finding it costs one backward search per read
+    /// (<see cref="AnswerReader.TryFindUsageEvent"/>); nothing else is parsed. The preamble is held as above.
+    /// </para>
     /// </remarks>
-    private sealed class PassThroughEventStream(HttpResponseMessage response, int maxEventBytes, SecretStreamMask secrets) : ChatEventReader
+    private sealed class PassThroughEventStream(HttpResponseMessage response, int maxEventBytes, SecretStreamMask secrets, bool readUsage, bool dropUsageEvent) : ChatEventReader
     {
         // 4 KiB: SocketsHttpHandler's connection buffer starts at that size, so a larger one rarely fills, while under
         // hundreds of concurrent streams the shared pool runs dry and each stream allocates its buffer anew.
@@ -102,6 +109,16 @@ public sealed class OpenAIProviderAdapter : IProviderAdapter
         private Stream? _body;
         private byte[]? _buffer = ArrayPool<byte>.Shared.Rent(ReadSize);
         private SseEventScanner _scanner = new(maxEventBytes, findDone: true);
+
+        // When reading usage: the bytes of an unfinished event held back at the end of the buffer, whether the next read's
+        // first byte is the LF of a usage event taken out (it ended with a CR, the read with it), and the usage event's counts.
+        private int _heldStart;
+        private int _heldLength;
+        private bool _dropLeadingLf;
+        private bool _sawAnswer;
+        private (long InputTokens, long OutputTokens)? _usage;
+
+        internal override (long InputTokens, long OutputTokens)? Usage => _usage;
 
         /// <summary>Gets the blank line that ends the <c>[DONE]</c> event; each read leaves room for it in the buffer.</summary>
         private static ReadOnlySpan<byte> EventEnd => "\n\n"u8;
@@ -118,7 +135,15 @@ public sealed class OpenAIProviderAdapter : IProviderAdapter
             if (_body is null)
             {
                 _body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-                return await ReadFirstEventAsync(_body, cancellationToken).ConfigureAwait(false);
+                if (!readUsage)
+                {
+                    return await ReadFirstEventAsync(_body, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            if (readUsage)
+            {
+                return await ReadWholeEventsAsync(_body, cancellationToken).ConfigureAwait(false);
             }
 
             if (buffer.Length > ReadSize)
@@ -199,6 +224,121 @@ public sealed class OpenAIProviderAdapter : IProviderAdapter
                 }
 
                 length += read;
+            }
+        }
+
+        /// <summary>
+        /// Reads until at least one event is complete (or the stream is) and returns the complete events, the usage event
+        /// taken out; the start of an event the last read cut off is held back for the next call.
+        /// </summary>
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+        private async ValueTask<ReadOnlyMemory<byte>> ReadWholeEventsAsync(Stream body, CancellationToken cancellationToken)
+        {
+            var buffer = _buffer!;
+            var length = _heldLength;
+            if (buffer.Length > ReadSize && length < ReadSize - EventEnd.Length)
+            {
+                // A large event needed a larger buffer; the rest of the stream passes through the usual one.
+                var usual = ArrayPool<byte>.Shared.Rent(ReadSize);
+                buffer.AsSpan(_heldStart, length).CopyTo(usual);
+                ArrayPool<byte>.Shared.Return(buffer);
+                _buffer = buffer = usual;
+            }
+            else if (_heldStart > 0)
+            {
+                buffer.AsSpan(_heldStart, length).CopyTo(buffer);
+            }
+
+            _heldStart = _heldLength = 0;
+            while (true)
+            {
+                if (length == buffer.Length - EventEnd.Length)
+                {
+                    // The limit stops the growth: the scanner fails an event larger than it.
+                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(buffer.Length * 2L, Array.MaxLength));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    _buffer = buffer = larger;
+                }
+
+                var read = await body.ReadAsync(buffer.AsMemory(length, buffer.Length - EventEnd.Length - length), cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    throw new InvalidUpstreamResponseException("The vendor ended the stream before its final [DONE] event.");
+                }
+
+                var kept = _scanner.Scan(buffer.AsSpan(length, read));
+                secrets.Mask(buffer.AsSpan(length, kept));
+                int end;
+                if (_scanner.SawDone)
+                {
+                    EventEnd.CopyTo(buffer.AsSpan(length + kept));
+                    _body!.Dispose();
+                    end = length + kept + EventEnd.Length;
+                }
+                else if (_scanner.LastEventEnd >= 0)
+                {
+                    end = length + _scanner.LastEventEnd;
+                    if (end < length + read && buffer[end - 1] == (byte)'\r' && buffer[end] == (byte)'\n')
+                    {
+                        end++; // the LF of the CRLF that ended the event
+                    }
+
+                    _heldStart = end;
+                    _heldLength = length + read - end;
+                }
+                else
+                {
+                    length += read;
+                    continue;
+                }
+
+                if (!_sawAnswer && !_scanner.SawDone)
+                {
+                    // Hold a role-only preamble until an event of the answer (or an error, or the end) completes, as the
+                    // first read does without usage; preamble events past the event limit are sent as they are.
+                    if (ChatAnswerShape.ClassifyEvents(buffer.AsSpan(0, end), out _) == ChatEventKind.Preamble && end < maxEventBytes)
+                    {
+                        length += read;
+                        _heldStart = _heldLength = 0;
+                        continue;
+                    }
+                }
+
+                _sawAnswer = true;
+                var from = 0;
+                if (_dropLeadingLf)
+                {
+                    _dropLeadingLf = false;
+                    from = buffer[0] == (byte)'\n' ? 1 : 0;
+                }
+
+                if (_usage is null && AnswerReader.TryFindUsageEvent(buffer.AsSpan(from, end - from), out var start, out var eventLength))
+                {
+                    start += from;
+                    if (AnswerReader.TryReadUsage(buffer.AsSpan(start, eventLength), out var input, out var output))
+                    {
+                        _usage = (input, output);
+                    }
+
+                    if (dropUsageEvent)
+                    {
+                        _dropLeadingLf = start + eventLength == end && buffer[end - 1] == (byte)'\r' && _heldLength == 0 && !_scanner.SawDone;
+                        buffer.AsSpan(start + eventLength, end - start - eventLength).CopyTo(buffer.AsSpan(start));
+                        end -= eventLength;
+                    }
+                }
+
+                if (end == from)
+                {
+                    // Nothing to pass on yet (the read held the usage event alone): an empty chunk would end the stream.
+                    buffer.AsSpan(_heldStart, _heldLength).CopyTo(buffer);
+                    length = _heldLength;
+                    _heldStart = _heldLength = 0;
+                    continue;
+                }
+
+                return buffer.AsMemory(from, end - from);
             }
         }
 

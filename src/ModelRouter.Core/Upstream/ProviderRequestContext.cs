@@ -27,6 +27,13 @@ public sealed class ProviderRequestContext
     /// <summary>Gets the mapped model as a quoted JSON string, or empty when the requested name is sent as is.</summary>
     public ReadOnlyMemory<byte> TargetModelJson { get; }
 
+    /// <summary>
+    /// Gets a value indicating whether the router wants the token usage of this stream (set while someone listens to its
+    /// telemetry): an OpenAI-compatible adapter then asks the vendor for it (<c>stream_options.include_usage</c>) when the
+    /// client did not, reads it from the usage event, and takes that event out of what a client that did not ask sees.
+    /// </summary>
+    internal bool WantsUsage { get; init; }
+
     /// <summary>Gets the largest non-streamed response accepted, and the largest single event of a stream, in bytes.</summary>
     public int MaxResponseBodyBytes { get; }
 }

@@ -35,6 +35,9 @@ internal struct SseEventScanner
     /// <summary>Gets a value indicating whether at least one event ended (a blank line was seen).</summary>
     public bool SawEventEnd { get; private set; }
 
+    /// <summary>Gets where, in the chunk last scanned, the last event that ended there ends (after its blank line); -1 when none did.</summary>
+    public int LastEventEnd { get; private set; }
+
     /// <summary>Feeds the next bytes of the stream.</summary>
     /// <returns>How many bytes of <paramref name="chunk"/> belong to the stream: all of them, or those up to the end of <c>[DONE]</c>.</returns>
     /// <exception cref="InvalidUpstreamResponseException">An event is larger than the limit.</exception>
@@ -43,6 +46,7 @@ internal struct SseEventScanner
         // Where the current event's bytes begin in this chunk (it may have begun in an earlier one).
         var eventStart = 0;
         var i = 0;
+        LastEventEnd = -1;
         while (i < chunk.Length && !SawDone)
         {
             if (_state == MidLine)
@@ -74,6 +78,7 @@ internal struct SseEventScanner
                     _eventBytes = 0;
                     eventStart = i;
                     SawEventEnd = true;
+                    LastEventEnd = i;
                 }
 
                 _state = LineStart;

@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using ModelRouter.Configuration;
 using ModelRouter.Diagnostics;
@@ -34,6 +35,21 @@ public class RouterTelemetryTests
         => includeUsage
             ? """{"model":"m","messages":[{"role":"user","content":"Hello"}],"stream":true,"stream_options":{"include_usage":true}}"""
             : Bodies.Chat("m", streaming: true);
+
+    private const string UsageChunk = """{"id":"c1","object":"chat.completion.chunk","model":"gpt-x-2025","choices":[],"usage":{"prompt_tokens":9,"completion_tokens":4,"total_tokens":13}}""";
+
+    private static string ContentChunk(bool nullUsage)
+        => $$$"""{"id":"c1","object":"chat.completion.chunk","model":"gpt-x-2025","choices":[{"index":0,"delta":{"content":"{{{CompletionText}}}"}}]{{{(nullUsage ? ",\"usage\":null" : "")}}}}""";
+
+    private static string Sse(string lineBreak, params string[] data) => string.Concat(data.Select(d => "data: " + d + lineBreak + lineBreak));
+
+    /// <summary>A vendor's stream with the usage event only when the request asks for it (and then, optionally, <c>"usage":null</c> on the other chunks).</summary>
+    private static HttpResponseMessage UsageWhenAsked(string requestJson, int readSize, bool nullUsageOnChunks, string lineBreak)
+    {
+        var asked = JsonNode.Parse(requestJson)!["stream_options"]?["include_usage"]?.GetValue<bool>() == true;
+        var events = asked ? Sse(lineBreak, ContentChunk(nullUsageOnChunks), UsageChunk, "[DONE]") : Sse(lineBreak, ContentChunk(false), "[DONE]");
+        return Events(new TrickleStream(Encoding.UTF8.GetBytes(events), readSize));
+    }
 
     private static HttpResponseMessage Json(string body, HttpStatusCode status = HttpStatusCode.OK) => new(status) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
 
@@ -365,6 +381,78 @@ public class RouterTelemetryTests
                 StreamEnd = ModelRouterStreamEnd.Completed,
                 Attempts = Array.Empty<ModelRouterAttemptRecord>(),
             }));
+        });
+    }
+
+    /// <summary>
+    /// Without a client's ask, the router asks an OpenAI-compatible vendor for usage and takes the usage event out of the
+    /// stream the client sees; its tokens still reach the span and the record. The vendor, as OpenAI does, sends the usage
+    /// event only when asked (and may then add <c>"usage":null</c> to its other chunks); reads of a few bytes cut the
+    /// events apart, to show that only whole events pass.
+    /// </summary>
+    [Test]
+    public async Task Stream_ClientDidNotAskForUsage_RouterAsksAndTheUsageEventIsTakenOutButCounted(
+        [Values(1, 7, 4096)] int readSize, [Values] bool nullUsageOnChunks, [Values("\n", "\r\n")] string lineBreak)
+    {
+        var observer = new RecordingObserver();
+        await using var h = Harness(observer);
+        using var capture = new TelemetryCapture(h.Services);
+        string? forwarded = null;
+        h.Http.Expect(HttpMethod.Post, ChatUrl("a")).Respond(async request =>
+        {
+            forwarded = await request.Content!.ReadAsStringAsync();
+            return UsageWhenAsked(forwarded, readSize, nullUsageOnChunks, lineBreak);
+        });
+
+        string text;
+        await using (var response = await h.RouteAsync(StreamBody(includeUsage: false)))
+        {
+            text = await Bodies.ReadAllAsync(response);
+        }
+
+        var record = await observer.NextAsync();
+        var sent = JsonNode.Parse(forwarded!)!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(text, Is.EqualTo(Sse(lineBreak, ContentChunk(nullUsageOnChunks)) + "data: [DONE]\n\n"), "the router ends [DONE] with its own blank line");
+            Assert.That(sent["stream_options"]?.ToJsonString(), Is.EqualTo("""{"include_usage":true}"""));
+            Assert.That(sent["model"]?.GetValue<string>(), Is.EqualTo("gpt-x"));
+            Assert.That(sent["messages"]?.ToJsonString(), Is.EqualTo("""[{"role":"user","content":"Hello"}]"""));
+            Assert.That(capture.Route.GetTagItem("gen_ai.usage.input_tokens"), Is.EqualTo(9L));
+            Assert.That(capture.Route.GetTagItem("gen_ai.usage.output_tokens"), Is.EqualTo(4L));
+            Assert.That(capture.Longs("gen_ai.client.token.usage").Select(t => t.Value), Is.EqualTo(new[] { 9L, 4L }));
+            Assert.That((record.InputTokens, record.OutputTokens), Is.EqualTo(((long?)9, (long?)4)));
+            Assert.That(record.StreamEnd, Is.EqualTo(ModelRouterStreamEnd.Completed));
+        });
+    }
+
+    /// <summary>A client that asked for usage gets the vendor's stream unchanged, usage event included; the tokens are counted.</summary>
+    [Test]
+    public async Task Stream_ClientAskedForUsage_TheUsageEventPassesUnchangedAndIsCounted([Values(1, 4096)] int readSize)
+    {
+        var observer = new RecordingObserver();
+        await using var h = Harness(observer);
+        using var capture = new TelemetryCapture(h.Services);
+        string? forwarded = null;
+        h.Http.Expect(HttpMethod.Post, ChatUrl("a")).Respond(async request =>
+        {
+            forwarded = await request.Content!.ReadAsStringAsync();
+            return UsageWhenAsked(forwarded, readSize, nullUsageOnChunks: true, "\n");
+        });
+
+        string text;
+        await using (var response = await h.RouteAsync(StreamBody(includeUsage: true)))
+        {
+            text = await Bodies.ReadAllAsync(response);
+        }
+
+        var record = await observer.NextAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(forwarded, Is.EqualTo(StreamBody(includeUsage: true).Replace("\"m\"", "\"gpt-x\"", StringComparison.Ordinal)));
+            Assert.That(text, Is.EqualTo(Sse("\n", ContentChunk(nullUsage: true), UsageChunk, "[DONE]")));
+            Assert.That(capture.Route.GetTagItem("gen_ai.usage.input_tokens"), Is.EqualTo(9L));
+            Assert.That((record.InputTokens, record.OutputTokens), Is.EqualTo(((long?)9, (long?)4)));
         });
     }
 

@@ -269,4 +269,50 @@ public class ChatRequestBodyTests
             Assert.That(Encoding.UTF8.GetString(rewritten), Does.StartWith(before).And.EndWith(after));
         });
     }
+
+    // Asking for usage on a stream: the option is added or its value replaced; everything else is the client's, byte for byte.
+    [TestCase("""{"model":"m","stream":true}""", """{"stream_options":{"include_usage":true},"model":"gpt-x","stream":true}""")]
+    [TestCase(""" { "stream":true, "model" : "m" } """, """ {"stream_options":{"include_usage":true}, "stream":true, "model" : "gpt-x" } """)]
+    [TestCase("""{"model":"m","stream":true,"stream_options":{}}""", """{"model":"gpt-x","stream":true,"stream_options":{"include_usage":true}}""")]
+    [TestCase("""{"model":"m","stream":true,"stream_options":{ "x":1 }}""", """{"model":"gpt-x","stream":true,"stream_options":{"include_usage":true, "x":1 }}""")]
+    [TestCase("""{"stream_options":{"include_usage":false,"x":[1]},"model":"m","stream":true}""", """{"stream_options":{"include_usage":true,"x":[1]},"model":"gpt-x","stream":true}""")]
+    [TestCase("""{"model":"m","stream_options":{"include_usage":{"a":[1,2]}},"stream":true}""", """{"model":"gpt-x","stream_options":{"include_usage":true},"stream":true}""")]
+    [TestCase("""{"model":"m","stream":true,"stream_options":null}""", """{"model":"gpt-x","stream":true,"stream_options":{"include_usage":true}}""")]
+    [TestCase("""{"stream_options":"x","stream":true,"model":"m"}""", """{"stream_options":{"include_usage":true},"stream":true,"model":"gpt-x"}""")]
+    public void CreateContent_AskingForUsage_SetsIncludeUsageAndKeepsTheRest(string client, string forwarded)
+    {
+        var body = Parse(client);
+
+        var sent = body.CreateContent(ChatRequestBody.EncodeModel("gpt-x"), askForUsage: true);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(sent.ReadAsStringAsync().GetAwaiter().GetResult(), Is.EqualTo(forwarded));
+            Assert.That(sent.Headers.ContentLength, Is.EqualTo(Encoding.UTF8.GetByteCount(forwarded)));
+            Assert.That(Parse(forwarded).IncludeUsage, Is.True);
+        });
+    }
+
+    [Test]
+    public void CreateContent_AskingForUsageWithoutMapping_KeepsTheModel()
+    {
+        var body = Parse("""{"model":"m","stream":true}""");
+
+        var sent = body.CreateContent(ReadOnlyMemory<byte>.Empty, askForUsage: true).ReadAsStringAsync().GetAwaiter().GetResult();
+
+        Assert.That(sent, Is.EqualTo("""{"stream_options":{"include_usage":true},"model":"m","stream":true}"""));
+    }
+
+    // Not a stream, or the client asked already: nothing to add.
+    [TestCase("""{"model":"m"}""")]
+    [TestCase("""{"model":"m","stream":false,"stream_options":{"include_usage":false}}""")]
+    [TestCase("""{"model":"m","stream":true,"stream_options":{"include_usage":true}}""")]
+    public void CreateContent_AskingForUsage_NoStreamOrAlreadyAsked_ChangesOnlyTheModel(string client)
+    {
+        var body = Parse(client);
+
+        var sent = body.CreateContent(ChatRequestBody.EncodeModel("gpt-x"), askForUsage: true).ReadAsStringAsync().GetAwaiter().GetResult();
+
+        Assert.That(sent, Is.EqualTo(client.Replace("\"m\"", "\"gpt-x\"", StringComparison.Ordinal)));
+    }
 }

@@ -67,9 +67,15 @@ public sealed class CredentialForwardingTests
         Assert.That(got.Headers.Values, Has.None.Contains("cookie-never-forwarded"));
         Assert.That(got.Body, Does.Not.Contain(AppKey));
 
-        // Only "model" changed; every other field passes through untouched.
+        // Only "model" changed, and for a stream the router asks for usage (this suite listens to its telemetry); every
+        // other field passes through untouched.
         var sent = JsonNode.Parse(body)!.AsObject();
         sent["model"] = "vendor-model";
+        if (streaming)
+        {
+            sent["stream_options"] = new JsonObject { ["include_usage"] = true };
+        }
+
         Assert.That(JsonNode.DeepEquals(got.Json, sent), Is.True, got.Body);
     }
 }

@@ -107,16 +107,19 @@ public sealed class OpenAISdkTests
         var received = new List<string>();
         var updates = 0;
         ChatFinishReason? finish = null;
+        ChatTokenUsage? usage = null;
 
         await foreach (var update in client.CompleteChatStreamingAsync([new UserChatMessage("count")]))
         {
             updates++;
             received.AddRange(update.ContentUpdate.Select(p => p.Text.Trim()));
             finish ??= update.FinishReason;
+            usage ??= update.Usage;
         }
 
         Assert.That(received, Is.EqualTo(s_tokens));
-        Assert.That(updates, Is.EqualTo(s_tokens.Length + 1), "one update per event, then the finish");
+        Assert.That(updates, Is.EqualTo(s_tokens.Length + 2), "one update per event, then the finish and the usage the SDK asks for");
+        Assert.That(usage?.OutputTokenCount, Is.EqualTo(s_tokens.Length));
         Assert.That(finish, Is.EqualTo(ChatFinishReason.Stop));
     }
 

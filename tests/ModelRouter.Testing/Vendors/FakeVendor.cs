@@ -15,6 +15,9 @@ internal sealed record VendorRequest(IReadOnlyDictionary<string, string> Headers
 
     public bool Stream => Json["stream"]?.GetValue<bool>() ?? false;
 
+    /// <summary>Gets a value indicating whether the request asks for usage in its stream (<c>stream_options.include_usage</c>).</summary>
+    public bool IncludeUsage => Json["stream_options"]?["include_usage"]?.GetValue<bool>() ?? false;
+
     public string LastUserText => Json["messages"]!.AsArray().Last(m => m!["role"]!.GetValue<string>() == "user")!["content"]!.GetValue<string>();
 }
 
@@ -88,7 +91,13 @@ internal sealed class FakeVendor : IAsyncDisposable
     /// <summary>Answers in OpenAI's format saying <c>vendor NAME</c>, NAME from the <c>/{name}/v1</c> path.</summary>
     public static Task AnswerByRouteAsync(HttpContext context, VendorRequest request) => AnswerAsync(context, request, "vendor " + request.Route);
 
-    /// <summary>Answers in OpenAI's format: a completion, or one event per word when the request asks for a stream.</summary>
+    /// <summary>The input tokens the OpenAI endpoint reports for a streamed answer (its output tokens: one per word).</summary>
+    public const int StreamInputTokens = 7;
+
+    /// <summary>
+    /// Answers in OpenAI's format: a completion, or one event per word when the request asks for a stream, and then, as
+    /// OpenAI does, a usage-only event before <c>[DONE]</c> only when the request asks for it (<c>stream_options.include_usage</c>).
+    /// </summary>
     public static async Task AnswerAsync(HttpContext context, VendorRequest request, string reply)
     {
         if (!request.Stream)
@@ -104,7 +113,27 @@ internal sealed class FakeVendor : IAsyncDisposable
         }
 
         await WriteEventAsync(context, Chunk(request.Model, null, "stop"));
+        if (request.IncludeUsage)
+        {
+            await WriteEventAsync(context, UsageChunk(request.Model, reply));
+        }
+
         await WriteEventAsync(context, "[DONE]");
+    }
+
+    /// <summary>The usage-only event of a streamed <paramref name="reply"/>: no choices, <see cref="StreamInputTokens"/> in, a token per word out.</summary>
+    public static string UsageChunk(string model, string reply)
+    {
+        var words = reply.Split(' ').Length;
+        return new JsonObject
+        {
+            ["id"] = "chatcmpl-fake",
+            ["object"] = "chat.completion.chunk",
+            ["created"] = 1_700_000_000,
+            ["model"] = model,
+            ["choices"] = new JsonArray(),
+            ["usage"] = new JsonObject { ["prompt_tokens"] = StreamInputTokens, ["completion_tokens"] = words, ["total_tokens"] = StreamInputTokens + words },
+        }.ToJsonString();
     }
 
     /// <summary>The stream <see cref="AnswerAsync"/> sends, as one text: an event per word, a stop event and <c>[DONE]</c>.</summary>

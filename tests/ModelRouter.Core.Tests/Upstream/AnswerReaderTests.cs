@@ -1,7 +1,7 @@
 using System.Text;
-using ModelRouter.Diagnostics;
+using ModelRouter.Upstream;
 
-namespace ModelRouter.Tests.Diagnostics;
+namespace ModelRouter.Tests.Upstream;
 
 public class AnswerReaderTests
 {
@@ -38,5 +38,35 @@ public class AnswerReaderTests
     public void ReadModel_Answer_ReadsTheAnswersModel(string answer, string? model)
     {
         Assert.That(AnswerReader.ReadModel(Encoding.UTF8.GetBytes(answer)), Is.EqualTo(model));
+    }
+
+    // The usage-only event, found whole (its blank line included) among whole events.
+    [TestCase("data: {\"choices\":[{\"delta\":{}}],\"usage\":null}\n\n|data: {\"choices\":[],\"usage\":{\"prompt_tokens\":1}}\n\n|data: [DONE]\n\n")]
+    [TestCase("|data: {\"id\":\"x\",\"choices\" : [ ],\"usage\":{\"prompt_tokens\":1}}\r\n\r\n|")]
+    [TestCase("data: {}\r\r|data:{\"usage\":{\"prompt_tokens\":1}}\r\r|")]
+    public void TryFindUsageEvent_UsageOnlyEvent_FindsItWhole(string marked)
+    {
+        var parts = marked.Split('|');
+        var events = Encoding.UTF8.GetBytes(string.Concat(parts));
+
+        var found = AnswerReader.TryFindUsageEvent(events, out var start, out var length);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(found, Is.True);
+            Assert.That(Encoding.UTF8.GetString(events, start, length), Is.EqualTo(parts[1]));
+        });
+    }
+
+    // Usage with choices, usage null, no usage, usage quoted inside a string, an event of two lines, a line that is not data.
+    [TestCase("data: {\"choices\":[{\"delta\":{}}],\"usage\":{\"prompt_tokens\":1}}\n\n")]
+    [TestCase("data: {\"choices\":[],\"usage\":null}\n\n")]
+    [TestCase("data: {\"choices\":[]}\n\ndata: [DONE]\n\n")]
+    [TestCase("data: {\"choices\":[{\"delta\":{\"content\":\"\\\"usage\\\":{}\"}}]}\n\n")]
+    [TestCase("event: usage\ndata: {\"choices\":[],\"usage\":{\"prompt_tokens\":1}}\n\n")]
+    [TestCase("data: {\"choices\":[]}\ndata: {\"usage\":{\"prompt_tokens\":1}}\n\n")]
+    public void TryFindUsageEvent_NoUsageOnlyEvent_FindsNone(string events)
+    {
+        Assert.That(AnswerReader.TryFindUsageEvent(Encoding.UTF8.GetBytes(events), out _, out _), Is.False);
     }
 }

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace ModelRouter.Diagnostics;
+namespace ModelRouter.Upstream;
 
 /// <summary>
 /// Reads the token counts and the model name an OpenAI answer (a <c>chat.completion</c> body or a stream's events) reports,
@@ -81,6 +81,90 @@ internal static class AnswerReader
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// Finds the usage-only event of an OpenAI stream (empty or no <c>choices</c>, a <c>usage</c> object), the one a vendor
+    /// sends before <c>[DONE]</c> when asked for <c>stream_options.include_usage</c>, in <paramref name="events"/>: whole
+    /// events, from an event's start to a blank line. Only the last <c>usage</c> property is looked at (the usage event is the
+    /// last one with usage), so the search is one backward scan that, on a stream whose chunks carry <c>"usage":null</c>,
+    /// stops within the last event.
+    /// </summary>
+    /// <param name="events">Whole server-sent events.</param>
+    /// <param name="start">Where the event starts.</param>
+    /// <param name="length">The event's length, its blank line included.</param>
+    /// <returns>Whether such an event was found. An event of more than one line is never taken for it.</returns>
+    public static bool TryFindUsageEvent(ReadOnlySpan<byte> events, out int start, out int length)
+    {
+        start = length = 0;
+        var at = events.LastIndexOf("\"usage\""u8);
+        if (at < 0 || ValueStart(events, at + 7) is not { } value || events[value] != (byte)'{')
+        {
+            return false;
+        }
+
+        // The event is one data line, preceded by a blank line (or the start) and followed by one.
+        var lineStart = events[..at].LastIndexOfAny((byte)'\n', (byte)'\r') + 1;
+        var lineEnd = events[at..].IndexOfAny((byte)'\n', (byte)'\r');
+        if (lineEnd < 0 || !events[lineStart..].StartsWith("data:"u8) || !IsEventStart(events[..lineStart]))
+        {
+            return false;
+        }
+
+        lineEnd += at;
+        var end = SkipLineBreak(events, lineEnd);
+        if (end >= events.Length || events[end] is not ((byte)'\n' or (byte)'\r'))
+        {
+            return false;
+        }
+
+        end = SkipLineBreak(events, end);
+        var line = events[lineStart..lineEnd];
+        var choices = line.IndexOf("\"choices\""u8);
+        if (choices >= 0 && !IsEmptyArray(line, choices + 9))
+        {
+            return false;
+        }
+
+        start = lineStart;
+        length = end - lineStart;
+        return true;
+    }
+
+    /// <summary>
+    /// Tells whether a line starts an event: what comes before it ends with a blank line (two line breaks, CRLF counting as
+    /// one), or is only line breaks (the events start at an event's start; a CRLF may be cut after its CR).
+    /// </summary>
+    private static bool IsEventStart(ReadOnlySpan<byte> before)
+    {
+        if (before.IndexOfAnyExcept((byte)'\n', (byte)'\r') < 0)
+        {
+            return true;
+        }
+
+        var last = before.Length - 1;
+        if (before[last] == (byte)'\n' && last > 0 && before[last - 1] == (byte)'\r')
+        {
+            last--;
+        }
+
+        return last > 0 && before[last - 1] is (byte)'\n' or (byte)'\r';
+    }
+
+    /// <summary>Returns the index after the line break (LF, CR or CRLF) at <paramref name="index"/>.</summary>
+    private static int SkipLineBreak(ReadOnlySpan<byte> utf8, int index)
+        => utf8[index] == (byte)'\r' && index + 1 < utf8.Length && utf8[index + 1] == (byte)'\n' ? index + 2 : index + 1;
+
+    /// <summary>Tells whether the value after a property name at <paramref name="index"/> is <c>[]</c>.</summary>
+    private static bool IsEmptyArray(ReadOnlySpan<byte> utf8, int index)
+    {
+        if (ValueStart(utf8, index) is not { } value || utf8[value] != (byte)'[')
+        {
+            return false;
+        }
+
+        var rest = utf8[(value + 1)..].TrimStart(" \t"u8);
+        return !rest.IsEmpty && rest[0] == (byte)']';
     }
 
     /// <summary>Skips the colon after a property name and the white space around it; null when no value follows.</summary>
