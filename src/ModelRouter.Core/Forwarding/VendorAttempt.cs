@@ -87,12 +87,13 @@ internal sealed class VendorAttempt(UpstreamInvoker upstream, ProviderAdapters a
                 }
 
                 handedOver = true;
-                return AttemptOutcome.Streamed(target, stream, first, resources);
+                return AttemptOutcome.Streamed(target, stream, first, resources, RateLimitHeaders.Select(response, llm.Secrets));
             }
 
             try
             {
-                return AttemptOutcome.Served(target, await adapter.ReadResponseAsync(response, context, resources.Timeout.Token).ConfigureAwait(false));
+                var content = await adapter.ReadResponseAsync(response, context, resources.Timeout.Token).ConfigureAwait(false);
+                return AttemptOutcome.Served(target, content, RateLimitHeaders.Select(response, llm.Secrets));
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested && AttemptFailure.IsVendorFault(ex))
             {
