@@ -44,6 +44,12 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, Model
                 headers[ModelRouterHeaders.Llm] = response.Llm;
                 headers[ModelRouterHeaders.Attempts] = AttemptCount(response.Attempts);
                 headers[ModelRouterHeaders.Trail] = response.Trail;
+                var vendorHeaders = response.VendorHeaders;
+                for (var i = 0; i < vendorHeaders.Count; i++)
+                {
+                    headers.Append(vendorHeaders[i].Key, vendorHeaders[i].Value);
+                }
+
                 context.Response.StatusCode = StatusCodes.Status200OK;
                 context.Response.ContentType = response.ContentType;
                 if (!response.IsStreaming)

@@ -51,6 +51,24 @@ public sealed class ModelRouterOptions
     /// <value>The default is 30.</value>
     public double StoreRetryMaxDelaySeconds { get; set; } = 30;
 
+    /// <summary>
+    /// Gets the hosts LLM base URLs may point at: host names or IP literals, and <c>*.example.com</c> for every subdomain
+    /// of example.com (not example.com itself). Checked when an LLM is saved and again when a connection is opened.
+    /// </summary>
+    /// <value>The default is empty: any host (subject to <see cref="AllowLinkLocalUpstreams"/> and <see cref="AllowLoopbackUpstreams"/>).</value>
+    public IList<string> AllowedUpstreamHosts { get; } = [];
+
+    /// <summary>
+    /// Gets or sets a value indicating whether LLMs may point at link-local addresses (169.254.0.0/16, fe80::/10) and cloud
+    /// metadata endpoints (fd00:ec2::254, 100.100.100.200, metadata.google.internal and the like).
+    /// </summary>
+    /// <value>The default is <see langword="false"/>: such a base URL is refused when saved, and a host name resolving to such an address is refused when connecting.</value>
+    public bool AllowLinkLocalUpstreams { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether LLMs may point at loopback addresses (127.0.0.0/8, ::1), such as a model served on the same machine.</summary>
+    /// <value>The default is <see langword="true"/>. Turn it off where nothing on the router's own machine should receive a vendor key.</value>
+    public bool AllowLoopbackUpstreams { get; set; } = true;
+
     /// <summary>Gets or sets the key the admin API requires as <c>Authorization: Bearer</c>; never logged.</summary>
     /// <value>The default is <see langword="null"/>: the admin API refuses every request until a key is set or the host opts out.</value>
     public string? AdminApiKey { get; set; }

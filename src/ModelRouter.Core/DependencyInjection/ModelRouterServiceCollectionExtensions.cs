@@ -10,6 +10,7 @@ using ModelRouter.Diagnostics;
 using ModelRouter.Forwarding;
 using ModelRouter.Health;
 using ModelRouter.Matching;
+using ModelRouter.Model;
 using ModelRouter.Routing;
 using ModelRouter.Selection;
 using ModelRouter.Storage;
@@ -70,7 +71,11 @@ public static class ModelRouterServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, OpenAIProviderAdapter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, AzureOpenAIProviderAdapter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, AnthropicProviderAdapter>());
-        services.TryAddSingleton<IModelRouterConfigValidator, ModelRouterConfigValidator>();
+        services.TryAddSingleton<IModelRouterConfigValidator>(sp =>
+        {
+            var settings = sp.GetRequiredService<ModelRouterSettings>();
+            return new ModelRouterConfigValidator(sp.GetServices<IVendorSelector>(), sp.GetServices<IProviderAdapter>(), () => HostPolicy(settings));
+        });
         services.AddMetrics();
         services.TryAddSingleton(sp => new RouterTelemetry(
             sp.GetServices<IModelRouterObserver>(),
@@ -104,12 +109,13 @@ public static class ModelRouterServiceCollectionExtensions
             services.AddHealthChecks().AddCheck<ModelRouterHealthCheck>(ModelRouterHealthCheck.Name);
             // Only the handler pipeline is used (see UpstreamInvoker): timeouts are per LLM and per attempt.
             services.AddHttpClient(ModelRouterDefaults.HttpClientName)
-                .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+                .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
                 {
+                    // A redirect would carry the vendor's key to wherever the vendor points: a 3xx is a vendor failure instead.
                     AllowAutoRedirect = false,
                     UseCookies = false,
                     AutomaticDecompression = DecompressionMethods.None,
-                    ConnectCallback = UpstreamConnector.ConnectAsync,
+                    ConnectCallback = new UpstreamConnector(() => HostPolicy(sp.GetRequiredService<ModelRouterSettings>())).ConnectAsync,
                     PooledConnectionLifetime = TimeSpan.FromMinutes(5),
                     EnableMultipleHttp2Connections = true,
                 })
@@ -117,6 +123,19 @@ public static class ModelRouterServiceCollectionExtensions
         }
 
         return new ModelRouterBuilder(services);
+    }
+
+    /// <summary>The upstream host rules of the host settings in force; the defaults while the settings have never been valid (the host then stops anyway).</summary>
+    private static UpstreamHostPolicy HostPolicy(ModelRouterSettings settings)
+    {
+        try
+        {
+            return UpstreamHostPolicy.From(settings.Current);
+        }
+        catch (ModelRouterConfigurationException)
+        {
+            return UpstreamHostPolicy.Default;
+        }
     }
 
     private sealed class ModelRouterBuilder(IServiceCollection services) : IModelRouterBuilder

@@ -5,8 +5,9 @@ namespace ModelRouter.Forwarding;
 /// <summary>What one attempt came to: the vendor's answer, or the failure that says what to do next.</summary>
 internal readonly struct AttemptOutcome
 {
-    private AttemptOutcome(AttemptFailure? failure, string model, ReadOnlyMemory<byte> content, ChatEventReader? stream, IDisposable? owner)
+    private AttemptOutcome(AttemptFailure? failure, string model, ReadOnlyMemory<byte> content, ChatEventReader? stream, IDisposable? owner, IReadOnlyList<KeyValuePair<string, string>>? headers = null)
     {
+        Headers = headers;
         Failure = failure;
         Model = model;
         Content = content;
@@ -29,9 +30,14 @@ internal readonly struct AttemptOutcome
     /// <summary>Gets what the answer's owner disposes with it: the vendor's response and the attempt's timeout.</summary>
     public IDisposable? Owner { get; }
 
-    public static AttemptOutcome Served(string model, ReadOnlyMemory<byte> content) => new(null, model, content, null, null);
+    /// <summary>Gets the vendor's rate-limit headers that the client may see, or <see langword="null"/> for none.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>>? Headers { get; }
 
-    public static AttemptOutcome Streamed(string model, ChatEventReader stream, ReadOnlyMemory<byte> first, IDisposable owner) => new(null, model, first, stream, owner);
+    public static AttemptOutcome Served(string model, ReadOnlyMemory<byte> content, IReadOnlyList<KeyValuePair<string, string>>? headers = null)
+        => new(null, model, content, null, null, headers);
+
+    public static AttemptOutcome Streamed(string model, ChatEventReader stream, ReadOnlyMemory<byte> first, IDisposable owner, IReadOnlyList<KeyValuePair<string, string>>? headers = null)
+        => new(null, model, first, stream, owner, headers);
 
     public static AttemptOutcome Failed(AttemptFailure failure) => new(failure, "", default, null, null);
 }

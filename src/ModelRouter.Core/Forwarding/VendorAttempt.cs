@@ -107,7 +107,7 @@ internal sealed class VendorAttempt(UpstreamInvoker upstream, ProviderAdapters a
                 }
 
                 handedOver = true;
-                return AttemptOutcome.Streamed(target, stream, first, resources);
+                return AttemptOutcome.Streamed(target, stream, first, resources, RateLimitHeaders.Select(response, llm.Secrets));
             }
 
             ReadOnlyMemory<byte> answer;
@@ -128,7 +128,7 @@ internal sealed class VendorAttempt(UpstreamInvoker upstream, ProviderAdapters a
                 return AttemptOutcome.Failed(AttemptFailure.Empty(llm.Id, status, "the response had no usable answer"));
             }
 
-            return AttemptOutcome.Served(target, answer);
+            return AttemptOutcome.Served(target, answer, RateLimitHeaders.Select(response, llm.Secrets));
         }
         finally
         {

@@ -30,6 +30,7 @@ public sealed class ModelRouterResponse : IAsyncDisposable
         RouterSlug = pool.RouterSlug;
         Model = served.Model;
         Attempts = attempts;
+        VendorHeaders = served.Headers ?? [];
         if (served.Stream is { } stream)
         {
             _stream = stream;
@@ -41,6 +42,12 @@ public sealed class ModelRouterResponse : IAsyncDisposable
             Content = served.Content;
         }
     }
+
+    /// <summary>
+    /// Gets the serving vendor's rate-limit headers (<c>x-ratelimit-*</c>, <c>anthropic-ratelimit-*</c>, <c>retry-after</c>,
+    /// <c>retry-after-ms</c>), which the endpoint passes on to the client; no other vendor header is kept.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, string>> VendorHeaders { get; }
 
     /// <summary>Gets the id of the LLM that served the request (the <c>x-model-router-vendor</c> header carries it).</summary>
     public string Llm { get; }

@@ -32,6 +32,12 @@ internal static class ConfigurationReader
         options.CredentialCooldownSeconds = ReadDouble(section, "credentialCooldownSeconds", options.CredentialCooldownSeconds, "ModelRouter", errors);
         options.StoreRetryDelaySeconds = ReadDouble(section, "storeRetryDelaySeconds", options.StoreRetryDelaySeconds, "ModelRouter", errors);
         options.StoreRetryMaxDelaySeconds = ReadDouble(section, "storeRetryMaxDelaySeconds", options.StoreRetryMaxDelaySeconds, "ModelRouter", errors);
+        options.AllowLinkLocalUpstreams = ReadBool(section, "allowLinkLocalUpstreams", options.AllowLinkLocalUpstreams, "ModelRouter", errors);
+        options.AllowLoopbackUpstreams = ReadBool(section, "allowLoopbackUpstreams", options.AllowLoopbackUpstreams, "ModelRouter", errors);
+        foreach (var host in ReadStrings(section.GetSection("allowedUpstreamHosts")))
+        {
+            options.AllowedUpstreamHosts.Add(host);
+        }
         if (errors.Count > 0)
         {
             throw new ModelRouterConfigurationException([.. errors.Select(e => e.Message)]);

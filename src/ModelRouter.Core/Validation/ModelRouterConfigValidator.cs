@@ -10,14 +10,22 @@ public sealed class ModelRouterConfigValidator : IModelRouterConfigValidator
 {
     private readonly HashSet<string> _selectors;
     private readonly HashSet<string> _providers;
+    private readonly Func<UpstreamHostPolicy> _hosts;
 
-    /// <summary>Creates a validator that knows the registered selectors and provider adapters.</summary>
+    /// <summary>Creates a validator that knows the registered selectors and provider adapters, with the default upstream host rules.</summary>
     public ModelRouterConfigValidator(IEnumerable<IVendorSelector> selectors, IEnumerable<IProviderAdapter> adapters)
+        : this(selectors, adapters, static () => UpstreamHostPolicy.Default)
+    {
+    }
+
+    /// <summary>Creates a validator that checks base URLs against the host settings' upstream host rules in force.</summary>
+    internal ModelRouterConfigValidator(IEnumerable<IVendorSelector> selectors, IEnumerable<IProviderAdapter> adapters, Func<UpstreamHostPolicy> hosts)
     {
         ArgumentNullException.ThrowIfNull(selectors);
         ArgumentNullException.ThrowIfNull(adapters);
         _selectors = new HashSet<string>(selectors.Select(s => s.Name), StringComparer.Ordinal);
         _providers = new HashSet<string>(adapters.Select(a => a.ProviderKind), StringComparer.OrdinalIgnoreCase);
+        _hosts = hosts;
     }
 
     /// <inheritdoc/>
@@ -159,6 +167,7 @@ public sealed class ModelRouterConfigValidator : IModelRouterConfigValidator
 
     private HashSet<string> ValidateLlms(ModelRouterConfig config, HashSet<object>? trusted, ErrorList errors)
     {
+        UpstreamHostPolicy? hosts = null;
         var ids = new HashSet<string>(StringComparer.Ordinal);
         var idsIgnoreCase = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < config.Llms.Count; i++)
@@ -196,6 +205,10 @@ public sealed class ModelRouterConfigValidator : IModelRouterConfigValidator
             else if (!string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment) || !string.IsNullOrEmpty(uri.UserInfo))
             {
                 errors.Add($"llms[{i}].baseUrl", $"{path}: baseUrl must not carry a query, fragment or credentials; put keys in apiKey or headers");
+            }
+            else if ((hosts ??= _hosts()).RefusalOf(uri) is { } refusal)
+            {
+                errors.Add($"llms[{i}].baseUrl", $"{path}: baseUrl is refused: {refusal}");
             }
 
             if (!(llm.TimeoutSeconds > 0))

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using ModelRouter.Configuration;
+using ModelRouter.Model;
 
 namespace ModelRouter.Validation;
 
@@ -28,6 +29,11 @@ internal sealed class ModelRouterOptionsValidator : IValidateOptions<ModelRouter
         Check(options.StoreRetryDelaySeconds > 0, "storeRetryDelaySeconds", options.StoreRetryDelaySeconds, "above 0");
         Check(options.StoreRetryMaxDelaySeconds >= options.StoreRetryDelaySeconds && options.StoreRetryMaxDelaySeconds <= 86_400,
             "storeRetryMaxDelaySeconds", options.StoreRetryMaxDelaySeconds, "at least storeRetryDelaySeconds and at most 86400");
+        foreach (var host in options.AllowedUpstreamHosts)
+        {
+            Check(UpstreamHostPolicy.IsValidEntry(host), "allowedUpstreamHosts", $"'{host}'", "host names, IP literals or '*.' and a host name");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }
