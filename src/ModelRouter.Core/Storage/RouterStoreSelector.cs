@@ -10,7 +10,7 @@ internal static class RouterStoreSelector
         var settings = RouterStoreSettings.FromConfiguration(section);
         if (string.Equals(settings.Kind, RouterStoreSettings.ConfigurationKind, StringComparison.OrdinalIgnoreCase))
         {
-            return new ConfigurationRouterStore(section);
+            return new ConfigurationRouterStore(section, RootOf(services, section));
         }
 
         var factories = (IEnumerable<IRouterStoreFactory>?)services.GetService(typeof(IEnumerable<IRouterStoreFactory>)) ?? [];
@@ -20,4 +20,12 @@ internal static class RouterStoreSelector
                 "and call .AddSqliteStore(); for 'postgres' reference ModelRouter.Storage.PostgreSql and call .AddPostgreSqlStore(); or use 'configuration'.");
         return factory.Create(services, settings);
     }
+
+    /// <summary>
+    /// The host's configuration root when <paramref name="section"/> is it or one of its sections: a section hands out
+    /// its root's change token, so the same token instance tells they belong together.
+    /// </summary>
+    private static IConfigurationRoot? RootOf(IServiceProvider services, IConfiguration section)
+        => section as IConfigurationRoot
+            ?? (services.GetService(typeof(IConfiguration)) is IConfigurationRoot root && ReferenceEquals(root.GetReloadToken(), section.GetReloadToken()) ? root : null);
 }
