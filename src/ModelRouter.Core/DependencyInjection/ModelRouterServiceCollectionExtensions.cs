@@ -15,6 +15,7 @@ using ModelRouter.Selection;
 using ModelRouter.Storage;
 using ModelRouter.Upstream;
 using ModelRouter.Upstream.Anthropic;
+using ModelRouter.Upstream.Gemini;
 using ModelRouter.Validation;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -70,6 +71,7 @@ public static class ModelRouterServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, OpenAIProviderAdapter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, AzureOpenAIProviderAdapter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, AnthropicProviderAdapter>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, GeminiProviderAdapter>());
         services.TryAddSingleton<IModelRouterConfigValidator, ModelRouterConfigValidator>();
         services.AddMetrics();
         services.TryAddSingleton(sp => new RouterTelemetry(
