@@ -11,4 +11,7 @@ public static class ProviderKinds
 
     /// <summary>Anthropic's Messages API, translated to and from OpenAI chat completions.</summary>
     public const string Anthropic = "anthropic";
+
+    /// <summary>Google's Gemini API (<c>generateContent</c>), translated to and from OpenAI chat completions.</summary>
+    public const string Gemini = "gemini";
 }

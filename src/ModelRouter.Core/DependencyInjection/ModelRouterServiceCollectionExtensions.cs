@@ -16,6 +16,7 @@ using ModelRouter.Selection;
 using ModelRouter.Storage;
 using ModelRouter.Upstream;
 using ModelRouter.Upstream.Anthropic;
+using ModelRouter.Upstream.Gemini;
 using ModelRouter.Validation;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -71,6 +72,7 @@ public static class ModelRouterServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, OpenAIProviderAdapter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, AzureOpenAIProviderAdapter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, AnthropicProviderAdapter>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, GeminiProviderAdapter>());
         services.TryAddSingleton<IModelRouterConfigValidator>(sp =>
         {
             var settings = sp.GetRequiredService<ModelRouterSettings>();

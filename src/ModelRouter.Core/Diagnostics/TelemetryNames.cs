@@ -50,6 +50,7 @@ internal static class TelemetryNames
         ProviderKinds.OpenAI => "openai",
         ProviderKinds.AzureOpenAI => "azure.ai.openai",
         ProviderKinds.Anthropic => "anthropic",
+        ProviderKinds.Gemini => "gcp.gemini",
         _ => kind,
     };
 

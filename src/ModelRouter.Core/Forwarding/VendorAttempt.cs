@@ -58,7 +58,14 @@ internal sealed class VendorAttempt(UpstreamInvoker upstream, ProviderAdapters a
             var status = (int)response.StatusCode;
             if (status is < 200 or >= 300)
             {
-                var failure = AttemptFailure.FromStatus(llm.Id, status, pool.Config.FailoverStatusCodes, UpstreamHttp.GetRetryAfter(response, timeProvider.GetUtcNow()), llm.Health.Settings);
+                var retryAfter = UpstreamHttp.GetRetryAfter(response, timeProvider.GetUtcNow());
+                var failure = AttemptFailure.FromStatus(llm.Id, status, pool.Config.FailoverStatusCodes, retryAfter, llm.Health.Settings);
+                if (retryAfter is null && failure.Verdict is AttemptVerdict.RateLimited or AttemptVerdict.Failed && adapter is IVendorRetryInfo retryInfo
+                    && await ReadRetryDelayAsync(retryInfo, llm, response, resources, cancellationToken).ConfigureAwait(false) is { } delay)
+                {
+                    failure = AttemptFailure.FromStatus(llm.Id, status, pool.Config.FailoverStatusCodes, delay, llm.Health.Settings);
+                }
+
                 if (failure.Verdict != AttemptVerdict.Rejected)
                 {
                     return AttemptOutcome.Failed(failure);
@@ -160,6 +167,26 @@ internal sealed class VendorAttempt(UpstreamInvoker upstream, ProviderAdapters a
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && AttemptFailure.IsVendorFault(ex))
         {
             return AttemptFailure.GenericError(status);
+        }
+    }
+
+    /// <summary>Reads the wait a failing vendor asked for in its error body; an unreadable body asks for none.</summary>
+    private static async ValueTask<TimeSpan?> ReadRetryDelayAsync(
+        IVendorRetryInfo retryInfo, LlmSnapshot llm, HttpResponseMessage response, AttemptResources resources, CancellationToken cancellationToken)
+    {
+        if (UpstreamHttp.HasContentEncoding(response))
+        {
+            return null;
+        }
+
+        resources.Timeout.CancelAfter(llm.StreamIdleTimeout);
+        try
+        {
+            return await retryInfo.ReadRetryDelayAsync(response, resources.Timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && AttemptFailure.IsVendorFault(ex))
+        {
+            return null;
         }
     }
 

@@ -33,6 +33,7 @@ public class VendorErrorScrubbingTests
         var credential = request.Headers.Authorization is { } authorization
             ? "Authorization: " + authorization
             : request.Headers.TryGetValues("api-key", out var apiKey) ? "api-key: " + apiKey.Single()
+            : request.Headers.TryGetValues("x-goog-api-key", out var googleKey) ? "x-goog-api-key: " + googleKey.Single()
             : "x-api-key: " + request.Headers.GetValues("x-api-key").Single();
         return $"{credential}; X-Org-Token: {string.Join(",", request.Headers.GetValues("X-Org-Token"))}";
     }
@@ -71,9 +72,9 @@ public class VendorErrorScrubbingTests
             Assert.That(ex.Kind, Is.EqualTo(ModelRouterErrorKind.UpstreamRejected));
             Assert.That(ex.StatusCode, Is.EqualTo(400));
             Assert.That(ex.Message, Does.StartWith("Malformed request. Received headers: ").And.EndWith($"{Mask}; X-Org-Token: {Mask}"));
-            if (provider == ProviderKinds.Anthropic)
+            if (provider is ProviderKinds.Anthropic or ProviderKinds.Gemini)
             {
-                // Anthropic has no param; an error type it does not document is passed on as the code.
+                // Anthropic and Google have no param; an error type (a status) they do not document is passed on as the code.
                 Assert.That(ex.ErrorCode, Is.EqualTo("bad_" + Mask));
             }
             else

@@ -28,7 +28,7 @@ internal sealed record VendorRequest(IReadOnlyDictionary<string, string> Headers
 /// and streams of <c>event:</c>/<c>data:</c> lines with <c>ping</c>; it answers Anthropic requests with a <c>tool_use</c>
 /// when the request offers tools and carries no tool result yet, else with text.
 /// </summary>
-internal sealed class FakeVendor : IAsyncDisposable
+internal sealed partial class FakeVendor : IAsyncDisposable
 {
     /// <summary>The key the Anthropic endpoint accepts.</summary>
     public const string AnthropicApiKey = "sk-ant-fake-key";
@@ -84,6 +84,7 @@ internal sealed class FakeVendor : IAsyncDisposable
             app.MapPost("/v1/chat/completions", context => vendor.HandleOpenAIAsync(context, null));
             app.MapPost("/{name}/v1/chat/completions", context => vendor.HandleOpenAIAsync(context, (string)context.Request.RouteValues["name"]!));
             app.MapPost("/v1/messages", vendor.HandleAnthropicAsync);
+            app.MapPost("/v1beta/models/{call}", vendor.HandleGeminiAsync);
         });
         return vendor;
     }

@@ -15,7 +15,7 @@ internal static class ProviderVendors
 {
     public const string BaseUrlA = "http://127.0.0.1:5101/a";
 
-    public static readonly string[] Kinds = [ProviderKinds.OpenAI, ProviderKinds.AzureOpenAI, ProviderKinds.Anthropic];
+    public static readonly string[] Kinds = [ProviderKinds.OpenAI, ProviderKinds.AzureOpenAI, ProviderKinds.Anthropic, ProviderKinds.Gemini];
 
     /// <summary>Where the adapter of <paramref name="provider"/> sends LLM "a"'s requests.</summary>
     public static string UrlA(string provider) => provider switch
@@ -23,6 +23,9 @@ internal static class ProviderVendors
         ProviderKinds.OpenAI => BaseUrlA + "/chat/completions",
         ProviderKinds.AzureOpenAI => BaseUrlA + "/openai/v1/chat/completions",
         ProviderKinds.Anthropic => BaseUrlA + "/v1/messages",
+
+        // Either method of any model: generateContent, or streamGenerateContent?alt=sse.
+        ProviderKinds.Gemini => BaseUrlA + "/v1beta/models/*",
         _ => throw new ArgumentOutOfRangeException(nameof(provider)),
     };
 
@@ -39,6 +42,15 @@ internal static class ProviderVendors
     /// <summary>A complete, valid answer in the provider's own format, saying <paramref name="text"/>.</summary>
     public static string Answer(string provider, bool streaming, string text)
     {
+        if (provider == ProviderKinds.Gemini)
+        {
+            return streaming
+                ? GeminiEvents(
+                    $$$"""{"candidates":[{"content":{"parts":[{"text":"{{{text}}}"}],"role":"model"},"index":0}],"modelVersion":"gemini-x"}""",
+                    """{"candidates":[{"content":{"parts":[{"text":""}],"role":"model"},"finishReason":"STOP","index":0}],"usageMetadata":{"promptTokenCount":3,"candidatesTokenCount":2,"totalTokenCount":5},"modelVersion":"gemini-x"}""")
+                : $$$"""{"candidates":[{"content":{"parts":[{"text":"{{{text}}}"}],"role":"model"},"finishReason":"STOP","index":0}],"usageMetadata":{"promptTokenCount":3,"candidatesTokenCount":2,"totalTokenCount":5},"modelVersion":"gemini-x","responseId":"r1"}""";
+        }
+
         if (provider != ProviderKinds.Anthropic)
         {
             return streaming
@@ -68,12 +80,22 @@ internal static class ProviderVendors
             return $$$"""{"type":"error","error":{"type":{{{Json(type)}}},"message":{{{Json(message)}}}}}""";
         }
 
+        if (provider == ProviderKinds.Gemini)
+        {
+            // Google's envelope: a numeric code, the message and a canonical status (here the given type); no param.
+            return $$$"""{"error":{"code":400,"message":{{{Json(message)}}},"status":{{{Json(type)}}}}}""";
+        }
+
         return $$$"""{"error":{"message":{{{Json(message)}}},"type":{{{Json(type)}}},"param":{{{Json(param)}}},"code":{{{Json(code)}}}}}""";
     }
 
     /// <summary>Anthropic server-sent events, one <c>data</c> line each.</summary>
     public static string AnthropicEvents(params string[] data)
         => string.Concat(data.Select(d => "event: x\ndata: " + d + "\n\n"));
+
+    /// <summary>Gemini server-sent events as <c>alt=sse</c> sends them: one <c>data</c> line each, events apart by CRLF pairs.</summary>
+    public static string GeminiEvents(params string[] data)
+        => string.Concat(data.Select(d => "data: " + d + "\r\n\r\n"));
 
     public static string MediaType(bool streaming) => streaming ? "text/event-stream" : "application/json";
 
