@@ -22,7 +22,7 @@ internal sealed partial class ModelsEndpoint(RouterModelCatalog catalog, ILogger
         var appKey = ChatCompletionsEndpoint.ReadBearer(context.Request);
         try
         {
-            var names = await catalog.ListAsync(slug, appKey, context.RequestAborted).ConfigureAwait(false);
+            var names = await catalog.ListAsync(slug, appKey, null, context.RequestAborted).ConfigureAwait(false);
             var list = new OpenAIModelList { Data = [.. names.Select(n => new OpenAIModel { Id = n, OwnedBy = Owner })] };
             context.Response.StatusCode = StatusCodes.Status200OK;
             context.Response.ContentType = "application/json";

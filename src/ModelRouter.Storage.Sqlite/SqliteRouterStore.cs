@@ -6,7 +6,8 @@ namespace ModelRouter.Storage.Sqlite;
 
 /// <summary>
 /// A store in one SQLite database file: WAL journal, <c>synchronous=FULL</c> (a change is on disk when
-/// <see cref="SqlRouterStore.ApplyAsync"/> returns), writers serialized by <c>BEGIN IMMEDIATE</c>.
+/// <see cref="SqlRouterStore.ApplyAsync"/> returns), writers serialized by <c>BEGIN IMMEDIATE</c>, <c>secure_delete</c>
+/// on (the old content of a rewritten or deleted row is overwritten, not left in free pages).
 /// </summary>
 /// <remarks>
 /// Changes made through this instance are signalled at once; changes made by another process on the same file are
@@ -36,7 +37,7 @@ internal sealed class SqliteRouterStore : SqlRouterStore
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            var pragma = CreateCommand(connection, null, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000;");
+            var pragma = CreateCommand(connection, null, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA secure_delete=ON;");
             await using (pragma.ConfigureAwait(false))
             {
                 await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -56,6 +57,17 @@ internal sealed class SqliteRouterStore : SqlRouterStore
     protected override bool IsUnavailable(Exception exception)
         => exception is SqliteException { SqliteErrorCode: var code } && (code & 0xFF) is SqliteBusy or SqliteLocked or SqliteCannotOpen
             || base.IsUnavailable(exception);
+
+    /// <inheritdoc/>
+    /// <remarks>Copies the log into the database and empties it, so that the old versions of the rewritten rows leave the log file too.</remarks>
+    protected override async ValueTask OnSecretsRewrittenAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        var checkpoint = CreateCommand(connection, null, "PRAGMA wal_checkpoint(TRUNCATE);");
+        await using (checkpoint.ConfigureAwait(false))
+        {
+            await checkpoint.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     /// <inheritdoc/>
     protected override ValueTask<DbTransaction> BeginReadAsync(DbConnection connection, CancellationToken cancellationToken)

@@ -22,8 +22,12 @@ internal sealed partial class AdminEndpoints(
     ModelRouterSettings options,
     ModelRouterAdminOptions adminOptions,
     string prefix,
+    TimeProvider time,
     ILogger<AdminEndpoints> logger)
 {
+    /// <summary>The longest grace period a rotation may give the key it replaces: 90 days.</summary>
+    private const double MaxGracePeriodSeconds = 90 * 24 * 3600;
+
     private const int DefaultPageSize = 50;
     private const int MaxPageSize = 500;
     private const int ActivateAttempts = 5;
@@ -106,18 +110,121 @@ internal sealed partial class AdminEndpoints(
         where T : class
     {
         var item = resource.Unmask(await ReadItemAsync(context, resource, options.Current.MaxRequestBodyBytes).ConfigureAwait(false));
+
+        // An app's key is generated here and shown in this answer only: the store keeps its hash.
+        string? issuedKey = null;
+        if (item is AppConfig app)
+        {
+            RefuseOwnKey(app);
+            issuedKey = AppKeys.Generate();
+            item = (T)(object)(app with { ApiKey = issuedKey });
+        }
+
         var contents = await WritableStore().ApplyAsync(resource.Create(item), validator, context.RequestAborted).ConfigureAwait(false);
         var stored = Find(resource, contents, resource.KeyOf(item))!;
         SetETag(context, stored.Revision);
         context.Response.Headers.Location = $"{_prefix}/{resource.Segment}/{Uri.EscapeDataString(resource.KeyOf(stored.Item))}";
-        await WriteJsonAsync(context, StatusCodes.Status201Created, resource.Mask(stored.Item), resource.TypeInfo).ConfigureAwait(false);
+        var shown = resource.Mask(stored.Item);
+        if (issuedKey is not null)
+        {
+            shown = (T)(object)((AppConfig)(object)shown with { ApiKey = issuedKey });
+            context.Response.Headers.CacheControl = "no-store";
+        }
+
+        await WriteJsonAsync(context, StatusCodes.Status201Created, shown, resource.TypeInfo).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// <c>POST /apps/{name}/rotate</c>: gives the app a new generated key, shown in this answer only. With
+    /// <c>gracePeriodSeconds</c>, the key it replaces stays valid that long; without, it stops at once.
+    /// </summary>
+    public async Task RotateAppKeyAsync(HttpContext context)
+    {
+        var grace = 0d;
+        if (HasBody(context.Request))
+        {
+            var body = await ReadBodyAsync(context, AdminViewJsonContext.Default.AppKeyRotation, "rotation", options.Current.MaxRequestBodyBytes).ConfigureAwait(false);
+            grace = Deserialize(body, b => System.Text.Json.JsonSerializer.Deserialize(b.Span, AdminViewJsonContext.Default.AppKeyRotation), "rotation")?.GracePeriodSeconds ?? 0;
+            if (!double.IsFinite(grace) || grace < 0 || grace > MaxGracePeriodSeconds)
+            {
+                throw new RouterStoreException(RouterStoreError.Invalid, "The rotation is invalid.",
+                    [new ModelRouterConfigError("gracePeriodSeconds", $"gracePeriodSeconds must be from 0 to {MaxGracePeriodSeconds} (90 days)")]);
+            }
+        }
+
+        var key = AppKeys.Generate();
+        var stored = await ChangeAppAsync(context, app =>
+        {
+            var current = app.ApiKeyHash ?? (string.IsNullOrEmpty(app.ApiKey) ? null : AppKeys.Hash(app.ApiKey));
+            var keepOld = grace > 0 && current is not null;
+            return app with
+            {
+                ApiKey = key,
+                ApiKeyHash = null,
+                PreviousApiKeyHash = keepOld ? current : null,
+                PreviousApiKeyExpiresAt = keepOld ? time.GetUtcNow().AddSeconds(grace) : null,
+            };
+        }).ConfigureAwait(false);
+        SetETag(context, stored.Revision);
+        context.Response.Headers.CacheControl = "no-store";
+        var issued = new AppKeyIssued { Name = stored.Item.Name, ApiKey = key, PreviousKeyExpiresAt = stored.Item.PreviousApiKeyExpiresAt };
+        await WriteJsonAsync(context, StatusCodes.Status200OK, issued, AdminViewJsonContext.Relaxed.AppKeyIssued).ConfigureAwait(false);
+    }
+
+    /// <summary><c>POST /apps/{name}/revoke</c>: removes every key of the app, the one a rotation replaced included.</summary>
+    public async Task RevokeAppKeysAsync(HttpContext context)
+    {
+        var stored = await ChangeAppAsync(context, app => app with { ApiKey = "", ApiKeyHash = null, PreviousApiKeyHash = null, PreviousApiKeyExpiresAt = null })
+            .ConfigureAwait(false);
+        SetETag(context, stored.Revision);
+        await WriteJsonAsync(context, StatusCodes.Status200OK, Apps.Mask(stored.Item), ConfigJsonContext.Relaxed.AppConfig).ConfigureAwait(false);
+    }
+
+    /// <summary>Replaces the app of the route with <paramref name="change"/> of it, its keys as the change leaves them; retried when a concurrent write got there first (unless <c>If-Match</c> pins the revision).</summary>
+    private async Task<StoredItem<AppConfig>> ChangeAppAsync(HttpContext context, Func<AppConfig, AppConfig> change)
+    {
+        var writable = WritableStore();
+        var name = RouteKey(context);
+        var ifMatch = IfMatch(context);
+        for (var attempt = 1; ; attempt++)
+        {
+            var current = (await writable.ReadAsync(context.RequestAborted).ConfigureAwait(false)).FindApp(name)
+                ?? throw new RouterStoreException(RouterStoreError.NotFound, $"app '{name}' does not exist.");
+            try
+            {
+                var replace = RouterStoreChange.ReplaceApp(current.Item.Name, change(current.Item), ifMatch ?? current.Revision).WithoutKeptKeys();
+                var contents = await writable.ApplyAsync(replace, validator, context.RequestAborted).ConfigureAwait(false);
+                return contents.FindApp(name)!;
+            }
+            catch (RouterStoreException ex) when (ex.Error == RouterStoreError.RevisionMismatch && ifMatch is null && attempt < ActivateAttempts)
+            {
+                // Read again and retry.
+            }
+        }
+    }
+
+    /// <summary>Refuses a key chosen by the caller: keys are generated (create, rotate), so that every key has full entropy.</summary>
+    private static void RefuseOwnKey(AppConfig app)
+    {
+        if (!string.IsNullOrEmpty(app.ApiKey))
+        {
+            throw new RouterStoreException(RouterStoreError.Invalid, "The body is not a valid app.",
+                [new ModelRouterConfigError("apiKey", "apiKey is generated by the router: leave it out (or send the mask '********'); create the app, or rotate its key, to get one")]);
+        }
+    }
+
+    private static bool HasBody(HttpRequest request) => request.ContentLength > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0);
 
     public async Task ReplaceAsync<T>(HttpContext context, AdminResource<T> resource)
         where T : class
     {
         var key = RouteKey(context);
         var item = resource.Unmask(await ReadItemAsync(context, resource, options.Current.MaxRequestBodyBytes).ConfigureAwait(false));
+        if (item is AppConfig app)
+        {
+            RefuseOwnKey(app);
+        }
+
         var contents = await WritableStore().ApplyAsync(resource.Replace(key, item, IfMatch(context)), validator, context.RequestAborted).ConfigureAwait(false);
         var stored = Find(resource, contents, key)!;
         SetETag(context, stored.Revision);

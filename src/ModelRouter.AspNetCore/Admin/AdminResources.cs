@@ -46,14 +46,30 @@ internal static class AdminResources
     public static readonly AdminResource<AppConfig> Apps = new(
         "apps", "app", a => a.Name, ConfigJsonContext.Relaxed.AppConfig, ConfigJsonContext.Relaxed.AdminPageAppConfig,
         ConfigJsonContext.Default.AppDocument, b => ConfigDocuments.Read(b.Span, ConfigJsonContext.Default.AppDocument).ToConfig(), c => c.Apps,
-        a => a with { ApiKey = string.IsNullOrEmpty(a.ApiKey) ? "" : MaskedKey },
-        a => a.ApiKey == MaskedKey ? a with { ApiKey = "" } : a,
+        MaskApp, UnmaskApp,
         RouterStoreChange.CreateApp, (k, a, r) => RouterStoreChange.ReplaceApp(k, a, r), (k, r) => RouterStoreChange.DeleteApp(k, r));
 
     public static ModelRouterConfig MaskAll(ModelRouterConfig config) => config with
     {
         Llms = [.. config.Llms.Select(Llms.Mask)],
         Apps = [.. config.Apps.Select(Apps.Mask)],
+    };
+
+    /// <summary>Hides whether and how the app has a key: the mask stands for its key, the hashes are left out.</summary>
+    private static AppConfig MaskApp(AppConfig app) => app with
+    {
+        ApiKey = AppKeys.HasKey(app) ? MaskedKey : "",
+        ApiKeyHash = null,
+        PreviousApiKeyHash = null,
+    };
+
+    /// <summary>Turns the mask sent back into "keep the stored key"; key hashes come only from the router (create, rotate), never from a body.</summary>
+    private static AppConfig UnmaskApp(AppConfig app) => app with
+    {
+        ApiKey = app.ApiKey == MaskedKey ? "" : app.ApiKey,
+        ApiKeyHash = null,
+        PreviousApiKeyHash = null,
+        PreviousApiKeyExpiresAt = null,
     };
 
     /// <summary>Hides the key and every header value: headers such as Authorization or an organization id are credentials too.</summary>

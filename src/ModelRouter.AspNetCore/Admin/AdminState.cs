@@ -64,9 +64,29 @@ internal sealed record AdminRouterState
 /// <summary>One minute of a router's traffic.</summary>
 internal sealed record AdminMinute(DateTimeOffset Start, long Requests, long Errors, long Failovers);
 
-/// <summary>The JSON of the admin API's live views (explain, state), in the admin API's camelCase.</summary>
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+/// <summary>The body of <c>POST /apps/{name}/rotate</c>, optional.</summary>
+internal sealed class AppKeyRotation
+{
+    /// <summary>Gets or sets how long the key being replaced stays valid, in seconds; 0 or none: it stops at once.</summary>
+    public double? GracePeriodSeconds { get; set; }
+}
+
+/// <summary>A key the router generated, in the one answer that shows it.</summary>
+internal sealed record AppKeyIssued
+{
+    public string Name { get; init; } = "";
+
+    public string ApiKey { get; init; } = "";
+
+    /// <summary>Gets when the key this one replaced stops being valid, or <see langword="null"/> when it already has.</summary>
+    public DateTimeOffset? PreviousKeyExpiresAt { get; init; }
+}
+
+/// <summary>The JSON of the admin API's live views (explain, state) and app key answers, in the admin API's camelCase.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, PropertyNameCaseInsensitive = true)]
 [JsonSerializable(typeof(AdminState))]
+[JsonSerializable(typeof(AppKeyRotation))]
+[JsonSerializable(typeof(AppKeyIssued))]
 [JsonSerializable(typeof(ModelRouterExplanation))]
 internal sealed partial class AdminViewJsonContext : JsonSerializerContext
 {
@@ -74,6 +94,7 @@ internal sealed partial class AdminViewJsonContext : JsonSerializerContext
     public static AdminViewJsonContext Relaxed { get; } = new(new JsonSerializerOptions
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        PropertyNameCaseInsensitive = true,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     });
 }

@@ -15,7 +15,7 @@ public static class ModelRouterAdminEndpointRouteBuilderExtensions
     /// <summary>
     /// Maps the admin API under <paramref name="prefix"/>: <c>GET|POST /llms</c>, <c>GET|PUT|DELETE /llms/{id}</c>,
     /// <c>GET|POST /routers</c>, <c>GET|PUT|DELETE /routers/{slug}</c>, <c>POST /routers/{slug}/activate</c> and
-    /// <c>/deactivate</c>, <c>GET|POST /apps</c>, <c>GET|PUT|DELETE /apps/{name}</c>, <c>GET /export</c>, <c>POST /import</c>,
+    /// <c>/deactivate</c>, <c>GET|POST /apps</c>, <c>GET|PUT|DELETE /apps/{name}</c>, <c>POST /apps/{name}/rotate</c> and <c>/revoke</c>, <c>GET /export</c>, <c>POST /import</c>,
     /// and two live views of the configuration in use: <c>GET /routers/{slug}/explain?model=</c> (how a request for that
     /// model would be routed now, and why vendors are skipped) and <c>GET /state</c> (LLM health, router traffic over the last minutes).
     /// </summary>
@@ -56,6 +56,7 @@ public static class ModelRouterAdminEndpointRouteBuilderExtensions
             options,
             adminOptions,
             prefix,
+            services.GetRequiredService<TimeProvider>(),
             services.GetRequiredService<ILogger<AdminEndpoints>>());
         var live = new AdminLiveEndpoints(
             services.GetRequiredService<IModelRouter>(),
@@ -67,6 +68,8 @@ public static class ModelRouterAdminEndpointRouteBuilderExtensions
         MapResource(group, handler, AdminResources.Apps);
         group.MapPost("/routers/{key}/activate", handler.Secure(c => handler.SetActiveAsync(c, active: true))).WithDisplayName("ModelRouter admin: activate router");
         group.MapPost("/routers/{key}/deactivate", handler.Secure(c => handler.SetActiveAsync(c, active: false))).WithDisplayName("ModelRouter admin: deactivate router");
+        group.MapPost("/apps/{key}/rotate", handler.Secure(handler.RotateAppKeyAsync)).WithDisplayName("ModelRouter admin: rotate app key");
+        group.MapPost("/apps/{key}/revoke", handler.Secure(handler.RevokeAppKeysAsync)).WithDisplayName("ModelRouter admin: revoke app keys");
         group.MapGet("/routers/{key}/explain", handler.Secure(live.ExplainAsync)).WithDisplayName("ModelRouter admin: explain routing");
         group.MapGet("/state", handler.Secure(live.StateAsync)).WithDisplayName("ModelRouter admin: live state");
         group.MapGet("/export", handler.Secure(handler.ExportAsync)).WithDisplayName("ModelRouter admin: export");

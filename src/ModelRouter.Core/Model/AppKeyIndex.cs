@@ -14,34 +14,57 @@ namespace ModelRouter.Model;
 /// hash. A slot is picked by the process's randomized string hash and confirmed with a fixed-time comparison whose
 /// duration depends only on the remembered key, never on how much of it the presented key matches. Only valid keys
 /// are remembered, so invalid keys can neither fill nor evict the table; it lives and dies with the snapshot, so a
-/// key removed by a reload is forgotten with it.
+/// key removed by a reload (a rotation, a revocation) is forgotten with it.
+/// An app has up to two keys: its current one and, during a rotation's grace period, the one it replaced; the match
+/// says which; the caller checks the grace period and the app's own state.
 /// </remarks>
 internal sealed class AppKeyIndex
 {
     /// <summary>The number of verified keys remembered (a power of two).</summary>
     internal const int CacheSlots = 64;
 
-    private readonly FrozenDictionary<UInt128, (byte[] Digest, AppConfig App)> _apps;
+    private readonly FrozenDictionary<UInt128, (byte[] Digest, AppKeyMatch Match)> _apps;
+    private readonly FrozenDictionary<string, AppConfig> _byName;
     private readonly VerifiedKey?[] _verified = new VerifiedKey?[CacheSlots];
 
     public AppKeyIndex(IEnumerable<AppConfig> apps)
     {
-        var map = new Dictionary<UInt128, (byte[], AppConfig)>();
+        var map = new Dictionary<UInt128, (byte[], AppKeyMatch)>();
+        var byName = new Dictionary<string, AppConfig>(StringComparer.OrdinalIgnoreCase);
         foreach (var app in apps)
         {
-            if (string.IsNullOrEmpty(app.ApiKey))
+            byName.TryAdd(app.Name, app);
+            if (!string.IsNullOrEmpty(app.ApiKey))
             {
-                continue;
+                Add(SHA256.HashData(Encoding.UTF8.GetBytes(app.ApiKey)), new AppKeyMatch(app, Previous: false));
+            }
+            else if (Read(app.ApiKeyHash) is { } current)
+            {
+                Add(current, new AppKeyMatch(app, Previous: false));
             }
 
-            var digest = SHA256.HashData(Encoding.UTF8.GetBytes(app.ApiKey));
-            map[ToKey(digest)] = (digest, app);
+            if (Read(app.PreviousApiKeyHash) is { } previous && app.PreviousApiKeyExpiresAt is not null)
+            {
+                Add(previous, new AppKeyMatch(app, Previous: true));
+            }
         }
 
         _apps = map.ToFrozenDictionary();
+        _byName = byName.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+
+        void Add(byte[] digest, AppKeyMatch match) => map.TryAdd(ToKey(digest), (digest, match));
+
+        static byte[]? Read(string? hash)
+        {
+            var digest = new byte[SHA256.HashSizeInBytes];
+            return AppKeys.TryReadHash(hash, digest) ? digest : null;
+        }
     }
 
-    public AppConfig? Find(ReadOnlySpan<char> presentedKey)
+    /// <summary>Finds an app by name (case-insensitive), for a caller the host authenticated itself.</summary>
+    public AppConfig? FindByName(string name) => _byName.GetValueOrDefault(name);
+
+    public AppKeyMatch? Find(ReadOnlySpan<char> presentedKey)
     {
         if (presentedKey.IsEmpty || presentedKey.Length > 4096)
         {
@@ -51,7 +74,7 @@ internal sealed class AppKeyIndex
         var slot = string.GetHashCode(presentedKey) & (CacheSlots - 1);
         if (Volatile.Read(ref _verified[slot]) is { } remembered && remembered.Matches(presentedKey))
         {
-            return remembered.App;
+            return remembered.Match;
         }
 
         var byteCount = Encoding.UTF8.GetByteCount(presentedKey);
@@ -67,8 +90,8 @@ internal sealed class AppKeyIndex
 
         if (_apps.TryGetValue(ToKey(digest), out var entry) && CryptographicOperations.FixedTimeEquals(entry.Digest, digest))
         {
-            Volatile.Write(ref _verified[slot], new VerifiedKey(presentedKey.ToString(), entry.App));
-            return entry.App;
+            Volatile.Write(ref _verified[slot], new VerifiedKey(presentedKey.ToString(), entry.Match));
+            return entry.Match;
         }
 
         return null;
@@ -77,9 +100,9 @@ internal sealed class AppKeyIndex
     private static UInt128 ToKey(ReadOnlySpan<byte> digest) => System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(digest);
 
     /// <summary>A key that was verified against its digest, and its app.</summary>
-    private sealed class VerifiedKey(string key, AppConfig app)
+    private sealed class VerifiedKey(string key, AppKeyMatch match)
     {
-        public AppConfig App { get; } = app;
+        public AppKeyMatch Match { get; } = match;
 
         /// <summary>Compares in time that depends on the remembered key's length only.</summary>
         public bool Matches(ReadOnlySpan<char> presented)
@@ -110,3 +133,6 @@ internal sealed class AppKeyIndex
         return false;
     }
 }
+
+/// <summary>The app a key belongs to, and whether it is the key a rotation replaced (valid only until the app's <see cref="AppConfig.PreviousApiKeyExpiresAt"/>).</summary>
+internal readonly record struct AppKeyMatch(AppConfig App, bool Previous);

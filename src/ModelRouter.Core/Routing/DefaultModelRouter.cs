@@ -84,7 +84,7 @@ internal sealed class DefaultModelRouter(
         }
 
         var slug = request.RouterSlug;
-        var router = RouterAccess.Authorize(snapshot, settings, slug, request.TrustedCaller ? null : request.AppKey, out var app, request.TrustedCaller);
+        var router = RouterAccess.Authorize(snapshot, settings, slug, request.TrustedCaller ? null : request.AppKey, timeProvider, out var app, request.TrustedCaller, request.AppName);
         telemetry?.RouterFound(router.Config.Slug, app?.Name);
 
         if (request.Body.Length > settings.MaxRequestBodyBytes)

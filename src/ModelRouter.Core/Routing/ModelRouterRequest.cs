@@ -23,6 +23,12 @@ public sealed class ModelRouterRequest
     public string? AppKey { get; init; }
 
     /// <summary>
+    /// Gets or sets the name of the app the host authenticated the caller as (the app claim of the signed-in user): no
+    /// app key is asked for, and the app's own state and router permissions apply, whether app keys are required or not.
+    /// </summary>
+    public string? AppName { get; init; }
+
+    /// <summary>
     /// Gets a value indicating whether the host vouches for the caller in code: no app key is asked for, and the caller
     /// is not limited to an app's routers. The HTTP endpoint never sets it; set it only for callers that are the host's own code.
     /// </summary>

@@ -12,8 +12,11 @@ internal static class RouterAccess
     /// <param name="slug">The router asked for.</param>
     /// <param name="appKey">The caller's app key, if it sent one.</param>
     /// <param name="app">The caller's app, or <see langword="null"/> when app keys are not required.</param>
+    /// <param name="time">The clock that decides whether an app or a replaced key has expired.</param>
     /// <param name="trustedCaller">Whether the host vouches for the caller in code (<see cref="ModelRouterRequest.TrustedCaller"/>): no app key is asked for.</param>
-    public static RouterSnapshot Authorize(RoutingSnapshot snapshot, ModelRouterOptions settings, string slug, string? appKey, out AppConfig? app, bool trustedCaller = false)
+    /// <param name="appName">The app the host authenticated the caller as (<see cref="ModelRouterRequest.AppName"/>), if any: its permissions apply whether app keys are required or not.</param>
+    public static RouterSnapshot Authorize(
+        RoutingSnapshot snapshot, ModelRouterOptions settings, string slug, string? appKey, TimeProvider time, out AppConfig? app, bool trustedCaller = false, string? appName = null)
     {
         if (snapshot.IsEmpty)
         {
@@ -22,15 +25,15 @@ internal static class RouterAccess
         }
 
         app = null;
-        if (settings.RequireAppKey && !trustedCaller)
+        if (!string.IsNullOrEmpty(appName))
         {
-            if (string.IsNullOrEmpty(appKey))
-            {
-                throw new ModelRouterException(ModelRouterErrorKind.Unauthorized, "No app key was given.");
-            }
-
-            app = snapshot.Apps.Find(appKey)
-                ?? throw new ModelRouterException(ModelRouterErrorKind.Unauthorized, "The app key is not valid.");
+            app = snapshot.Apps.FindByName(appName)
+                ?? throw new ModelRouterException(ModelRouterErrorKind.Forbidden, $"The app '{Shorten(appName)}' the caller signed in as is not configured.");
+            CheckApp(app, time);
+        }
+        else if (settings.RequireAppKey && !trustedCaller)
+        {
+            app = Authenticate(snapshot, appKey, time);
         }
 
         if (!snapshot.TryGetRouter(slug, out var router) || !router.Config.Active || !router.IsServedIn(settings.Namespace))
@@ -44,6 +47,45 @@ internal static class RouterAccess
         }
 
         return router;
+    }
+
+    /// <summary>Finds the app whose key was presented, refusing a missing, unknown, revoked or expired key and an inactive or expired app.</summary>
+    /// <exception cref="ModelRouterException">401 or 403: the key or the app is not accepted.</exception>
+    public static AppConfig Authenticate(RoutingSnapshot snapshot, string? appKey, TimeProvider time)
+    {
+        if (string.IsNullOrEmpty(appKey))
+        {
+            throw new ModelRouterException(ModelRouterErrorKind.Unauthorized, "No app key was given.");
+        }
+
+        var match = snapshot.Apps.Find(appKey) ?? throw InvalidKey();
+        var app = match.App;
+
+        // The key a rotation replaced is accepted until its grace period ends; then it is as unknown as any other.
+        if (match.Previous && (app.PreviousApiKeyExpiresAt is not { } until || time.GetUtcNow() >= until))
+        {
+            throw InvalidKey();
+        }
+
+        CheckApp(app, time);
+        return app;
+
+        static ModelRouterException InvalidKey() => new(ModelRouterErrorKind.Unauthorized, "The app key is not valid.");
+    }
+
+    /// <summary>Refuses an inactive app (403) and an app past its expiry (401).</summary>
+    private static void CheckApp(AppConfig app, TimeProvider time)
+    {
+        if (!app.Active)
+        {
+            throw new ModelRouterException(ModelRouterErrorKind.Forbidden, $"The app '{app.Name}' is inactive.");
+        }
+
+        if (app.ExpiresAt is { } expiresAt && time.GetUtcNow() >= expiresAt)
+        {
+            throw new ModelRouterException(ModelRouterErrorKind.Unauthorized,
+                $"The app '{app.Name}' expired at {expiresAt.ToString("u", System.Globalization.CultureInfo.InvariantCulture)}.");
+        }
     }
 
     /// <summary>Cuts a caller's text to 128 characters for a message.</summary>

@@ -8,11 +8,11 @@ namespace ModelRouter.Routing;
 /// take traffic and the pool patterns without glob characters, in pool priority order, each listed once and only when
 /// it routes to a pool with a vendor that takes traffic.
 /// </summary>
-internal sealed class RouterModelCatalog(RoutingSnapshotProvider snapshots, IPoolMatcher matcher, ModelRouterSettings options, IModelRouterEntitlement entitlement)
+internal sealed class RouterModelCatalog(RoutingSnapshotProvider snapshots, IPoolMatcher matcher, ModelRouterSettings options, IModelRouterEntitlement entitlement, TimeProvider time)
 {
-    /// <summary>Lists the names of router <paramref name="slug"/> under the same app-key rules as chat completions.</summary>
+    /// <summary>Lists the names of router <paramref name="slug"/> under the same app rules as chat completions (<paramref name="appName"/>: the app the host signed the caller in as).</summary>
     /// <exception cref="ModelRouterException">The caller may not call the router, or it is not served here.</exception>
-    public async ValueTask<IReadOnlyList<string>> ListAsync(string slug, string? appKey, CancellationToken cancellationToken)
+    public async ValueTask<IReadOnlyList<string>> ListAsync(string slug, string? appKey, string? appName, CancellationToken cancellationToken)
     {
         if (!entitlement.IsEntitled(out var denied))
         {
@@ -20,7 +20,7 @@ internal sealed class RouterModelCatalog(RoutingSnapshotProvider snapshots, IPoo
         }
 
         var snapshot = await snapshots.GetSnapshotAsync(cancellationToken).ConfigureAwait(false);
-        var router = RouterAccess.Authorize(snapshot, options.Current, slug, appKey, out _);
+        var router = RouterAccess.Authorize(snapshot, options.Current, slug, appKey, time, out _, appName: appName);
         return Names(router, matcher);
     }
 

@@ -235,9 +235,29 @@ internal sealed class AppDocument
 
     public string? ApiKey { get; set; }
 
+    public string? ApiKeyHash { get; set; }
+
+    public string? PreviousApiKeyHash { get; set; }
+
+    public DateTimeOffset? PreviousApiKeyExpiresAt { get; set; }
+
+    public bool? Active { get; set; }
+
+    public DateTimeOffset? ExpiresAt { get; set; }
+
     public List<string?>? Routers { get; set; }
 
-    public AppConfig ToConfig() => new() { Name = Name ?? "", ApiKey = ApiKey ?? "", Routers = ConfigDocuments.ToStrings(Routers) };
+    public AppConfig ToConfig() => new()
+    {
+        Name = Name ?? "",
+        ApiKey = ApiKey ?? "",
+        ApiKeyHash = ApiKeyHash,
+        PreviousApiKeyHash = PreviousApiKeyHash,
+        PreviousApiKeyExpiresAt = PreviousApiKeyExpiresAt,
+        Active = Active ?? true,
+        ExpiresAt = ExpiresAt,
+        Routers = ConfigDocuments.ToStrings(Routers),
+    };
 }
 
 /// <summary>Reads LLM headers written as a list of name/value objects or, as configuration files may, as an object of names to values.</summary>

@@ -61,17 +61,52 @@ internal static class ConfigurationReader
     {
         var llms = section.GetSection("llms").GetChildren().Select((s, i) => ReadLlm(s, $"llms[{i}]", errors)).ToArray();
         var routers = section.GetSection("routers").GetChildren().Select((s, i) => ReadRouter(s, $"routers[{i}]", errors)).ToArray();
-        var apps = section.GetSection("apps").GetChildren().Select(ReadApp).ToArray();
+        var apps = section.GetSection("apps").GetChildren().Select((s, i) => ReadApp(s, $"apps[{i}]", errors)).ToArray();
         var config = new ModelRouterConfig { Llms = llms, Routers = routers, Apps = apps };
         return config with { Revision = ComputeRevision(config) };
     }
 
-    private static AppConfig ReadApp(IConfigurationSection s) => new()
+    /// <summary>Reads an app; a plaintext key is hashed here, so that the configuration in memory holds only its hash.</summary>
+    private static AppConfig ReadApp(IConfigurationSection s, string path, List<ModelRouterConfigError> errors)
     {
-        Name = s["name"] ?? "",
-        ApiKey = s["apiKey"] ?? "",
-        Routers = ReadStrings(s.GetSection("routers")),
-    };
+        var key = s["apiKey"] ?? "";
+        var name = s["name"] ?? "";
+        if (key.Length is > 0 and < AppKeys.MinimumLength)
+        {
+            var label = string.IsNullOrEmpty(name) ? path : $"app '{name}'";
+            errors.Add(new ModelRouterConfigError($"{path}.apiKey", $"{label}: apiKey must be at least {AppKeys.MinimumLength} characters"));
+        }
+
+        return new AppConfig
+        {
+            Name = name,
+            ApiKeyHash = key.Length > 0 ? AppKeys.Hash(key) : NullIfEmpty(s["apiKeyHash"]),
+            PreviousApiKeyHash = NullIfEmpty(s["previousApiKeyHash"]),
+            PreviousApiKeyExpiresAt = ReadTime(s, "previousApiKeyExpiresAt", path, errors),
+            Active = ReadBool(s, "active", true, path, errors),
+            ExpiresAt = ReadTime(s, "expiresAt", path, errors),
+            Routers = ReadStrings(s.GetSection("routers")),
+        };
+    }
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
+    private static DateTimeOffset? ReadTime(IConfigurationSection s, string key, string path, List<ModelRouterConfigError> errors)
+    {
+        var text = s[key];
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value))
+        {
+            return value;
+        }
+
+        errors.Add(new ModelRouterConfigError($"{path}.{key}", $"{path}: {key} must be a date and time such as 2027-01-31T00:00:00Z (got '{text}')"));
+        return null;
+    }
 
     private static LlmConfig ReadLlm(IConfigurationSection s, string path, List<ModelRouterConfigError> errors)
     {

@@ -8,6 +8,7 @@ namespace ModelRouter.Storage;
 /// <summary>
 /// A store that holds the configuration in memory: writable item by item through <see cref="IWritableRouterStore"/>,
 /// or swapped whole with <see cref="Update"/>. Every change signals the change token. Nothing survives the process.
+/// App keys given in plaintext are kept as their hashes only.
 /// </summary>
 public sealed class InMemoryRouterStore : IWritableRouterStore
 {
@@ -72,6 +73,13 @@ public sealed class InMemoryRouterStore : IWritableRouterStore
     private static State Create(ModelRouterConfig config, long number)
     {
         var tag = number.ToString(CultureInfo.InvariantCulture);
+
+        // Like every store, memory keeps only the hashes of app keys.
+        if (config.Apps.Any(a => !string.IsNullOrEmpty(a.ApiKey)))
+        {
+            config = config with { Apps = [.. config.Apps.Select(AppKeys.HashPlaintext)] };
+        }
+
         var contents = new RouterStoreContents
         {
             Revision = tag,

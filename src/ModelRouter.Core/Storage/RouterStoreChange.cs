@@ -38,6 +38,9 @@ public sealed class RouterStoreChange
     /// <value>The default is <see langword="true"/>: keys and header values are write-only, so a client that read an item cannot send them back.</value>
     public bool KeepStoredKeys { get; init; } = true;
 
+    /// <summary>Returns the same change with <see cref="KeepStoredKeys"/> off: the item's keys are written as it has them (a rotation, a revocation).</summary>
+    internal RouterStoreChange WithoutKeptKeys() => new(Kind, ItemKind, Key, Item, ExpectedRevision) { KeepStoredKeys = false };
+
     /// <summary>Adds an LLM.</summary>
     public static RouterStoreChange CreateLlm(LlmConfig llm) => new(RouterStoreChangeKind.Create, RouterStoreItemKind.Llm, NotNull(llm).Id, llm, null);
 

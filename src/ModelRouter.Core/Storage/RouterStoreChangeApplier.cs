@@ -82,7 +82,31 @@ internal static class RouterStoreChangeApplier
             };
         }
 
+        HashAppKeys(apps, upserts);
         return new RouterStoreWrite(contents, revision, upserts, deletes, change.Kind == RouterStoreChangeKind.Import);
+    }
+
+    /// <summary>
+    /// Replaces every plaintext app key of a validated change by its hash, in the contents (the same list) and in what
+    /// the store writes, so that no store keeps a key: only its hash.
+    /// </summary>
+    private static void HashAppKeys(List<StoredItem<AppConfig>> apps, List<WrittenItem> upserts)
+    {
+        for (var i = 0; i < apps.Count; i++)
+        {
+            if (!string.IsNullOrEmpty(apps[i].Item.ApiKey))
+            {
+                apps[i] = apps[i] with { Item = AppKeys.HashPlaintext(apps[i].Item) };
+            }
+        }
+
+        for (var i = 0; i < upserts.Count; i++)
+        {
+            if (upserts[i].Item is AppConfig { ApiKey.Length: > 0 } app)
+            {
+                upserts[i] = upserts[i] with { Item = AppKeys.HashPlaintext(app) };
+            }
+        }
     }
 
     /// <summary>Where the changed item sits in the validated configuration, for example <c>routers[3]</c>.</summary>
@@ -267,6 +291,9 @@ internal static class RouterStoreChangeApplier
             && (!Uri.TryCreate(oldUrl, UriKind.Absolute, out var from)
                 || Uri.Compare(from, to, UriComponents.SchemeAndServer, UriFormat.UriEscaped, StringComparison.OrdinalIgnoreCase) != 0);
 
+    /// <summary>Keeps the stored key hashes (and the grace period of a rotation) of an app written without a key.</summary>
     private static AppConfig KeepAppKey(AppConfig item, AppConfig? old, bool keep)
-        => keep && string.IsNullOrEmpty(item.ApiKey) && old is not null ? item with { ApiKey = old.ApiKey } : item;
+        => keep && !AppKeys.HasKey(item) && old is not null
+            ? item with { ApiKey = old.ApiKey, ApiKeyHash = old.ApiKeyHash, PreviousApiKeyHash = old.PreviousApiKeyHash, PreviousApiKeyExpiresAt = old.PreviousApiKeyExpiresAt }
+            : item;
 }

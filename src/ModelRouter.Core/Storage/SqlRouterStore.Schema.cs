@@ -1,11 +1,16 @@
+using System.Data.Common;
 using System.Globalization;
+using System.Text.Json;
+using ModelRouter.Configuration;
+using ModelRouter.Serialization;
 
 namespace ModelRouter.Storage;
 
 /// <content>Schema creation and migration, and the one-time seed of an empty store.</content>
 internal abstract partial class SqlRouterStore
 {
-    private const int SchemaVersion = 1;
+    /// <summary>1: the tables; 2: app keys stored as hashes only.</summary>
+    private const int SchemaVersion = 2;
 
     private static readonly string[] s_schemaV1 =
     [
@@ -35,7 +40,13 @@ internal abstract partial class SqlRouterStore
                     version = Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
                 }
 
-                // Later schema versions add their steps here, each guarded by the stored version.
+                // Each later schema version adds its step here, guarded by the stored version.
+                var rewritten = 0;
+                if (version < 2)
+                {
+                    rewritten = await HashPlaintextAppKeysAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+                }
+
                 if (version < SchemaVersion)
                 {
                     await ExecuteAsync(connection, transaction, $"UPDATE modelrouter_meta SET value = {SchemaVersion} WHERE name = 'schema'", cancellationToken).ConfigureAwait(false);
@@ -43,8 +54,69 @@ internal abstract partial class SqlRouterStore
                 }
 
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                if (rewritten > 0)
+                {
+                    StoreLog.StoreSecretsRewritten(Logger, StoreName, rewritten);
+                    await OnSecretsRewrittenAsync(connection, cancellationToken).ConfigureAwait(false);
+                }
             }
         }
+    }
+
+    /// <summary>
+    /// Runs after rows that held secrets in the clear were rewritten and committed, so that the dialect can drop the old
+    /// versions of those rows it still keeps (SQLite: the write-ahead log).
+    /// </summary>
+    protected virtual ValueTask OnSecretsRewrittenAsync(DbConnection connection, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    /// <summary>Schema 2: replaces the plaintext key of every app row written by schema 1 with its hash; returns how many rows changed.</summary>
+    private static async Task<int> HashPlaintextAppKeysAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        var rows = new List<(string Key, string Document)>();
+        var select = CreateCommand(connection, transaction, "SELECT item_key, document FROM modelrouter_items WHERE kind = 'app'");
+        await using (select.ConfigureAwait(false))
+        {
+            var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    rows.Add((reader.GetString(0), reader.GetString(1)));
+                }
+            }
+        }
+
+        var changed = 0;
+        foreach (var (key, document) in rows)
+        {
+            AppConfig app;
+            try
+            {
+                app = ConfigDocuments.Read(document, ConfigJsonContext.Default.AppDocument).ToConfig();
+            }
+            catch (JsonException)
+            {
+                // Left as it is: reading the store names the row and its field.
+                continue;
+            }
+
+            if (string.IsNullOrEmpty(app.ApiKey))
+            {
+                continue;
+            }
+
+            var update = CreateCommand(connection, transaction, "UPDATE modelrouter_items SET document = @document WHERE kind = 'app' AND item_key = @key");
+            await using (update.ConfigureAwait(false))
+            {
+                AddParameter(update, "@document", JsonSerializer.Serialize(AppKeys.HashPlaintext(app), ConfigJsonContext.Default.AppConfig));
+                AddParameter(update, "@key", key);
+                await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            changed++;
+        }
+
+        return changed;
     }
 
     private async Task SeedAsync(CancellationToken cancellationToken)

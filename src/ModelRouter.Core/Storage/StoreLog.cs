@@ -24,4 +24,8 @@ internal static partial class StoreLog
     [LoggerMessage(EventId = 1505, EventName = "StoreSchemaMigrated", Level = LogLevel.Information,
         Message = "ModelRouter store {Store}: schema migrated to version {Version}.")]
     public static partial void StoreSchemaMigrated(ILogger logger, string store, int version);
+
+    [LoggerMessage(EventId = 1506, EventName = "StoreSecretsRewritten", Level = LogLevel.Information,
+        Message = "ModelRouter store {Store}: {Count} stored items held keys in the clear; they now hold them hashed or encrypted.")]
+    public static partial void StoreSecretsRewritten(ILogger logger, string store, int count);
 }

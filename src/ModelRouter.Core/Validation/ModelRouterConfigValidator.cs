@@ -424,17 +424,32 @@ public sealed class ModelRouterConfigValidator : IModelRouterConfigValidator
                 errors.Add($"apps[{i}].name", $"{path}: name is used by another app; app names must be unique");
             }
 
-            if (string.IsNullOrWhiteSpace(app.ApiKey))
+            // An app may have no key: it was revoked, or the host's own authentication names the app.
+            string? hash = null;
+            if (!string.IsNullOrEmpty(app.ApiKey))
             {
-                errors.Add($"apps[{i}].apiKey", $"{path}: apiKey is required");
+                if (app.ApiKey.Length < AppKeys.MinimumLength)
+                {
+                    errors.Add($"apps[{i}].apiKey", $"{path}: apiKey must be at least {AppKeys.MinimumLength} characters");
+                }
+                else
+                {
+                    hash = AppKeys.Hash(app.ApiKey);
+                }
             }
-            else if (app.ApiKey.Length < 8)
+            else if (!string.IsNullOrEmpty(app.ApiKeyHash))
             {
-                errors.Add($"apps[{i}].apiKey", $"{path}: apiKey must be at least 8 characters");
+                hash = CheckHash(app.ApiKeyHash, $"apps[{i}].apiKeyHash", path, "apiKeyHash", errors);
             }
-            else if (!keys.Add(app.ApiKey))
+
+            if (hash is not null && !keys.Add(hash))
             {
                 errors.Add($"apps[{i}].apiKey", $"{path}: apiKey is the same as another app's; give every app its own key");
+            }
+
+            if (!string.IsNullOrEmpty(app.PreviousApiKeyHash))
+            {
+                CheckHash(app.PreviousApiKeyHash, $"apps[{i}].previousApiKeyHash", path, "previousApiKeyHash", errors);
             }
 
             for (var r = 0; r < app.Routers.Count; r++)
@@ -446,6 +461,18 @@ public sealed class ModelRouterConfigValidator : IModelRouterConfigValidator
                 }
             }
         }
+    }
+
+    private static string? CheckHash(string hash, string field, string path, string name, ErrorList errors)
+    {
+        Span<byte> digest = stackalloc byte[32];
+        if (AppKeys.TryReadHash(hash, digest))
+        {
+            return hash.ToLowerInvariant();
+        }
+
+        errors.Add(field, $"{path}: {name} must be '{AppKeys.HashPrefix}' followed by 64 hexadecimal digits (the SHA-256 of the key)");
+        return null;
     }
 
     /// <summary>Collects problems, each with the path of its field.</summary>

@@ -199,10 +199,23 @@ public class RouterConfigValidatorTests
             "modelMappings[1]",
             "source 'gpt-4' is mapped twice");
 
-    [TestCase("")]
-    [TestCase("   ")]
-    public void Validate_AppWithoutKey_ReportsIt(string key)
-        => AssertOneError(WithApp(Valid(), a => a with { ApiKey = key }), "app 'team-a'", "apiKey is required");
+    [Test]
+    public void Validate_AppWithoutKey_IsValid_ItWasRevokedOrTheHostNamesIt()
+        => Assert.That(Validate(WithApp(Valid(), a => a with { ApiKey = "", ApiKeyHash = null })), Is.Empty);
+
+    [TestCase("sha256:abc")]
+    [TestCase("md5:0123456789abcdef0123456789abcdef")]
+    public void Validate_AppKeyHashNotASha256_ReportsIt(string hash)
+        => AssertOneError(WithApp(Valid(), a => a with { ApiKey = "", ApiKeyHash = hash }), "app 'team-a'", "apiKeyHash must be 'sha256:'");
+
+    [Test]
+    public void Validate_SameKeyForTwoApps_OneHashedOnePlain_ReportsIt()
+    {
+        var config = Valid();
+        config = config with { Apps = [config.Apps[0], config.Apps[1] with { ApiKey = "", ApiKeyHash = AppKeys.Hash(config.Apps[0].ApiKey) }] };
+
+        Assert.That(Validate(config), Has.Some.Contains("the same as another app's"));
+    }
 
     [Test]
     public void Validate_ShortAppKey_ReportsIt()

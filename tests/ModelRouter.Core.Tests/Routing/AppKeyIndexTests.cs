@@ -16,10 +16,10 @@ public class AppKeyIndexTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(index.Find("key-alpha-0001"), Is.SameAs(s_alpha));
-            Assert.That(index.Find("key-alpha-0001"), Is.SameAs(s_alpha));
-            Assert.That(index.Find("key-beta-0002"), Is.SameAs(s_beta));
-            Assert.That(index.Find("key-beta-0002"), Is.SameAs(s_beta));
+            Assert.That(index.Find("key-alpha-0001")?.App, Is.SameAs(s_alpha));
+            Assert.That(index.Find("key-alpha-0001")?.App, Is.SameAs(s_alpha));
+            Assert.That(index.Find("key-beta-0002")?.App, Is.SameAs(s_beta));
+            Assert.That(index.Find("key-beta-0002")?.App, Is.SameAs(s_beta));
         });
     }
 
@@ -31,13 +31,13 @@ public class AppKeyIndexTests
     public void Find_KeyCloseToARememberedOne_IsRejected(string presented)
     {
         var index = new AppKeyIndex([s_alpha]);
-        Assert.That(index.Find("key-alpha-0001"), Is.SameAs(s_alpha));
+        Assert.That(index.Find("key-alpha-0001")?.App, Is.SameAs(s_alpha));
 
         Assert.Multiple(() =>
         {
             Assert.That(index.Find(presented), Is.Null);
             Assert.That(index.Find(presented), Is.Null);
-            Assert.That(index.Find("key-alpha-0001"), Is.SameAs(s_alpha));
+            Assert.That(index.Find("key-alpha-0001")?.App, Is.SameAs(s_alpha));
         });
     }
 
@@ -53,7 +53,7 @@ public class AppKeyIndexTests
         {
             foreach (var app in apps)
             {
-                Assert.That(index.Find(app.ApiKey), Is.SameAs(app));
+                Assert.That(index.Find(app.ApiKey)?.App, Is.SameAs(app));
             }
         }
     }
@@ -62,10 +62,32 @@ public class AppKeyIndexTests
     public void Find_KeyOfAnotherSnapshot_IsNotRemembered()
     {
         var before = new AppKeyIndex([s_alpha]);
-        Assert.That(before.Find("key-alpha-0001"), Is.SameAs(s_alpha));
+        Assert.That(before.Find("key-alpha-0001")?.App, Is.SameAs(s_alpha));
 
         var after = new AppKeyIndex([s_beta]);
 
         Assert.That(after.Find("key-alpha-0001"), Is.Null);
+    }
+
+    [Test]
+    public void Find_HashedKeyAndTheKeyARotationReplaced_FoundAndTold()
+    {
+        var app = new AppConfig
+        {
+            Name = "gamma",
+            ApiKeyHash = AppKeys.Hash("key-gamma-new-1"),
+            PreviousApiKeyHash = AppKeys.Hash("key-gamma-old-1"),
+            PreviousApiKeyExpiresAt = DateTimeOffset.UnixEpoch,
+            Routers = ["*"],
+        };
+        var index = new AppKeyIndex([app]);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(index.Find("key-gamma-new-1"), Is.EqualTo(new AppKeyMatch(app, Previous: false)));
+            Assert.That(index.Find("key-gamma-old-1"), Is.EqualTo(new AppKeyMatch(app, Previous: true)));
+            Assert.That(index.Find(AppKeys.Hash("key-gamma-new-1")), Is.Null, "the hash itself is no key");
+            Assert.That(index.FindByName("GAMMA"), Is.SameAs(app));
+        });
     }
 }

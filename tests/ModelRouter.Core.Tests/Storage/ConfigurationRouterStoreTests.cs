@@ -59,7 +59,7 @@ public class ConfigurationRouterStoreTests
             Assert.That((pool.Name, pool.ModelPattern, pool.Algorithm, pool.Priority, pool.MaxAttempts), Is.EqualTo(("claude", "claude-*", "weighted", 10, (int?)2)));
             Assert.That((vendor.Llm, vendor.Weight, vendor.Active), Is.EqualTo(("openai-main", 3, false)));
             Assert.That((vendor.ModelMappings.Single().Source, vendor.ModelMappings.Single().Target), Is.EqualTo(("gpt-4", "claude-3-opus-20240229")));
-            Assert.That((app.Name, app.ApiKey), Is.EqualTo(("team-a", "app-key-from-env")));
+            Assert.That((app.Name, app.ApiKey, app.ApiKeyHash), Is.EqualTo(("team-a", "", ModelRouter.Configuration.AppKeys.Hash("app-key-from-env"))), "a plaintext key is hashed as it is read");
             Assert.That(app.Routers, Is.EqualTo(new[] { "prod" }));
             Assert.That(config.Revision, Is.Not.Empty);
         });

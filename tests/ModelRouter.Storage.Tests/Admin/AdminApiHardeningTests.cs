@@ -192,7 +192,7 @@ public sealed class AdminApiHardeningTests
 
     [TestCase("/llms", """{"id":"b","baseUrl":"http://127.0.0.1:12/v1"}""", "/admin/llms/b")]
     [TestCase("/routers", RouterJson, "/admin/routers/r1")]
-    [TestCase("/apps", """{"name":"ops","apiKey":"ops-key-4567","routers":["*"]}""", "/admin/apps/ops")]
+    [TestCase("/apps", """{"name":"ops","routers":["*"]}""", "/admin/apps/ops")]
     public async Task Create_201_LocationServesTheItemWithTheSameETag(string path, string json, string location)
     {
         using var created = await _host.SendAdminAsync(HttpMethod.Post, path, json);

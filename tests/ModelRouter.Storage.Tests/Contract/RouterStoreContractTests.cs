@@ -439,7 +439,8 @@ public abstract class RouterStoreContractTests
             Assert.That(after.FindRouter("r1")!.Revision, Is.EqualTo(before.FindRouter("r1")!.Revision));
             Assert.That(after.FindRouter("r1")!.Item.Active, Is.False);
             Assert.That(after.FindLlm("a")!.Item.ApiKey, Is.EqualTo("sk-a"));
-            Assert.That(after.FindApp("team")!.Item.ApiKey, Is.EqualTo("app-key-123"));
+            Assert.That(after.FindApp("team")!.Item.ApiKey, Is.Empty, "app keys are stored as hashes only");
+            Assert.That(after.FindApp("team")!.Item.ApiKeyHash, Is.EqualTo(AppKeys.Hash("app-key-123")));
         });
     }
 }
