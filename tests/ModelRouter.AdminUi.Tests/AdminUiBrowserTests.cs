@@ -98,7 +98,7 @@ public sealed class AdminUiBrowserTests
     private async Task CreateRouterAsync(string slug)
     {
         using var response = await _host.SendAdminAsync(HttpMethod.Post, "/routers",
-            $$"""{"slug":"{{slug}}","name":"{{slug}}","pools":[{"name":"all","modelPattern":"*","vendors":[{"llm":"seed"}]}]}""");
+            $$"""{"slug":"{{slug}}","name":"{{slug}}","description":"Made by the test","pools":[{"name":"all","modelPattern":"*","vendors":[{"llm":"seed"}]}]}""");
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created), await response.Content.ReadAsStringAsync());
     }
 
@@ -219,6 +219,7 @@ public sealed class AdminUiBrowserTests
         await first.GotoAsync(Ui + "#/routers/ui-conflict");
         await second.GotoAsync(Ui + "#/routers/ui-conflict");
         await Expect(Heading(second, "Router ui-conflict")).ToBeVisibleAsync();
+        await Expect(Field(second, "description")).ToHaveValueAsync("Made by the test");
 
         await Field(first, "name").FillAsync("First edit");
         await Button(first, "Save router").ClickAsync();

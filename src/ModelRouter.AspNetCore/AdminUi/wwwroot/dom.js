@@ -9,6 +9,8 @@ export function h(tag, props, ...children) {
     else if (name === 'text') el.textContent = String(value);
     else if (name.startsWith('on') && typeof value === 'function') el.addEventListener(name.slice(2), value);
     else if (name === 'dataset') Object.assign(el.dataset, value);
+    // A textarea's or input's value is a property (the attribute is only the initial value, and a textarea has none).
+    else if (name === 'value' && tag !== 'select') el.value = String(value);
     else if (typeof value !== 'string' && name in el) el[name] = value;
     else el.setAttribute(name, value === true ? '' : String(value));
   }
