@@ -49,7 +49,7 @@ public class PipelinePiecesBenchmarks
     public string Parse() => ChatRequestBody.Parse(_body).Model;
 
     [Benchmark(Description = "AppKeyIndex.Find (SHA-256)")]
-    public AppConfig? FindApp() => _apps.Find("bench-app-key");
+    public AppConfig? FindApp() => _apps.Find("bench-app-key")?.App;
 
     [Benchmark(Description = "breaker ExecuteAsync (sync callback)")]
     public async Task<bool> Breaker()
