@@ -36,7 +36,7 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, Model
             var settings = options.Current;
             var (buffer, length) = await ReadBodyAsync(context.Request, settings.MaxRequestBodyBytes, cancellationToken).ConfigureAwait(false);
             body = buffer;
-            var request = new ModelRouterRequest(slug, buffer.AsMemory(0, length)) { AppKey = ReadBearer(context.Request) };
+            var request = new ModelRouterRequest(slug, buffer.AsMemory(0, length)) { AppKey = ReadBearer(context.Request), Timeout = ReadTimeout(context.Request) };
             var response = await router.RouteAsync(request, cancellationToken).ConfigureAwait(false);
             await using (response.ConfigureAwait(false))
             {
@@ -242,6 +242,26 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, Model
         var value = request.Headers.Authorization.ToString();
         const string scheme = "Bearer ";
         return value.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) ? value[scheme.Length..].Trim() : null;
+    }
+
+    /// <summary>Reads <c>x-model-router-timeout-ms</c>: a whole number of milliseconds from 1 up to a day, else a 400.</summary>
+    private static TimeSpan? ReadTimeout(HttpRequest request)
+    {
+        if (!request.Headers.TryGetValue(ModelRouterHeaders.Timeout, out var values))
+        {
+            return null;
+        }
+
+        const long MaxMilliseconds = 86_400_000;
+        if (values.Count == 1 && long.TryParse(values[0], NumberStyles.None, CultureInfo.InvariantCulture, out var milliseconds) && milliseconds is > 0 and <= MaxMilliseconds)
+        {
+            return TimeSpan.FromMilliseconds(milliseconds);
+        }
+
+        throw new ModelRouterException(ModelRouterErrorKind.InvalidRequest, $"The {ModelRouterHeaders.Timeout} header must be one whole number of milliseconds from 1 to {MaxMilliseconds}.")
+        {
+            Param = ModelRouterHeaders.Timeout,
+        };
     }
 
     /// <summary>Reads the body once into a pooled buffer, refusing more than <paramref name="limit"/> bytes.</summary>

@@ -66,6 +66,7 @@ public sealed class ChatCompletionsEndpointTests
             o.Routers.Add(Router("eu-only", Pool("all", "*", Vendor("ok"))) with { Namespaces = ["eu"] });
             o.Routers.Add(Router("us-only", Pool("all", "*", Vendor("ok"))) with { Namespaces = ["eu", "us"] });
             o.Routers.Add(Router("secret", Pool("all", "*", Vendor("ok"))));
+            o.Routers.Add(Router("deadline", Pool("all", "*", Vendor("silent"))));
             o.Routers.Add(Router("empty", Pool("all", "*", Vendor("ok") with { Active = false }, Vendor("spare") with { Weight = 0 })));
             foreach (var mode in new[] { "json", "sse" })
             {
@@ -78,7 +79,7 @@ public sealed class ChatCompletionsEndpointTests
             }
 
             o.Apps.Add(new AppConfig { Name = "team-a", ApiKey = AppKey, Routers = ["main", "inactive", "eu-only", "us-only", "empty",
-                "failing-json", "failing-sse", "timeout-json", "timeout-sse", "limited-json", "limited-sse", "reject-400-json", "reject-400-sse", "reject-422-json", "reject-422-sse"] });
+                "failing-json", "failing-sse", "timeout-json", "timeout-sse", "limited-json", "limited-sse", "reject-400-json", "reject-400-sse", "reject-422-json", "reject-422-sse", "deadline"] });
             o.Apps.Add(new AppConfig { Name = "team-b", ApiKey = OtherAppKey, Routers = ["*"] });
         }, _vendors.Handler, configureHost: b => b.Logging.AddFakeLogging().SetMinimumLevel(LogLevel.Debug));
     }
@@ -399,6 +400,38 @@ public sealed class ChatCompletionsEndpointTests
         Assert.That(response.Headers.GetValues("x-model-router-attempts"), Is.EqualTo(new[] { "1" }));
         Assert.That(response.Headers.GetValues("x-model-router-trail"), Is.EqualTo(new[] { "ok=ok" }));
         Assert.That(text, streaming ? Does.EndWith("data: [DONE]\n\n") : Does.Contain("\"chat.completion\""));
+    }
+
+    [TestCase("0")]
+    [TestCase("-5")]
+    [TestCase("1.5")]
+    [TestCase("soon")]
+    [TestCase("86400001")]
+    public async Task Post_TimeoutHeaderNotAWholeNumberOfMilliseconds_Returns400NamingIt(string value)
+    {
+        var before = _vendors.Calls.Count;
+        using var request = Request("main", Body("gpt-4o"));
+        request.Headers.TryAddWithoutValidation("x-model-router-timeout-ms", value);
+
+        using var response = await _host.Client.SendAsync(request);
+
+        var error = await ErrorEnvelope.AssertAsync(response, HttpStatusCode.BadRequest);
+        Assert.That(error.Type, Is.EqualTo("invalid_request_error"));
+        Assert.That(error.Param, Is.EqualTo("x-model-router-timeout-ms"));
+        Assert.That(_vendors.Calls, Has.Count.EqualTo(before), "nothing is forwarded");
+    }
+
+    [Test]
+    public async Task Post_TimeoutHeaderShorterThanTheVendorsTimeout_Returns504AtTheDeadlineWithTheTrail()
+    {
+        using var request = Request("deadline", Body("gpt-4o"));
+        request.Headers.TryAddWithoutValidation("x-model-router-timeout-ms", "50");
+
+        using var response = await _host.Client.SendAsync(request);
+
+        var error = await ErrorEnvelope.AssertAsync(response, HttpStatusCode.GatewayTimeout);
+        Assert.That(error.Message, Does.Contain("deadline of 50 ms"));
+        Assert.That(response.Headers.GetValues("x-model-router-trail"), Is.EqualTo(new[] { "silent=timeout" }));
     }
 
     private static string Mode(bool streaming) => streaming ? "sse" : "json";

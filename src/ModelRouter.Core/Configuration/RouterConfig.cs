@@ -19,6 +19,13 @@ public sealed record RouterConfig
     /// <summary>Gets or sets the instance namespaces that serve this router; empty means every instance.</summary>
     public IReadOnlyList<string> Namespaces { get; init; } = [];
 
+    /// <summary>
+    /// Gets or sets the deadline of a request that sets none itself (<c>x-model-router-timeout-ms</c>), in seconds: every
+    /// attempt, failovers and fallback pools included, shares it, and when it passes the answer is 504.
+    /// </summary>
+    /// <value>The default is <see langword="null"/>: no deadline beyond each LLM's own timeouts.</value>
+    public double? RequestTimeoutSeconds { get; init; }
+
     /// <summary>Gets or sets the pools, checked by descending <see cref="PoolConfig.Priority"/>.</summary>
     public IReadOnlyList<PoolConfig> Pools { get; init; } = [];
 }

@@ -16,9 +16,14 @@ namespace ModelRouter.Forwarding;
 /// <param name="CooldownReason">Why it cools.</param>
 /// <param name="Error">What the client may see of a <see cref="AttemptVerdict.Rejected"/> answer.</param>
 /// <param name="IsEmpty">Whether the vendor answered 2xx with nothing usable in it (no choice with content, a tool call or a finish reason).</param>
+/// <param name="IsDeadline">Whether the request's deadline, not the LLM's own timeout, ended the attempt: the vendor is not to blame.</param>
 internal sealed record AttemptFailure(
-    string Llm, AttemptVerdict Verdict, int StatusCode, string Reason, bool IsTimeout, TimeSpan? Cooldown, CooldownReason CooldownReason, UpstreamErrorInfo? Error = null, bool IsEmpty = false)
+    string Llm, AttemptVerdict Verdict, int StatusCode, string Reason, bool IsTimeout, TimeSpan? Cooldown, CooldownReason CooldownReason, UpstreamErrorInfo? Error = null, bool IsEmpty = false, bool IsDeadline = false)
 {
+    /// <summary>An attempt the request's deadline cut short, before the LLM's own timeout: no verdict on the vendor.</summary>
+    public static AttemptFailure Deadline(string llm, int statusCode)
+        => new(llm, AttemptVerdict.Failed, statusCode, "the request's deadline passed", IsTimeout: true, null, CooldownReason.None, IsDeadline: true);
+
     /// <summary>Classifies a vendor's non-2xx status, honouring the pool's own list of statuses that fail over.</summary>
     /// <param name="llm">The LLM's id.</param>
     /// <param name="statusCode">The vendor's status.</param>

@@ -17,8 +17,17 @@ namespace ModelRouter.Forwarding;
 /// </remarks>
 internal sealed class VendorAttempt(UpstreamInvoker upstream, ProviderAdapters adapters, TimeProvider timeProvider)
 {
+    /// <param name="pool">The pool the vendor belongs to.</param>
+    /// <param name="vendor">The vendor.</param>
+    /// <param name="body">The request.</param>
+    /// <param name="settings">The host settings.</param>
+    /// <param name="deadline">The request's deadline, or <see langword="null"/>: the wait for the response headers, and for
+    /// a stream's first event or a JSON body, ends at it if it comes before the LLM's own timeout.</param>
+    /// <param name="wantsUsage">Whether the router wants the answer's token usage, asking a stream for it if needed.</param>
+    /// <param name="cancellationToken">The caller's cancellation.</param>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<AttemptOutcome> SendAsync(PoolSnapshot pool, VendorSnapshot vendor, ChatRequestBody body, ModelRouterOptions settings, bool wantsUsage, CancellationToken cancellationToken)
+    public async ValueTask<AttemptOutcome> SendAsync(
+        PoolSnapshot pool, VendorSnapshot vendor, ChatRequestBody body, ModelRouterOptions settings, DateTimeOffset? deadline, bool wantsUsage, CancellationToken cancellationToken)
     {
         var llm = vendor.Llm;
         var adapter = adapters.For(llm);
@@ -31,7 +40,8 @@ internal sealed class VendorAttempt(UpstreamInvoker upstream, ProviderAdapters a
         var handedOver = false;
         try
         {
-            resources.Timeout.CancelAfter(llm.HeadersTimeout);
+            var cutByDeadline = Limit(llm.HeadersTimeout, deadline, out var headersTimeout);
+            resources.Timeout.CancelAfter(headersTimeout);
             HttpResponseMessage response;
             try
             {
@@ -47,6 +57,11 @@ internal sealed class VendorAttempt(UpstreamInvoker upstream, ProviderAdapters a
                 && (ex is OperationCanceledException || (ex is HttpRequestException && resources.Timeout.IsCancellationRequested)))
             {
                 // Only the headers timeout cancels this send now; the handler reports that as a cancellation or as a failed send.
+                if (cutByDeadline)
+                {
+                    return AttemptOutcome.Failed(AttemptFailure.Deadline(llm.Id, 0));
+                }
+
                 return Broken(llm, 0, $"no response headers within {llm.HeadersTimeout.TotalSeconds:0.###} s", isTimeout: true);
             }
             catch (HttpRequestException ex)
@@ -85,7 +100,8 @@ internal sealed class VendorAttempt(UpstreamInvoker upstream, ProviderAdapters a
                 return Broken(llm, status, "the response has a Content-Encoding the router did not ask for");
             }
 
-            resources.Timeout.CancelAfter(llm.StreamIdleTimeout);
+            cutByDeadline = Limit(llm.StreamIdleTimeout, deadline, out var firstTimeout);
+            resources.Timeout.CancelAfter(firstTimeout);
             if (body.Stream && IsEventStream(response.Content.Headers.ContentType))
             {
                 var stream = new IdleTimeoutEventStream(adapter.OpenStream(response, context), resources, llm.StreamIdleTimeout, llm.Health);
@@ -99,6 +115,11 @@ internal sealed class VendorAttempt(UpstreamInvoker upstream, ProviderAdapters a
                 {
                     await stream.DisposeAsync().ConfigureAwait(false);
                     var timedOut = ex is OperationCanceledException;
+                    if (timedOut && cutByDeadline)
+                    {
+                        return AttemptOutcome.Failed(AttemptFailure.Deadline(llm.Id, status));
+                    }
+
                     return Broken(llm, status, timedOut ? "the stream sent nothing in time" : "the stream broke before its first event", timedOut);
                 }
 
@@ -125,6 +146,11 @@ internal sealed class VendorAttempt(UpstreamInvoker upstream, ProviderAdapters a
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested && AttemptFailure.IsVendorFault(ex))
             {
                 var timedOut = ex is OperationCanceledException;
+                if (timedOut && cutByDeadline)
+                {
+                    return AttemptOutcome.Failed(AttemptFailure.Deadline(llm.Id, status));
+                }
+
                 return Broken(llm, status, timedOut ? "the response body did not arrive in time" : "the response was not valid", timedOut);
             }
 
@@ -211,6 +237,25 @@ internal sealed class VendorAttempt(UpstreamInvoker upstream, ProviderAdapters a
                 $"The request has a field of a type that provider '{llm.Config.Provider}' cannot translate.",
                 ex);
         }
+    }
+
+    /// <summary>Returns the lesser of <paramref name="own"/> and what is left until <paramref name="deadline"/>; tells whether the deadline is the lesser.</summary>
+    private bool Limit(TimeSpan own, DateTimeOffset? deadline, out TimeSpan timeout)
+    {
+        timeout = own;
+        if (deadline is not { } end)
+        {
+            return false;
+        }
+
+        var left = end - timeProvider.GetUtcNow();
+        if (left >= own)
+        {
+            return false;
+        }
+
+        timeout = left > TimeSpan.Zero ? left : TimeSpan.FromTicks(1);
+        return true;
     }
 
     private static AttemptOutcome Broken(LlmSnapshot llm, int status, string reason, bool isTimeout = false)

@@ -42,8 +42,8 @@ internal sealed class DefaultModelRouter(
             }
 
             var settings = options.Current;
-            var (pool, body) = Resolve(pending.Result, request, settings, telemetry);
-            return ForwardAsync(pool, body, settings, telemetry, cancellationToken);
+            var (pool, body, timeout) = Resolve(pending.Result, request, settings, telemetry);
+            return ForwardAsync(pool, body, settings, timeout, telemetry, cancellationToken);
         }
         catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
         {
@@ -66,8 +66,8 @@ internal sealed class DefaultModelRouter(
         {
             var snapshot = await pending.ConfigureAwait(false);
             var settings = options.Current;
-            var (pool, body) = Resolve(snapshot, request, settings, telemetry);
-            return await ForwardAsync(pool, body, settings, telemetry, cancellationToken).ConfigureAwait(false);
+            var (pool, body, timeout) = Resolve(snapshot, request, settings, telemetry);
+            return await ForwardAsync(pool, body, settings, timeout, telemetry, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (telemetry is not null && telemetry.Failed(ex))
         {
@@ -76,7 +76,7 @@ internal sealed class DefaultModelRouter(
     }
 
     /// <summary>Authenticates the caller, finds the router, parses the body and matches the pool; throws <see cref="ModelRouterException"/> on any refusal.</summary>
-    private (PoolSnapshot Pool, ChatRequestBody Body) Resolve(RoutingSnapshot snapshot, ModelRouterRequest request, ModelRouterOptions settings, RequestTelemetry? telemetry)
+    private (PoolSnapshot Pool, ChatRequestBody Body, TimeSpan? Timeout) Resolve(RoutingSnapshot snapshot, ModelRouterRequest request, ModelRouterOptions settings, RequestTelemetry? telemetry)
     {
         if (!entitlement.IsEntitled(out var denied))
         {
@@ -96,7 +96,13 @@ internal sealed class DefaultModelRouter(
         var pool = matcher.Match(router, body.Model)
             ?? throw new ModelRouterException(ModelRouterErrorKind.ModelNotFound, $"No pool of router '{slug}' matches model '{Shorten(body.Model)}'.") { Param = "model" };
         telemetry?.Matched(pool, body.Model);
-        return (pool, body);
+        var timeout = request.Timeout ?? (router.Config.RequestTimeoutSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null);
+        if (timeout <= TimeSpan.Zero)
+        {
+            throw new ModelRouterException(ModelRouterErrorKind.InvalidRequest, "The request's timeout must be greater than 0.") { Param = ModelRouterHeaders.Timeout };
+        }
+
+        return (pool, body, timeout);
     }
 
     /// <summary>
@@ -105,10 +111,12 @@ internal sealed class DefaultModelRouter(
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<ModelRouterResponse> ForwardAsync(
-        PoolSnapshot pool, ChatRequestBody body, ModelRouterOptions settings, RequestTelemetry? telemetry, CancellationToken cancellationToken)
+        PoolSnapshot pool, ChatRequestBody body, ModelRouterOptions settings, TimeSpan? timeout, RequestTelemetry? telemetry, CancellationToken cancellationToken)
     {
         try
         {
+            // One deadline for the whole request: every attempt, failover and fallback pool shares it.
+            var deadline = timeout is { } wait ? timeProvider.GetUtcNow() + wait : (DateTimeOffset?)null;
             if (pool.AvailableVendors.Count == 0 && pool.FallbackPools.Length == 0)
             {
                 pool.Traffic.Record(0, served: false);
@@ -130,6 +138,13 @@ internal sealed class DefaultModelRouter(
                 {
                     // Read the clock for every attempt: an earlier attempt may have waited out a long timeout.
                     var now = timeProvider.GetUtcNow();
+                    if (now >= deadline)
+                    {
+                        // No attempt starts once the deadline has passed: it could not answer before it.
+                        pool.Traffic.Record(attempts, served: false);
+                        throw DeadlinePassed(timeout!.Value, attempts, state.Trail, null);
+                    }
+
                     state.Picked(vendor);
                     var health = vendor.Llm.Health;
                     if (!health.TryEnter(now, out var isTrial))
@@ -150,7 +165,7 @@ internal sealed class DefaultModelRouter(
                     AttemptOutcome outcome;
                     try
                     {
-                        outcome = await attempt.SendAsync(pool, vendor, body, settings, wantsUsage: telemetry is not null, cancellationToken).ConfigureAwait(false);
+                        outcome = await attempt.SendAsync(pool, vendor, body, settings, deadline, wantsUsage: telemetry is not null, cancellationToken).ConfigureAwait(false);
                     }
                     catch (ModelRouterException)
                     {
@@ -168,6 +183,14 @@ internal sealed class DefaultModelRouter(
 
                     var failure = outcome.Failure;
                     telemetry?.AttemptEnded(outcome);
+                    if (failure is { IsDeadline: true })
+                    {
+                        // The request's deadline, not the vendor, ended the attempt: no verdict on the vendor, and no more attempts.
+                        health.Abandon(isTrial);
+                        pool.Traffic.Record(attempts, served: false);
+                        throw DeadlinePassed(timeout!.Value, attempts, state.TrailWith(failure.TrailEntry), failure.Llm);
+                    }
+
                     if (failure is not null || isTrial || outcome.Stream is null)
                     {
                         // A committed stream reports itself when it ends (a clean end or a break); a trial is decided at commit.
@@ -220,6 +243,14 @@ internal sealed class DefaultModelRouter(
             throw; // Never reached: the filter only records the failure, without unwinding.
         }
     }
+
+    private static ModelRouterException DeadlinePassed(TimeSpan timeout, int attempts, string? trail, string? llm)
+        => new(ModelRouterErrorKind.UpstreamTimeout, $"The request's deadline of {timeout.TotalMilliseconds:0} ms passed before a vendor answered ({attempts} tried).")
+        {
+            Llm = llm,
+            Attempts = attempts,
+            Trail = trail,
+        };
 
     private static ModelRouterException NoActiveVendor(PoolSnapshot pool)
         => new(ModelRouterErrorKind.NoAvailableVendor, $"Pool '{pool.Name}' of router '{pool.RouterSlug}' has no active vendor.");

@@ -16,4 +16,7 @@ public static class ModelRouterHeaders
     /// request went on to a fallback pool: LLM ids, pool names and outcome words only.
     /// </remarks>
     public const string Trail = "x-model-router-trail";
+
+    /// <summary>The request header that sets the request's deadline, in whole milliseconds (<see cref="ModelRouterRequest.Timeout"/>).</summary>
+    public const string Timeout = "x-model-router-timeout-ms";
 }

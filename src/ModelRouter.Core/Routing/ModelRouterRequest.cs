@@ -33,4 +33,12 @@ public sealed class ModelRouterRequest
     /// is not limited to an app's routers. The HTTP endpoint never sets it; set it only for callers that are the host's own code.
     /// </summary>
     public bool TrustedCaller { get; init; }
+
+    /// <summary>
+    /// Gets the request's deadline, counted from when routing starts: every attempt shares it, each waits for its
+    /// response headers at most until it, no attempt starts after it, and when it passes the answer is a 504
+    /// (<see cref="ModelRouterErrorKind.UpstreamTimeout"/>). The endpoint reads it from <c>x-model-router-timeout-ms</c>.
+    /// </summary>
+    /// <value>The default is <see langword="null"/>: the router's <c>requestTimeoutSeconds</c>, if it has one.</value>
+    public TimeSpan? Timeout { get; init; }
 }

@@ -146,6 +146,8 @@ internal sealed class RouterDocument
 
     public List<string?>? Namespaces { get; set; }
 
+    public double? RequestTimeoutSeconds { get; set; }
+
     public List<PoolDocument?>? Pools { get; set; }
 
     public RouterConfig ToConfig() => new()
@@ -155,6 +157,7 @@ internal sealed class RouterDocument
         Description = Description ?? s_defaults.Description,
         Active = Active ?? s_defaults.Active,
         Namespaces = ConfigDocuments.ToStrings(Namespaces),
+        RequestTimeoutSeconds = RequestTimeoutSeconds,
         Pools = ConfigDocuments.ToConfigs(Pools, p => p.ToConfig()),
     };
 }

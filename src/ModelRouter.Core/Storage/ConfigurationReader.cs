@@ -137,6 +137,7 @@ internal static class ConfigurationReader
         Description = s["description"] ?? "",
         Active = ReadBool(s, "active", true, path, errors),
         Namespaces = ReadStrings(s.GetSection("namespaces")),
+        RequestTimeoutSeconds = string.IsNullOrEmpty(s["requestTimeoutSeconds"]) ? null : ReadDouble(s, "requestTimeoutSeconds", 0, path, errors),
         Pools = Items(s.GetSection("pools"), HasPool).Select((p, i) => ReadPool(p, Join(path, $"pools[{i}]"), errors)).ToArray(),
     };
 

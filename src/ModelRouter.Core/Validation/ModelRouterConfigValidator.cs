@@ -72,6 +72,11 @@ public sealed class ModelRouterConfigValidator : IModelRouterConfigValidator
                 errors.Add($"routers[{i}].slug", $"{path}: slug is used by another router; slugs must be unique");
             }
 
+            if (router.RequestTimeoutSeconds is { } timeout && !(timeout > 0 && timeout <= MaxRequestTimeoutSeconds))
+            {
+                errors.Add($"routers[{i}].requestTimeoutSeconds", $"{path}: requestTimeoutSeconds must be greater than 0 and at most {MaxRequestTimeoutSeconds} (got {timeout}), or left out for no deadline");
+            }
+
             ValidatePools(router, path, $"routers[{i}]", llmIds, errors);
         }
 
@@ -160,6 +165,9 @@ public sealed class ModelRouterConfigValidator : IModelRouterConfigValidator
 
         return false;
     }
+
+    /// <summary>The longest request deadline a router may set: a day.</summary>
+    internal const double MaxRequestTimeoutSeconds = 86_400;
 
     /// <summary>Tells whether a slug is URL-safe: 1 to 64 characters of <c>[a-z0-9-]</c>.</summary>
     public static bool IsValidSlug(string? slug)

@@ -65,6 +65,33 @@ public abstract class StoredDocumentTests
     }
 
     [Test]
+    public async Task Write_FallbackPoolsAndRequestTimeout_AreKeptAcrossARestart()
+    {
+        var router = new RouterConfig
+        {
+            Slug = "r2",
+            RequestTimeoutSeconds = 2.5,
+            Pools =
+            [
+                new PoolConfig { Name = "small", ModelPattern = "gpt-*", Fallbacks = ["large", "any"], ContextWindowFallbacks = ["large"], Vendors = [new VendorConfig { Llm = "a" }] },
+                new PoolConfig { Name = "large", Vendors = [new VendorConfig { Llm = "a" }] },
+                new PoolConfig { Name = "any", Vendors = [new VendorConfig { Llm = "a" }] },
+            ],
+        };
+        await _store!.ApplyAsync(RouterStoreChange.CreateRouter(router), Validator);
+
+        var read = (await ReadAfterRestartAsync()).FindRouter("r2")!.Item;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(read.RequestTimeoutSeconds, Is.EqualTo(2.5));
+            Assert.That(read.Pools[0].Fallbacks, Is.EqualTo(new[] { "large", "any" }));
+            Assert.That(read.Pools[0].ContextWindowFallbacks, Is.EqualTo(new[] { "large" }));
+            Assert.That(read.Pools[1].Fallbacks, Is.Empty);
+        });
+    }
+
+    [Test]
     public async Task Read_RowSettingZeroFalseAndEmptyLists_KeepsThem()
     {
         await RewriteAsync("router", "r1", """{"slug":"r1","active":false,"pools":[{"name":"all","failoverStatusCodes":[],"vendors":[{"llm":"a","weight":0,"active":false}]}]}""");
