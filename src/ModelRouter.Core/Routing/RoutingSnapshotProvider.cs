@@ -102,8 +102,8 @@ internal sealed class RoutingSnapshotProvider : IDisposable
 
             // Subscribe before reading, so that a change made while we read is not missed.
             var token = _store.GetChangeToken();
-            var config = await _store.GetConfigAsync(cancellationToken).ConfigureAwait(false);
-            var snapshot = CompileOrThrow(config);
+            var (config, validated) = await ReadStoreAsync(cancellationToken).ConfigureAwait(false);
+            var snapshot = CompileOrThrow(config, validated);
             Apply(snapshot);
             Subscribe(token);
             return snapshot;
@@ -122,9 +122,10 @@ internal sealed class RoutingSnapshotProvider : IDisposable
         try
         {
             ModelRouterConfig config;
+            bool validated;
             try
             {
-                config = await _store.GetConfigAsync(cancellationToken).ConfigureAwait(false);
+                (config, validated) = await ReadStoreAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -148,7 +149,7 @@ internal sealed class RoutingSnapshotProvider : IDisposable
 
             try
             {
-                Apply(CompileOrThrow(config));
+                Apply(CompileOrThrow(config, validated));
                 return true;
             }
             catch (ModelRouterConfigurationException ex)
@@ -182,12 +183,28 @@ internal sealed class RoutingSnapshotProvider : IDisposable
             && served.Routers.Count + served.Apps.Count > 0
             && _store is ConfigurationRouterStore { AllowEmpty: false };
 
-    private RoutingSnapshot CompileOrThrow(ModelRouterConfig config)
+    /// <summary>
+    /// Reads the store; <c>Validated</c> tells that this validator already accepted these very contents: a writable
+    /// store's write validated them before saving (an admin write), so they are not validated a second time here.
+    /// </summary>
+    private async ValueTask<(ModelRouterConfig Config, bool Validated)> ReadStoreAsync(CancellationToken cancellationToken)
+    {
+        if (_store is IWritableRouterStore writable)
+        {
+            var contents = await writable.ReadAsync(cancellationToken).ConfigureAwait(false);
+            return (contents.ToConfig(), ReferenceEquals(contents.ValidatedBy, _validator));
+        }
+
+        return (await _store.GetConfigAsync(cancellationToken).ConfigureAwait(false), false);
+    }
+
+    private RoutingSnapshot CompileOrThrow(ModelRouterConfig config, bool validated)
     {
         // The configuration in use passed this validator: the LLMs and routers it shares with the new one (a writable
         // store hands out the very same instances for unchanged items) are not checked field by field again.
         var current = Volatile.Read(ref _current);
-        var errors = _validator is ModelRouterConfigValidator builtIn ? builtIn.Validate(config, current?.Config) : _validator.Validate(config);
+        IReadOnlyList<string> errors = validated ? []
+            : _validator is ModelRouterConfigValidator builtIn ? builtIn.Validate(config, current?.Config) : _validator.Validate(config);
         if (errors.Count > 0)
         {
             throw new ModelRouterConfigurationException(errors);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using ModelRouter.Configuration;
 using ModelRouter.Routing;
 using ModelRouter.Storage;
+using ModelRouter.Validation;
 using RichardSzalay.MockHttp;
 using static ModelRouter.Testing.TestConfigs;
 
@@ -176,6 +177,67 @@ public class RoutingSnapshotProviderTests
         var ex = Assert.ThrowsAsync<ModelRouterException>(async () => await inFlight.WaitAsync(TimeSpan.FromSeconds(30)))!;
         Assert.That(ex.Attempts, Is.EqualTo(1));
         h.Http.VerifyNoOutstandingExpectation();
+    }
+
+    [Test]
+    public async Task ReloadAsync_AfterAWriteTheStoreValidated_ValidatesNothingAgain()
+    {
+        var listener = new RecordingListener();
+        await using var h = RouterHarness.Create(OnePool("a"), services: s => s
+            .AddSingleton<IRouterConfigChangeListener>(listener)
+            .AddSingleton<IModelRouterConfigValidator>(sp => new CountingValidator(ActivatorUtilities.CreateInstance<ModelRouterConfigValidator>(sp))));
+        var validator = (CountingValidator)h.Services.GetRequiredService<IModelRouterConfigValidator>();
+        var provider = h.Services.GetRequiredService<RoutingSnapshotProvider>();
+        await provider.InitializeAsync();
+        var router = (await h.Store.GetConfigAsync()).Routers[0] with { Description = "changed" };
+
+        await h.Store.ApplyAsync(RouterStoreChange.ReplaceRouter("prod", router), validator);
+        await listener.WaitForAppliedAsync(count: 2);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(validator.Calls, Is.EqualTo(2), "the first load, then the write once");
+            Assert.That(provider.Current!.Config.Routers[0].Description, Is.EqualTo("changed"));
+        });
+    }
+
+    [Test]
+    public async Task ReloadAsync_WriteValidatedByAnotherValidator_IsValidatedAndRefused()
+    {
+        var listener = new RecordingListener();
+        await using var h = RouterHarness.Create(OnePool("a"), services: s => s.AddSingleton<IRouterConfigChangeListener>(listener));
+        var provider = h.Services.GetRequiredService<RoutingSnapshotProvider>();
+        var first = await provider.InitializeAsync();
+        var router = first.Config.Routers[0] with { Slug = "prod", Name = "", Pools = [first.Config.Routers[0].Pools[0] with { Vendors = [Vendor("missing")] }] };
+
+        await h.Store.ApplyAsync(RouterStoreChange.ReplaceRouter("prod", router), new CountingValidator(inner: null));
+        var errors = await listener.WaitForRejectedAsync();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(errors, Has.Some.Contains("missing"));
+            Assert.That(provider.Current, Is.SameAs(first));
+        });
+    }
+
+    /// <summary>Another validator's answers (without one, it accepts everything), counting the configurations it is asked to check.</summary>
+    private sealed class CountingValidator(IModelRouterConfigValidator? inner) : IModelRouterConfigValidator
+    {
+        private int _calls;
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public IReadOnlyList<string> Validate(ModelRouterConfig config)
+        {
+            Interlocked.Increment(ref _calls);
+            return inner?.Validate(config) ?? [];
+        }
+
+        public IReadOnlyList<ModelRouterConfigError> ValidateFields(ModelRouterConfig config)
+        {
+            Interlocked.Increment(ref _calls);
+            return inner?.ValidateFields(config) ?? [];
+        }
     }
 
     private sealed class RecordingListener : IRouterConfigChangeListener

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using ModelRouter.Configuration;
 using static ModelRouter.Testing.TestData;
 
@@ -226,6 +227,63 @@ public sealed class AdminApiTests
         Assert.That(after.Llms.Select(l => l.ApiKey), Is.EqualTo(new[] { "sk-secret-a", "sk-b" }));
         using var again = await _host.SendAdminAsync(HttpMethod.Get, "/export");
         Assert.That(Strip(await again.Content.ReadAsStringAsync()), Is.EqualTo(Strip(exported)));
+    }
+
+    [Test]
+    public async Task Export_ManyRouters_StreamsWithAllocationsBelowTheBodySizeAndLinear()
+    {
+        var (smallBody, smallAllocated) = await ExportAllocationsAsync(1_000);
+        var (largeBody, largeAllocated) = await ExportAllocationsAsync(2_000);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(largeBody, Is.GreaterThan(smallBody * 19 / 10));
+            Assert.That(largeAllocated, Is.LessThan(largeBody / 2), "the document is never held whole (a string of it alone is twice its size)");
+            Assert.That((double)largeAllocated / smallAllocated, Is.LessThan(3.0), "twice the routers, about twice the allocations");
+        });
+    }
+
+    /// <summary>Fills the store with this many routers, waits until routing applied them, then exports twice and returns the second export's size and the bytes allocated meanwhile.</summary>
+    private async Task<(long Body, long Allocated)> ExportAllocationsAsync(int routers)
+    {
+        _store.Update(new ModelRouterConfig
+        {
+            Llms = [Llm("a", apiKey: "sk-secret-a")],
+            Routers = [.. Enumerable.Range(0, routers).Select(i => Router($"router-{i:D5}", "a") with { Description = "a router among many" })],
+            Apps = [App("team", "app-key-123", "*")],
+        });
+        var revision = (await _store.ReadAsync()).Revision;
+        var snapshots = _host.Services.GetRequiredService<ModelRouter.Routing.RoutingSnapshotProvider>();
+        for (var i = 0; i < 500 && snapshots.Current?.Revision != revision; i++)
+        {
+            await Task.Delay(10);
+        }
+
+        await ReadExportAsync();
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+        var body = await ReadExportAsync();
+        return (body, GC.GetTotalAllocatedBytes(precise: true) - before);
+    }
+
+    /// <summary>Reads the export as it arrives into one small buffer, so that the client holds none of it.</summary>
+    private async Task<long> ReadExportAsync()
+    {
+        using var request = RouterHost.Admin(HttpMethod.Get, "/export");
+        using var response = await _host.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        var body = await response.Content.ReadAsStreamAsync();
+        await using (body.ConfigureAwait(false))
+        {
+            var buffer = new byte[16 * 1024];
+            long total = 0;
+            int read;
+            while ((read = await body.ReadAsync(buffer)) > 0)
+            {
+                total += read;
+            }
+
+            return total;
+        }
     }
 
     [Test]
