@@ -11,7 +11,10 @@ using ModelRouter.Storage;
 
 namespace ModelRouter.AspNetCore;
 
-/// <summary>The HTTP adapter over <see cref="IModelRouter"/>: reads the body once, writes the answer or the OpenAI error envelope.</summary>
+/// <summary>
+/// The HTTP adapter over <see cref="IModelRouter"/> for every door of a router (chat completions, embeddings): reads the
+/// body once, writes the answer or the OpenAI error envelope.
+/// </summary>
 internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, ModelRouterSettings options, ILogger<ChatCompletionsEndpoint> logger)
 {
     private static readonly byte[] s_dataPrefix = "data: "u8.ToArray();
@@ -26,7 +29,13 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, Model
     // Attempt counts as header values, made once: nearly every answer says "1".
     private static readonly StringValues[] s_attemptCounts = [.. Enumerable.Range(0, 17).Select(n => new StringValues(n.ToString(CultureInfo.InvariantCulture)))];
 
-    public async Task HandleAsync(HttpContext context)
+    /// <summary><c>POST .../v1/chat/completions</c>.</summary>
+    public Task HandleAsync(HttpContext context) => HandleAsync(context, ModelRouterOperation.ChatCompletions);
+
+    /// <summary><c>POST .../v1/embeddings</c>.</summary>
+    public Task HandleEmbeddingsAsync(HttpContext context) => HandleAsync(context, ModelRouterOperation.Embeddings);
+
+    private async Task HandleAsync(HttpContext context, ModelRouterOperation operation)
     {
         var cancellationToken = context.RequestAborted;
         var slug = context.Request.RouteValues["slug"] as string ?? "";
@@ -36,7 +45,7 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, Model
             var settings = options.Current;
             var (buffer, length) = await ReadBodyAsync(context.Request, settings.MaxRequestBodyBytes, cancellationToken).ConfigureAwait(false);
             body = buffer;
-            var request = new ModelRouterRequest(slug, buffer.AsMemory(0, length)) { AppKey = ReadBearer(context.Request) };
+            var request = new ModelRouterRequest(slug, buffer.AsMemory(0, length)) { AppKey = ReadBearer(context.Request), Operation = operation };
             var response = await router.RouteAsync(request, cancellationToken).ConfigureAwait(false);
             await using (response.ConfigureAwait(false))
             {

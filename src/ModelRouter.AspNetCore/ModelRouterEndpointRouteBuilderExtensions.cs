@@ -8,8 +8,8 @@ namespace Microsoft.AspNetCore.Builder;
 public static class ModelRouterEndpointRouteBuilderExtensions
 {
     /// <summary>
-    /// Serves every router at <c>POST {prefix}/{slug}/v1/chat/completions</c> (OpenAI-compatible, streaming included),
-    /// and the model names a client of it can ask for at <c>GET {prefix}/{slug}/v1/models</c>, under the same app-key rules.
+    /// Serves every router at <c>POST {prefix}/{slug}/v1/chat/completions</c> (OpenAI-compatible, streaming included) and
+    /// <c>POST {prefix}/{slug}/v1/embeddings</c>, and the model names a client of it can ask for at <c>GET {prefix}/{slug}/v1/models</c>, under the same app-key rules.
     /// </summary>
     /// <param name="endpoints">The endpoint route builder.</param>
     /// <param name="prefix">The path prefix. The default is <c>/router</c>.</param>
@@ -33,6 +33,10 @@ public static class ModelRouterEndpointRouteBuilderExtensions
         group.Map("/chat/completions", ChatCompletionsEndpoint.MethodNotAllowedAsync)
             .WithOrder(1)
             .WithDisplayName("ModelRouter chat completions (wrong method)");
+        group.MapPost("/embeddings", handler.HandleEmbeddingsAsync).WithDisplayName("ModelRouter embeddings");
+        group.Map("/embeddings", ChatCompletionsEndpoint.MethodNotAllowedAsync)
+            .WithOrder(1)
+            .WithDisplayName("ModelRouter embeddings (wrong method)");
         var models = ActivatorUtilities.CreateInstance<ModelsEndpoint>(endpoints.ServiceProvider);
         group.MapGet("/models", models.HandleAsync).WithDisplayName("ModelRouter models");
         group.Map("/models", ModelsEndpoint.MethodNotAllowedAsync)

@@ -17,6 +17,9 @@ namespace ModelRouter.Forwarding;
 /// </remarks>
 internal sealed class VendorAttempt(UpstreamInvoker upstream, ProviderAdapters adapters, TimeProvider timeProvider)
 {
+    /// <summary>Tells whether <paramref name="vendor"/>'s provider serves <paramref name="operation"/>; one that does not is no candidate.</summary>
+    public bool Serves(VendorSnapshot vendor, ModelRouterOperation operation) => adapters.For(vendor.Llm).Serves(operation);
+
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<AttemptOutcome> SendAsync(PoolSnapshot pool, VendorSnapshot vendor, ChatRequestBody body, ModelRouterOptions settings, CancellationToken cancellationToken)
     {

@@ -4,16 +4,18 @@ using System.Text.Json;
 namespace ModelRouter.Model;
 
 /// <summary>
-/// A client's chat completion body, read once: its bytes, the requested model and the stream flag. The body is
-/// validated in full without building a document, and forwarded with only the <c>model</c> value replaced.
+/// A client's request body, read once: its bytes, the requested model and the stream flag (a chat completion, an
+/// embeddings request or an Anthropic Messages request: see <see cref="Operation"/>). The body is validated in full
+/// without building a document, and forwarded with only the <c>model</c> value replaced.
 /// </summary>
 public sealed class ChatRequestBody
 {
     private readonly int _modelTokenStart;
     private readonly int _modelTokenLength;
 
-    private ChatRequestBody(ReadOnlyMemory<byte> utf8Json, string model, bool stream, bool includeUsage, int modelTokenStart, int modelTokenLength)
+    private ChatRequestBody(ReadOnlyMemory<byte> utf8Json, string model, bool stream, bool includeUsage, int modelTokenStart, int modelTokenLength, ModelRouterOperation operation)
     {
+        Operation = operation;
         Utf8Json = utf8Json;
         Model = model;
         Stream = stream;
@@ -21,6 +23,9 @@ public sealed class ChatRequestBody
         _modelTokenStart = modelTokenStart;
         _modelTokenLength = modelTokenLength;
     }
+
+    /// <summary>Gets what the request asks for, and so the shape of its body and of the answer.</summary>
+    public ModelRouterOperation Operation { get; }
 
     /// <summary>Gets the body as the client sent it.</summary>
     public ReadOnlyMemory<byte> Utf8Json { get; }
@@ -39,6 +44,11 @@ public sealed class ChatRequestBody
     /// <param name="maxDepth">The deepest nesting accepted.</param>
     /// <exception cref="ModelRouterException">The body is not a JSON object with a non-empty string <c>model</c> of valid UTF-8 text (status 400).</exception>
     public static ChatRequestBody Parse(ReadOnlyMemory<byte> utf8Json, int maxDepth = 64)
+        => Parse(utf8Json, maxDepth, ModelRouterOperation.ChatCompletions);
+
+    /// <summary>Reads and validates the body of a request for <paramref name="operation"/>.</summary>
+    /// <exception cref="ModelRouterException">The body is not a JSON object with a non-empty string <c>model</c> of valid UTF-8 text (status 400).</exception>
+    internal static ChatRequestBody Parse(ReadOnlyMemory<byte> utf8Json, int maxDepth, ModelRouterOperation operation)
     {
         var reader = new Utf8JsonReader(utf8Json.Span, new JsonReaderOptions { MaxDepth = maxDepth, CommentHandling = JsonCommentHandling.Disallow });
         string? model = null;
@@ -125,7 +135,7 @@ public sealed class ChatRequestBody
             throw Invalid("'model' must not be empty.", "model");
         }
 
-        return new ChatRequestBody(utf8Json, model, stream, includeUsage, modelStart, modelLength);
+        return new ChatRequestBody(utf8Json, model, stream, includeUsage, modelStart, modelLength, operation);
     }
 
     /// <summary>Creates the content to send upstream, with <c>model</c> replaced when <paramref name="modelJson"/> is not empty.</summary>

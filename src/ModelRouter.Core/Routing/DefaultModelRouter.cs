@@ -92,7 +92,7 @@ internal sealed class DefaultModelRouter(
             throw new ModelRouterException(ModelRouterErrorKind.RequestTooLarge, $"The request body is larger than the {settings.MaxRequestBodyBytes} byte limit.");
         }
 
-        var body = ChatRequestBody.Parse(request.Body, settings.MaxJsonDepth);
+        var body = ChatRequestBody.Parse(request.Body, settings.MaxJsonDepth, request.Operation);
         var pool = matcher.Match(router, body.Model)
             ?? throw new ModelRouterException(ModelRouterErrorKind.ModelNotFound, $"No pool of router '{slug}' matches model '{Shorten(body.Model)}'.") { Param = "model" };
         telemetry?.Matched(pool, body.Model);
@@ -120,6 +120,14 @@ internal sealed class DefaultModelRouter(
                 // Read the clock for every attempt: an earlier attempt may have waited out a long timeout.
                 var now = timeProvider.GetUtcNow();
                 state.Picked(vendor);
+                if (body.Operation != ModelRouterOperation.ChatCompletions && !attempt.Serves(vendor, body.Operation))
+                {
+                    // Every provider serves chat completions; for another operation, a vendor whose provider does not
+                    // serve it is passed over without an attempt, a penalty or a turn of its health.
+                    state.NotServing();
+                    continue;
+                }
+
                 var health = vendor.Llm.Health;
                 if (!health.TryEnter(now, out var isTrial))
                 {
@@ -174,7 +182,7 @@ internal sealed class DefaultModelRouter(
             }
 
             pool.Traffic.Record(attempts, served: false);
-            throw state.ToException(pool, attempts);
+            throw state.ToException(pool, attempts, body.Operation);
         }
         catch (Exception ex) when (telemetry is not null && telemetry.Failed(ex))
         {

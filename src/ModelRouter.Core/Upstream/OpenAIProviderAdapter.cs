@@ -7,9 +7,10 @@ using ModelRouter.Configuration;
 namespace ModelRouter.Upstream;
 
 /// <summary>
-/// <c>openai</c>: any OpenAI-compatible API. <c>POST {baseUrl}/chat/completions</c> with <c>Authorization: Bearer</c>;
-/// the body passes through with only <c>model</c> rewritten, and the answer passes back as the vendor sent it, except that
-/// the LLM's own secrets in it (its key, its configured header values) are overwritten with <c>*</c>.
+/// <c>openai</c>: any OpenAI-compatible API. <c>POST {baseUrl}/chat/completions</c> (embeddings: <c>{baseUrl}/embeddings</c>)
+/// with <c>Authorization: Bearer</c>; the body passes through with only <c>model</c> rewritten, and the answer passes back
+/// as the vendor sent it, except that the LLM's own secrets in it (its key, its configured header values) are overwritten
+/// with <c>*</c>.
 /// </summary>
 public sealed class OpenAIProviderAdapter : IProviderAdapter
 {
@@ -20,11 +21,14 @@ public sealed class OpenAIProviderAdapter : IProviderAdapter
     public string ProviderKind => ProviderKinds.OpenAI;
 
     /// <inheritdoc/>
+    public bool Serves(ModelRouterOperation operation) => true;
+
+    /// <inheritdoc/>
     public HttpRequestMessage CreateRequest(ProviderRequestContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var llm = context.Llm;
-        var request = new HttpRequestMessage(HttpMethod.Post, llm.Resolve("chat/completions"))
+        var request = new HttpRequestMessage(HttpMethod.Post, llm.Resolve(context.Request.Operation == ModelRouterOperation.Embeddings ? "embeddings" : "chat/completions"))
         {
             Content = context.Request.CreateContent(context.TargetModelJson),
         };

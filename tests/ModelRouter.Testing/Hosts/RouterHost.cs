@@ -253,6 +253,23 @@ internal sealed class RouterHost : IAsyncDisposable
         return new ChatClient(model, new ApiKeyCredential(appKey), options);
     }
 
+    /// <summary>An official OpenAI SDK embedding client for a router, without SDK retries.</summary>
+    public OpenAI.Embeddings.EmbeddingClient EmbeddingClient(string slug, string appKey, string model, ResponseHeaders? headers = null)
+    {
+        var options = new OpenAIClientOptions
+        {
+            Endpoint = Endpoint(slug),
+            RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
+            NetworkTimeout = TimeSpan.FromSeconds(60),
+        };
+        if (headers is not null)
+        {
+            options.AddPolicy(headers, PipelinePosition.PerCall);
+        }
+
+        return new OpenAI.Embeddings.EmbeddingClient(model, new ApiKeyCredential(appKey), options);
+    }
+
     /// <summary>An official OpenAI SDK model client for a router, without SDK retries.</summary>
     public OpenAI.Models.OpenAIModelClient ModelClient(string slug, string appKey)
         => new(new ApiKeyCredential(appKey), new OpenAIClientOptions
