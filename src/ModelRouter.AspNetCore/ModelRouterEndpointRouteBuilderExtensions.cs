@@ -9,7 +9,8 @@ public static class ModelRouterEndpointRouteBuilderExtensions
 {
     /// <summary>
     /// Serves every router at <c>POST {prefix}/{slug}/v1/chat/completions</c> (OpenAI-compatible, streaming included) and
-    /// <c>POST {prefix}/{slug}/v1/embeddings</c>, and the model names a client of it can ask for at <c>GET {prefix}/{slug}/v1/models</c>, under the same app-key rules.
+    /// <c>POST {prefix}/{slug}/v1/embeddings</c>, Anthropic's Messages API at <c>POST {prefix}/{slug}/v1/messages</c>
+    /// (streaming included; errors in Anthropic's shape), and the model names a client of it can ask for at <c>GET {prefix}/{slug}/v1/models</c>, under the same app-key rules.
     /// </summary>
     /// <param name="endpoints">The endpoint route builder.</param>
     /// <param name="prefix">The path prefix. The default is <c>/router</c>.</param>
@@ -37,6 +38,10 @@ public static class ModelRouterEndpointRouteBuilderExtensions
         group.Map("/embeddings", ChatCompletionsEndpoint.MethodNotAllowedAsync)
             .WithOrder(1)
             .WithDisplayName("ModelRouter embeddings (wrong method)");
+        group.MapPost("/messages", handler.HandleMessagesAsync).WithDisplayName("ModelRouter messages");
+        group.Map("/messages", ChatCompletionsEndpoint.MessagesMethodNotAllowedAsync)
+            .WithOrder(1)
+            .WithDisplayName("ModelRouter messages (wrong method)");
         var models = ActivatorUtilities.CreateInstance<ModelsEndpoint>(endpoints.ServiceProvider);
         group.MapGet("/models", models.HandleAsync).WithDisplayName("ModelRouter models");
         group.Map("/models", ModelsEndpoint.MethodNotAllowedAsync)

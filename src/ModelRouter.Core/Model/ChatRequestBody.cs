@@ -27,6 +27,12 @@ public sealed class ChatRequestBody
     /// <summary>Gets what the request asks for, and so the shape of its body and of the answer.</summary>
     public ModelRouterOperation Operation { get; }
 
+    /// <summary>Gets the client's <c>anthropic-version</c> header (Messages door), sent to an Anthropic vendor in place of the LLM's own.</summary>
+    internal string? AnthropicVersion { get; set; }
+
+    /// <summary>Gets the client's <c>anthropic-beta</c> header (Messages door), sent on to an Anthropic vendor.</summary>
+    internal string? AnthropicBeta { get; set; }
+
     /// <summary>Gets the body as the client sent it.</summary>
     public ReadOnlyMemory<byte> Utf8Json { get; }
 

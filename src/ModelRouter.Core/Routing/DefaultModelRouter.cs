@@ -93,6 +93,11 @@ internal sealed class DefaultModelRouter(
         }
 
         var body = ChatRequestBody.Parse(request.Body, settings.MaxJsonDepth, request.Operation);
+        if (request.Operation == ModelRouterOperation.Messages)
+        {
+            body.AnthropicVersion = request.AnthropicVersion;
+            body.AnthropicBeta = request.AnthropicBeta;
+        }
         var pool = matcher.Match(router, body.Model)
             ?? throw new ModelRouterException(ModelRouterErrorKind.ModelNotFound, $"No pool of router '{slug}' matches model '{Shorten(body.Model)}'.") { Param = "model" };
         telemetry?.Matched(pool, body.Model);

@@ -22,6 +22,12 @@ public sealed class ModelRouterRequest
     /// <summary>Gets what the request asks for (default: a chat completion); the body and the answer have its shape.</summary>
     public ModelRouterOperation Operation { get; init; }
 
+    /// <summary>Gets the client's <c>anthropic-version</c> header, for an Anthropic vendor of a Messages request.</summary>
+    internal string? AnthropicVersion { get; init; }
+
+    /// <summary>Gets the client's <c>anthropic-beta</c> header, for an Anthropic vendor of a Messages request.</summary>
+    internal string? AnthropicBeta { get; init; }
+
     /// <summary>Gets or sets the client app key; required unless <c>requireAppKey</c> is off.</summary>
     public string? AppKey { get; init; }
 

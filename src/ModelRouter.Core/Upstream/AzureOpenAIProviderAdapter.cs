@@ -37,7 +37,7 @@ public sealed class AzureOpenAIProviderAdapter : IProviderAdapter
         var llm = context.Llm;
         var request = new HttpRequestMessage(HttpMethod.Post, BuildUri(llm.BaseUri, context.TargetModel, llm.Config.ApiVersion, context.Request.Operation))
         {
-            Content = context.Request.CreateContent(context.TargetModelJson),
+            Content = OpenAIProviderAdapter.CreateContent(context),
         };
         request.Headers.Accept.Add(context.Request.Stream ? s_acceptEventStream : s_acceptJson);
         if (!string.IsNullOrEmpty(llm.Config.ApiKey))

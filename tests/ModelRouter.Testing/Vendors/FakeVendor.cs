@@ -144,13 +144,13 @@ internal sealed class FakeVendor : IAsyncDisposable
 
     /// <summary>
     /// Answers in OpenAI's format as a model using tools would: with a call of <c>get_weather</c> (id <c>call_fake01</c>,
-    /// arguments <c>{"city":"Paris"}</c>, after the text "Let me check.") when the request offers tools and its last
-    /// message is not a tool result, else with <paramref name="reply"/>; streamed when asked, the arguments in two pieces.
+    /// arguments <c>{"city":"Paris"}</c>, after the text "Let me check.") when the request offers tools and has no tool
+    /// result yet, else with <paramref name="reply"/>; streamed when asked, the arguments in two pieces.
     /// </summary>
     public static async Task AnswerWithToolsAsync(HttpContext context, VendorRequest request, string reply)
     {
-        var lastRole = request.Json["messages"]!.AsArray().Last()!["role"]!.GetValue<string>();
-        if (request.Json["tools"] is not JsonArray { Count: > 0 } || lastRole == "tool")
+        var answered = request.Json["messages"]!.AsArray().Any(m => m!["role"]!.GetValue<string>() == "tool");
+        if (request.Json["tools"] is not JsonArray { Count: > 0 } || answered)
         {
             await AnswerAsync(context, request, reply);
             return;
