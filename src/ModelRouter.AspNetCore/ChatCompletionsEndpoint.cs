@@ -39,7 +39,16 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, Model
     /// <summary><c>POST .../v1/messages</c>: Anthropic's Messages API.</summary>
     public Task HandleMessagesAsync(HttpContext context) => HandleAsync(context, ModelRouterOperation.Messages);
 
-    private async Task HandleAsync(HttpContext context, ModelRouterOperation operation)
+    /// <summary>The unified endpoint's <c>POST /v1/chat/completions</c>: the router is named by the model, <c>{router}/{model}</c>.</summary>
+    public Task HandleUnifiedAsync(HttpContext context) => HandleAsync(context, ModelRouterOperation.ChatCompletions, unified: true);
+
+    /// <summary>The unified endpoint's <c>POST /v1/embeddings</c>.</summary>
+    public Task HandleUnifiedEmbeddingsAsync(HttpContext context) => HandleAsync(context, ModelRouterOperation.Embeddings, unified: true);
+
+    /// <summary>The unified endpoint's <c>POST /v1/messages</c>.</summary>
+    public Task HandleUnifiedMessagesAsync(HttpContext context) => HandleAsync(context, ModelRouterOperation.Messages, unified: true);
+
+    private async Task HandleAsync(HttpContext context, ModelRouterOperation operation, bool unified = false)
     {
         var cancellationToken = context.RequestAborted;
         var slug = context.Request.RouteValues["slug"] as string ?? "";
@@ -56,8 +65,9 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, Model
                     Operation = operation,
                     AnthropicVersion = HeaderOrNull(context.Request, "anthropic-version"),
                     AnthropicBeta = HeaderOrNull(context.Request, "anthropic-beta"),
+                    RouterFromModel = unified,
                 }
-                : new ModelRouterRequest(slug, buffer.AsMemory(0, length)) { AppKey = ReadBearer(context.Request), Operation = operation };
+                : new ModelRouterRequest(slug, buffer.AsMemory(0, length)) { AppKey = ReadBearer(context.Request), Operation = operation, RouterFromModel = unified };
             var response = await router.RouteAsync(request, cancellationToken).ConfigureAwait(false);
             await using (response.ConfigureAwait(false))
             {

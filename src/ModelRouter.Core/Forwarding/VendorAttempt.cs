@@ -26,6 +26,11 @@ internal sealed class VendorAttempt(UpstreamInvoker upstream, ProviderAdapters a
         var llm = vendor.Llm;
         var adapter = adapters.For(llm);
         var target = vendor.Map(body.Model, out var targetJson);
+        if (targetJson.IsEmpty)
+        {
+            // Empty unless the body's own model is not the name to send (the unified endpoint's "{router}/{model}").
+            targetJson = body.ModelJson;
+        }
         var context = new ProviderRequestContext(llm, body, target, targetJson, settings.MaxResponseBodyBytes);
         var resources = new AttemptResources(timeProvider, cancellationToken);
         var handedOver = false;

@@ -37,7 +37,13 @@ public sealed class ChatRequestBody
     public ReadOnlyMemory<byte> Utf8Json { get; }
 
     /// <summary>Gets the requested model.</summary>
-    public string Model { get; }
+    public string Model { get; private set; }
+
+    /// <summary>
+    /// Gets <see cref="Model"/> as a quoted JSON string when the body's own <c>model</c> is not what a vendor without a
+    /// mapping should get (the unified endpoint's <c>{router}/{model}</c>); empty otherwise.
+    /// </summary>
+    internal ReadOnlyMemory<byte> ModelJson { get; private set; }
 
     /// <summary>Gets a value indicating whether the client asked for a stream (<c>"stream": true</c>).</summary>
     public bool Stream { get; }
@@ -142,6 +148,31 @@ public sealed class ChatRequestBody
         }
 
         return new ChatRequestBody(utf8Json, model, stream, includeUsage, modelStart, modelLength, operation);
+    }
+
+    /// <summary>
+    /// Takes the router's slug from a unified endpoint's <c>model</c> (<c>{router}/{model}</c>): the part before the first
+    /// <c>/</c>; the rest becomes <see cref="Model"/>, the name the pools see and the vendors get unless mapped.
+    /// </summary>
+    /// <exception cref="ModelRouterException">The model names no router, or nothing after it (400, <c>param</c> <c>model</c>).</exception>
+    internal string TakeRouterSlug()
+    {
+        var slash = Model.IndexOf('/', StringComparison.Ordinal);
+        if (slash <= 0 || slash == Model.Length - 1)
+        {
+            throw new ModelRouterException(
+                ModelRouterErrorKind.InvalidRequest,
+                $"The model must name the router first, as '{{router}}/{{model}}' (for example 'prod/gpt-4o'); '{Routing.RouterAccess.Shorten(Model)}' does not.")
+            {
+                Param = "model",
+                ErrorCode = "invalid_model",
+            };
+        }
+
+        var slug = Model[..slash];
+        Model = Model[(slash + 1)..];
+        ModelJson = EncodeModel(Model);
+        return slug;
     }
 
     /// <summary>Creates the content to send upstream, with <c>model</c> replaced when <paramref name="modelJson"/> is not empty.</summary>

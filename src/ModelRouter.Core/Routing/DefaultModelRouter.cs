@@ -83,10 +83,30 @@ internal sealed class DefaultModelRouter(
             throw new ModelRouterException(ModelRouterErrorKind.PaymentRequired, denied);
         }
 
+        if (request.RouterFromModel)
+        {
+            return ResolveFromModel(snapshot, request, settings, telemetry);
+        }
+
         var slug = request.RouterSlug;
         var router = RouterAccess.Authorize(snapshot, settings, slug, request.TrustedCaller ? null : request.AppKey, out var app, request.TrustedCaller);
         telemetry?.RouterFound(router.Config.Slug, app?.Name);
+        var body = ParseBody(request, settings);
+        return (Match(router, body, telemetry), body);
+    }
 
+    /// <summary>The unified endpoint: the app first, then the body, whose <c>model</c> names the router.</summary>
+    private (PoolSnapshot Pool, ChatRequestBody Body) ResolveFromModel(RoutingSnapshot snapshot, ModelRouterRequest request, ModelRouterOptions settings, RequestTelemetry? telemetry)
+    {
+        var app = RouterAccess.Authenticate(snapshot, settings, request.TrustedCaller ? null : request.AppKey, request.TrustedCaller);
+        var body = ParseBody(request, settings);
+        var router = RouterAccess.FindRouter(snapshot, settings, body.TakeRouterSlug(), app);
+        telemetry?.RouterFound(router.Config.Slug, app?.Name);
+        return (Match(router, body, telemetry), body);
+    }
+
+    private static ChatRequestBody ParseBody(ModelRouterRequest request, ModelRouterOptions settings)
+    {
         if (request.Body.Length > settings.MaxRequestBodyBytes)
         {
             throw new ModelRouterException(ModelRouterErrorKind.RequestTooLarge, $"The request body is larger than the {settings.MaxRequestBodyBytes} byte limit.");
@@ -98,10 +118,16 @@ internal sealed class DefaultModelRouter(
             body.AnthropicVersion = request.AnthropicVersion;
             body.AnthropicBeta = request.AnthropicBeta;
         }
+
+        return body;
+    }
+
+    private PoolSnapshot Match(RouterSnapshot router, ChatRequestBody body, RequestTelemetry? telemetry)
+    {
         var pool = matcher.Match(router, body.Model)
-            ?? throw new ModelRouterException(ModelRouterErrorKind.ModelNotFound, $"No pool of router '{slug}' matches model '{Shorten(body.Model)}'.") { Param = "model" };
+            ?? throw new ModelRouterException(ModelRouterErrorKind.ModelNotFound, $"No pool of router '{router.Slug}' matches model '{Shorten(body.Model)}'.") { Param = "model" };
         telemetry?.Matched(pool, body.Model);
-        return (pool, body);
+        return pool;
     }
 
     /// <summary>Select, attempt, report, until a vendor serves the request or the pool is exhausted.</summary>

@@ -22,6 +22,12 @@ public sealed class ModelRouterRequest
     /// <summary>Gets what the request asks for (default: a chat completion); the body and the answer have its shape.</summary>
     public ModelRouterOperation Operation { get; init; }
 
+    /// <summary>
+    /// Gets a value indicating whether the body's <c>model</c> names the router (<c>{router}/{model}</c>, the unified
+    /// endpoint): <see cref="RouterSlug"/> is then ignored.
+    /// </summary>
+    internal bool RouterFromModel { get; init; }
+
     /// <summary>Gets the client's <c>anthropic-version</c> header, for an Anthropic vendor of a Messages request.</summary>
     internal string? AnthropicVersion { get; init; }
 

@@ -63,11 +63,13 @@ internal sealed class RouterHost : IAsyncDisposable
     /// <param name="configure">Adds to the router's setup (its HTTP client, say), or <see langword="null"/>.</param>
     /// <param name="configureHost">Adjusts the host before it is built (Kestrel limits, logging).</param>
     /// <param name="configureApp">Maps more endpoints next to the router's (the admin API).</param>
+    /// <param name="configureEndpoint">Sets what <c>MapModelRouter</c> maps (the unified endpoint).</param>
     public static async Task<RouterHost> StartAsync(
         RouterSettings settings,
         Action<IModelRouterBuilder>? configure = null,
         Action<WebApplicationBuilder>? configureHost = null,
-        Action<WebApplication>? configureApp = null)
+        Action<WebApplication>? configureApp = null,
+        Action<ModelRouter.AspNetCore.ModelRouterEndpointOptions>? configureEndpoint = null)
     {
         var directory = Directory.CreateTempSubdirectory("modelrouter-it-").FullName;
         await File.WriteAllTextAsync(Path.Combine(directory, "appsettings.json"), settings.ToJson());
@@ -85,7 +87,7 @@ internal sealed class RouterHost : IAsyncDisposable
             },
             app =>
             {
-                app.MapModelRouter();
+                app.MapModelRouter(o => configureEndpoint?.Invoke(o));
                 configureApp?.Invoke(app);
             },
             directory);
