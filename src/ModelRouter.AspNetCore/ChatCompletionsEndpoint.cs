@@ -11,11 +11,15 @@ using ModelRouter.Storage;
 
 namespace ModelRouter.AspNetCore;
 
-/// <summary>The HTTP adapter over <see cref="IModelRouter"/>: reads the body once, writes the answer or the OpenAI error envelope.</summary>
+/// <summary>
+/// The HTTP adapter over <see cref="IModelRouter"/> for every door of a router (chat completions, embeddings, Anthropic
+/// Messages): reads the body once, writes the answer or the error (OpenAI's envelope; Anthropic's shape on the Messages door).
+/// </summary>
 internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, ModelRouterSettings options, ILogger<ChatCompletionsEndpoint> logger)
 {
     private static readonly byte[] s_dataPrefix = "data: "u8.ToArray();
     private static readonly byte[] s_eventEnd = "\n\n"u8.ToArray();
+    private static readonly byte[] s_errorEventPrefix = "event: error\ndata: "u8.ToArray();
 
     // A vendor that floods faster than it can be read is still relayed in steps of this size.
     private const int MaxUnflushedStreamBytes = 16 * 1024;
@@ -26,7 +30,25 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, Model
     // Attempt counts as header values, made once: nearly every answer says "1".
     private static readonly StringValues[] s_attemptCounts = [.. Enumerable.Range(0, 17).Select(n => new StringValues(n.ToString(CultureInfo.InvariantCulture)))];
 
-    public async Task HandleAsync(HttpContext context)
+    /// <summary><c>POST .../v1/chat/completions</c>.</summary>
+    public Task HandleAsync(HttpContext context) => HandleAsync(context, ModelRouterOperation.ChatCompletions);
+
+    /// <summary><c>POST .../v1/embeddings</c>.</summary>
+    public Task HandleEmbeddingsAsync(HttpContext context) => HandleAsync(context, ModelRouterOperation.Embeddings);
+
+    /// <summary><c>POST .../v1/messages</c>: Anthropic's Messages API.</summary>
+    public Task HandleMessagesAsync(HttpContext context) => HandleAsync(context, ModelRouterOperation.Messages);
+
+    /// <summary>The unified endpoint's <c>POST /v1/chat/completions</c>: the router is named by the model, <c>{router}/{model}</c>.</summary>
+    public Task HandleUnifiedAsync(HttpContext context) => HandleAsync(context, ModelRouterOperation.ChatCompletions, unified: true);
+
+    /// <summary>The unified endpoint's <c>POST /v1/embeddings</c>.</summary>
+    public Task HandleUnifiedEmbeddingsAsync(HttpContext context) => HandleAsync(context, ModelRouterOperation.Embeddings, unified: true);
+
+    /// <summary>The unified endpoint's <c>POST /v1/messages</c>.</summary>
+    public Task HandleUnifiedMessagesAsync(HttpContext context) => HandleAsync(context, ModelRouterOperation.Messages, unified: true);
+
+    private async Task HandleAsync(HttpContext context, ModelRouterOperation operation, bool unified = false)
     {
         var cancellationToken = context.RequestAborted;
         var slug = context.Request.RouteValues["slug"] as string ?? "";
@@ -36,7 +58,17 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, Model
             var settings = options.Current;
             var (buffer, length) = await ReadBodyAsync(context.Request, settings.MaxRequestBodyBytes, cancellationToken).ConfigureAwait(false);
             body = buffer;
-            var request = new ModelRouterRequest(slug, buffer.AsMemory(0, length)) { AppKey = ReadBearer(context.Request), Timeout = ReadTimeout(context.Request) };
+            var request = operation == ModelRouterOperation.Messages
+                ? new ModelRouterRequest(slug, buffer.AsMemory(0, length))
+                {
+                    AppKey = ReadAppKey(context.Request, operation),
+                    Operation = operation,
+                    AnthropicVersion = HeaderOrNull(context.Request, "anthropic-version"),
+                    AnthropicBeta = HeaderOrNull(context.Request, "anthropic-beta"),
+                    RouterFromModel = unified,
+                    Timeout = ReadTimeout(context.Request),
+                }
+                : new ModelRouterRequest(slug, buffer.AsMemory(0, length)) { AppKey = ReadBearer(context.Request), Operation = operation, RouterFromModel = unified, Timeout = ReadTimeout(context.Request) };
             var response = await router.RouteAsync(request, cancellationToken).ConfigureAwait(false);
             await using (response.ConfigureAwait(false))
             {
@@ -69,22 +101,24 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, Model
                     return;
                 }
 
-                await StreamAsync(context, response, cancellationToken).ConfigureAwait(false);
+                await StreamAsync(context, response, operation, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (ModelRouterException ex) when (!context.Response.HasStarted)
         {
             // The router speaks of an app key; over HTTP the caller needs to hear where it goes.
-            await WriteErrorAsync(context, ex.Kind == ModelRouterErrorKind.Unauthorized && ReadBearer(context.Request) is null
-                ? new ModelRouterException(ModelRouterErrorKind.Unauthorized, "No app key was sent. Send 'Authorization: Bearer <app key>'.")
-                : ex).ConfigureAwait(false);
+            await WriteErrorAsync(context, ex.Kind == ModelRouterErrorKind.Unauthorized && ReadAppKey(context.Request, operation) is null
+                ? new ModelRouterException(ModelRouterErrorKind.Unauthorized, operation == ModelRouterOperation.Messages
+                    ? "No app key was sent. Send 'x-api-key: <app key>' or 'Authorization: Bearer <app key>'."
+                    : "No app key was sent. Send 'Authorization: Bearer <app key>'.")
+                : ex, operation).ConfigureAwait(false);
         }
         catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
         {
             // The server refused the body's framing, pace or size while it was read: the client's fault, not ours.
             var status = RequestBodyRefusal.StatusOf(ex);
             LogBodyRefused(logger, slug, status);
-            await WriteErrorAsync(context, BodyRefused(status)).ConfigureAwait(false);
+            await WriteErrorAsync(context, BodyRefused(status), operation).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -93,12 +127,12 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, Model
         catch (ModelRouterConfigurationException ex) when (!context.Response.HasStarted)
         {
             LogNotConfigured(logger, ex);
-            await WriteErrorAsync(context, new ModelRouterException(ModelRouterErrorKind.NotConfigured, "The router has no valid configuration yet.")).ConfigureAwait(false);
+            await WriteErrorAsync(context, new ModelRouterException(ModelRouterErrorKind.NotConfigured, "The router has no valid configuration yet."), operation).ConfigureAwait(false);
         }
         catch (Exception ex) when (!context.Response.HasStarted && ex is not OperationCanceledException)
         {
             LogUnexpected(logger, slug, ex);
-            await WriteErrorAsync(context, new ModelRouterException(ModelRouterErrorKind.Internal, "The router failed unexpectedly.")).ConfigureAwait(false);
+            await WriteErrorAsync(context, new ModelRouterException(ModelRouterErrorKind.Internal, "The router failed unexpectedly."), operation).ConfigureAwait(false);
         }
         finally
         {
@@ -116,13 +150,23 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, Model
         return WriteErrorAsync(context, new ModelRouterException(ModelRouterErrorKind.MethodNotAllowed, $"Method {context.Request.Method} is not allowed here; use POST."));
     }
 
+    /// <summary>Answers any method but POST on the Messages door: 405, <c>Allow: POST</c> and Anthropic's error shape.</summary>
+    public static Task MessagesMethodNotAllowedAsync(HttpContext context)
+    {
+        context.Response.Headers.Allow = HttpMethods.Post;
+        return WriteErrorAsync(
+            context,
+            new ModelRouterException(ModelRouterErrorKind.MethodNotAllowed, $"Method {context.Request.Method} is not allowed here; use POST."),
+            ModelRouterOperation.Messages);
+    }
+
     /// <summary>
     /// Relays the stream, flushing whenever the router has nothing more in hand (the next read has not completed at
     /// once) and at least every 16 KiB: events that arrived together leave in one write to the client instead of one
     /// each, and no event waits for the next.
     /// </summary>
     /// <remarks>A read still in flight when this returns (the client left) is cancelled and waited for when the response is disposed.</remarks>
-    private async Task StreamAsync(HttpContext context, ModelRouterResponse response, CancellationToken cancellationToken)
+    private async Task StreamAsync(HttpContext context, ModelRouterResponse response, ModelRouterOperation operation, CancellationToken cancellationToken)
     {
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
         context.Response.Headers.CacheControl = "no-cache";
@@ -168,29 +212,42 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, Model
         {
             // The status line is gone: tell the client in-band that the answer is incomplete, then end the response.
             LogStreamInterrupted(logger, response.Llm, response.RouterSlug, ex.ErrorCode ?? ex.Kind.ToString());
-            WriteErrorEvent(output, ex);
+            WriteErrorEvent(output, ex, operation);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // Events may already sit in the response unflushed (the status line not yet sent): answering with a JSON
             // error now would mix the two, so this too ends the stream in-band.
             LogUnexpected(logger, response.RouterSlug, ex);
-            WriteErrorEvent(output, new ModelRouterException(ModelRouterErrorKind.Internal, "The stream failed unexpectedly; the answer is incomplete."));
+            WriteErrorEvent(output, new ModelRouterException(ModelRouterErrorKind.Internal, "The stream failed unexpectedly; the answer is incomplete."), operation);
         }
 
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static void WriteErrorEvent(PipeWriter output, ModelRouterException error)
+    /// <summary>Ends a broken stream with one error event: OpenAI's envelope in a <c>data:</c> line, or Anthropic's <c>event: error</c>.</summary>
+    private static void WriteErrorEvent(PipeWriter output, ModelRouterException error, ModelRouterOperation operation)
     {
         output.Write(s_eventEnd);
-        output.Write(s_dataPrefix);
-        output.Write(OpenAIErrorEnvelope.ToUtf8Bytes(error));
+        if (operation == ModelRouterOperation.Messages)
+        {
+            output.Write(s_errorEventPrefix);
+            output.Write(AnthropicErrorEnvelope.ToUtf8Bytes(error));
+        }
+        else
+        {
+            output.Write(s_dataPrefix);
+            output.Write(OpenAIErrorEnvelope.ToUtf8Bytes(error));
+        }
+
         output.Write(s_eventEnd);
     }
 
-    /// <summary>Writes the OpenAI error envelope with the error's status and headers (shared with the model list).</summary>
-    internal static async Task WriteErrorAsync(HttpContext context, ModelRouterException error)
+    /// <summary>
+    /// Writes the error with its status and headers (shared with the model list): OpenAI's envelope, or Anthropic's shape
+    /// on the Messages door.
+    /// </summary>
+    internal static async Task WriteErrorAsync(HttpContext context, ModelRouterException error, ModelRouterOperation operation = ModelRouterOperation.ChatCompletions)
     {
         var response = context.Response;
         response.StatusCode = error.StatusCode;
@@ -215,7 +272,7 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, Model
             response.Headers[ModelRouterHeaders.Trail] = error.Trail;
         }
 
-        var payload = OpenAIErrorEnvelope.ToUtf8Bytes(error);
+        var payload = operation == ModelRouterOperation.Messages ? AnthropicErrorEnvelope.ToUtf8Bytes(error) : OpenAIErrorEnvelope.ToUtf8Bytes(error);
         response.ContentLength = payload.Length;
         if (HttpMethods.IsHead(context.Request.Method))
         {
@@ -235,6 +292,16 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, Model
 
     private static StringValues AttemptCount(int attempts)
         => (uint)attempts < (uint)s_attemptCounts.Length ? s_attemptCounts[attempts] : new StringValues(attempts.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>
+    /// Reads the app key: from <c>Authorization: Bearer</c>, or on the Messages door also from <c>x-api-key</c> (where the
+    /// Anthropic SDKs put the key); <see langword="null"/> when none was sent.
+    /// </summary>
+    internal static string? ReadAppKey(HttpRequest request, ModelRouterOperation operation)
+        => ReadBearer(request) ?? (operation == ModelRouterOperation.Messages ? HeaderOrNull(request, "x-api-key")?.Trim() : null);
+
+    private static string? HeaderOrNull(HttpRequest request, string name)
+        => request.Headers.TryGetValue(name, out var value) && !StringValues.IsNullOrEmpty(value) ? value.ToString() : null;
 
     /// <summary>Reads the app key from <c>Authorization: Bearer</c>, or <see langword="null"/>.</summary>
     internal static string? ReadBearer(HttpRequest request)

@@ -16,13 +16,21 @@ internal sealed partial class ModelsEndpoint(RouterModelCatalog catalog, ILogger
     /// <summary>What <c>owned_by</c> says of every model: the router serves them, whoever runs them.</summary>
     private const string Owner = "modelrouter";
 
-    public async Task HandleAsync(HttpContext context)
+    /// <summary><c>GET {prefix}/{slug}/v1/models</c>.</summary>
+    public Task HandleAsync(HttpContext context) => HandleAsync(context, unified: false);
+
+    /// <summary>The unified endpoint's <c>GET /v1/models</c>: <c>{router}/{name}</c> for every router the caller may call.</summary>
+    public Task HandleUnifiedAsync(HttpContext context) => HandleAsync(context, unified: true);
+
+    private async Task HandleAsync(HttpContext context, bool unified)
     {
         var slug = context.Request.RouteValues["slug"] as string ?? "";
         var appKey = ChatCompletionsEndpoint.ReadBearer(context.Request);
         try
         {
-            var names = await catalog.ListAsync(slug, appKey, null, context.RequestAborted).ConfigureAwait(false);
+            var names = unified
+                ? await catalog.ListAllAsync(appKey, null, context.RequestAborted).ConfigureAwait(false)
+                : await catalog.ListAsync(slug, appKey, null, context.RequestAborted).ConfigureAwait(false);
             var list = new OpenAIModelList { Data = [.. names.Select(n => new OpenAIModel { Id = n, OwnedBy = Owner })] };
             context.Response.StatusCode = StatusCodes.Status200OK;
             context.Response.ContentType = "application/json";

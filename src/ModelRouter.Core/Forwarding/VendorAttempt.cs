@@ -17,6 +17,9 @@ namespace ModelRouter.Forwarding;
 /// </remarks>
 internal sealed class VendorAttempt(UpstreamInvoker upstream, ProviderAdapters adapters, TimeProvider timeProvider)
 {
+    /// <summary>Tells whether <paramref name="vendor"/>'s provider serves <paramref name="operation"/>; one that does not is no candidate.</summary>
+    public bool Serves(VendorSnapshot vendor, ModelRouterOperation operation) => adapters.For(vendor.Llm).Serves(operation);
+
     /// <param name="pool">The pool the vendor belongs to.</param>
     /// <param name="vendor">The vendor.</param>
     /// <param name="body">The request.</param>
@@ -32,9 +35,15 @@ internal sealed class VendorAttempt(UpstreamInvoker upstream, ProviderAdapters a
         var llm = vendor.Llm;
         var adapter = adapters.For(llm);
         var target = vendor.Map(body.Model, out var targetJson);
+        if (targetJson.IsEmpty)
+        {
+            // Empty unless the body's own model is not the name to send (the unified endpoint's "{router}/{model}").
+            targetJson = body.ModelJson;
+        }
+
         var context = new ProviderRequestContext(llm, body, target, targetJson, settings.MaxResponseBodyBytes)
         {
-            WantsUsage = wantsUsage && body.Stream,
+            WantsUsage = wantsUsage && body.Stream && body.Operation == ModelRouterOperation.ChatCompletions,
         };
         var resources = new AttemptResources(timeProvider, cancellationToken);
         var handedOver = false;

@@ -4,8 +4,9 @@ using System.Text.Json;
 namespace ModelRouter.Model;
 
 /// <summary>
-/// A client's chat completion body, read once: its bytes, the requested model and the stream flag. The body is
-/// validated in full without building a document, and forwarded with only the <c>model</c> value replaced.
+/// A client's request body, read once: its bytes, the requested model and the stream flag (a chat completion, an
+/// embeddings request or an Anthropic Messages request: see <see cref="Operation"/>). The body is validated in full
+/// without building a document, and forwarded with only the <c>model</c> value replaced.
 /// </summary>
 public sealed class ChatRequestBody
 {
@@ -13,8 +14,9 @@ public sealed class ChatRequestBody
     private readonly int _modelTokenLength;
     private readonly UsageSplice _usageSplice;
 
-    private ChatRequestBody(ReadOnlyMemory<byte> utf8Json, string model, bool stream, bool includeUsage, int modelTokenStart, int modelTokenLength, UsageSplice usageSplice)
+    private ChatRequestBody(ReadOnlyMemory<byte> utf8Json, string model, bool stream, bool includeUsage, int modelTokenStart, int modelTokenLength, UsageSplice usageSplice, ModelRouterOperation operation)
     {
+        Operation = operation;
         Utf8Json = utf8Json;
         Model = model;
         Stream = stream;
@@ -24,11 +26,26 @@ public sealed class ChatRequestBody
         _usageSplice = usageSplice;
     }
 
+    /// <summary>Gets what the request asks for, and so the shape of its body and of the answer.</summary>
+    public ModelRouterOperation Operation { get; }
+
+    /// <summary>Gets the client's <c>anthropic-version</c> header (Messages door), sent to an Anthropic vendor in place of the LLM's own.</summary>
+    internal string? AnthropicVersion { get; set; }
+
+    /// <summary>Gets the client's <c>anthropic-beta</c> header (Messages door), sent on to an Anthropic vendor.</summary>
+    internal string? AnthropicBeta { get; set; }
+
     /// <summary>Gets the body as the client sent it.</summary>
     public ReadOnlyMemory<byte> Utf8Json { get; }
 
     /// <summary>Gets the requested model.</summary>
-    public string Model { get; }
+    public string Model { get; private set; }
+
+    /// <summary>
+    /// Gets <see cref="Model"/> as a quoted JSON string when the body's own <c>model</c> is not what a vendor without a
+    /// mapping should get (the unified endpoint's <c>{router}/{model}</c>); empty otherwise.
+    /// </summary>
+    internal ReadOnlyMemory<byte> ModelJson { get; private set; }
 
     /// <summary>Gets a value indicating whether the client asked for a stream (<c>"stream": true</c>).</summary>
     public bool Stream { get; }
@@ -41,6 +58,11 @@ public sealed class ChatRequestBody
     /// <param name="maxDepth">The deepest nesting accepted.</param>
     /// <exception cref="ModelRouterException">The body is not a JSON object with a non-empty string <c>model</c> of valid UTF-8 text (status 400).</exception>
     public static ChatRequestBody Parse(ReadOnlyMemory<byte> utf8Json, int maxDepth = 64)
+        => Parse(utf8Json, maxDepth, ModelRouterOperation.ChatCompletions);
+
+    /// <summary>Reads and validates the body of a request for <paramref name="operation"/>.</summary>
+    /// <exception cref="ModelRouterException">The body is not a JSON object with a non-empty string <c>model</c> of valid UTF-8 text (status 400).</exception>
+    internal static ChatRequestBody Parse(ReadOnlyMemory<byte> utf8Json, int maxDepth, ModelRouterOperation operation)
     {
         var reader = new Utf8JsonReader(utf8Json.Span, new JsonReaderOptions { MaxDepth = maxDepth, CommentHandling = JsonCommentHandling.Disallow });
         string? model = null;
@@ -130,7 +152,32 @@ public sealed class ChatRequestBody
             throw Invalid("'model' must not be empty.", "model");
         }
 
-        return new ChatRequestBody(utf8Json, model, stream, includeUsage, modelStart, modelLength, usageSplice);
+        return new ChatRequestBody(utf8Json, model, stream, includeUsage, modelStart, modelLength, usageSplice, operation);
+    }
+
+    /// <summary>
+    /// Takes the router's slug from a unified endpoint's <c>model</c> (<c>{router}/{model}</c>): the part before the first
+    /// <c>/</c>; the rest becomes <see cref="Model"/>, the name the pools see and the vendors get unless mapped.
+    /// </summary>
+    /// <exception cref="ModelRouterException">The model names no router, or nothing after it (400, <c>param</c> <c>model</c>).</exception>
+    internal string TakeRouterSlug()
+    {
+        var slash = Model.IndexOf('/', StringComparison.Ordinal);
+        if (slash <= 0 || slash == Model.Length - 1)
+        {
+            throw new ModelRouterException(
+                ModelRouterErrorKind.InvalidRequest,
+                $"The model must name the router first, as '{{router}}/{{model}}' (for example 'prod/gpt-4o'); '{Routing.RouterAccess.Shorten(Model)}' does not.")
+            {
+                Param = "model",
+                ErrorCode = "invalid_model",
+            };
+        }
+
+        var slug = Model[..slash];
+        Model = Model[(slash + 1)..];
+        ModelJson = EncodeModel(Model);
+        return slug;
     }
 
     /// <summary>Creates the content to send upstream, with <c>model</c> replaced when <paramref name="modelJson"/> is not empty.</summary>

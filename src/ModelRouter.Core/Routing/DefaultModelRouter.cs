@@ -83,26 +83,63 @@ internal sealed class DefaultModelRouter(
             throw new ModelRouterException(ModelRouterErrorKind.PaymentRequired, denied);
         }
 
+        if (request.RouterFromModel)
+        {
+            return ResolveFromModel(snapshot, request, settings, telemetry);
+        }
+
         var slug = request.RouterSlug;
         var router = RouterAccess.Authorize(snapshot, settings, slug, request.TrustedCaller ? null : request.AppKey, timeProvider, out var app, request.TrustedCaller, request.AppName);
         telemetry?.RouterFound(router.Config.Slug, app?.Name);
+        var body = ParseBody(request, settings);
+        return (Match(router, body, telemetry), body, Timeout(router, request));
+    }
 
-        if (request.Body.Length > settings.MaxRequestBodyBytes)
-        {
-            throw new ModelRouterException(ModelRouterErrorKind.RequestTooLarge, $"The request body is larger than the {settings.MaxRequestBodyBytes} byte limit.");
-        }
+    /// <summary>The unified endpoint: the app first, then the body, whose <c>model</c> names the router.</summary>
+    private (PoolSnapshot Pool, ChatRequestBody Body, TimeSpan? Timeout) ResolveFromModel(RoutingSnapshot snapshot, ModelRouterRequest request, ModelRouterOptions settings, RequestTelemetry? telemetry)
+    {
+        var app = RouterAccess.ResolveApp(snapshot, settings, request.TrustedCaller ? null : request.AppKey, timeProvider, request.TrustedCaller, request.AppName);
+        var body = ParseBody(request, settings);
+        var router = RouterAccess.FindRouter(snapshot, settings, body.TakeRouterSlug(), app);
+        telemetry?.RouterFound(router.Config.Slug, app?.Name);
+        return (Match(router, body, telemetry), body, Timeout(router, request));
+    }
 
-        var body = ChatRequestBody.Parse(request.Body, settings.MaxJsonDepth);
-        var pool = matcher.Match(router, body.Model)
-            ?? throw new ModelRouterException(ModelRouterErrorKind.ModelNotFound, $"No pool of router '{slug}' matches model '{Shorten(body.Model)}'.") { Param = "model" };
-        telemetry?.Matched(pool, body.Model);
+    /// <summary>The request's own timeout, else its router's; <see langword="null"/> when neither sets one.</summary>
+    private static TimeSpan? Timeout(RouterSnapshot router, ModelRouterRequest request)
+    {
         var timeout = request.Timeout ?? (router.Config.RequestTimeoutSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null);
         if (timeout <= TimeSpan.Zero)
         {
             throw new ModelRouterException(ModelRouterErrorKind.InvalidRequest, "The request's timeout must be greater than 0.") { Param = ModelRouterHeaders.Timeout };
         }
 
-        return (pool, body, timeout);
+        return timeout;
+    }
+
+    private static ChatRequestBody ParseBody(ModelRouterRequest request, ModelRouterOptions settings)
+    {
+        if (request.Body.Length > settings.MaxRequestBodyBytes)
+        {
+            throw new ModelRouterException(ModelRouterErrorKind.RequestTooLarge, $"The request body is larger than the {settings.MaxRequestBodyBytes} byte limit.");
+        }
+
+        var body = ChatRequestBody.Parse(request.Body, settings.MaxJsonDepth, request.Operation);
+        if (request.Operation == ModelRouterOperation.Messages)
+        {
+            body.AnthropicVersion = request.AnthropicVersion;
+            body.AnthropicBeta = request.AnthropicBeta;
+        }
+
+        return body;
+    }
+
+    private PoolSnapshot Match(RouterSnapshot router, ChatRequestBody body, RequestTelemetry? telemetry)
+    {
+        var pool = matcher.Match(router, body.Model)
+            ?? throw new ModelRouterException(ModelRouterErrorKind.ModelNotFound, $"No pool of router '{router.Slug}' matches model '{Shorten(body.Model)}'.") { Param = "model" };
+        telemetry?.Matched(pool, body.Model);
+        return pool;
     }
 
     /// <summary>
@@ -146,6 +183,14 @@ internal sealed class DefaultModelRouter(
                     }
 
                     state.Picked(vendor);
+                    if (body.Operation != ModelRouterOperation.ChatCompletions && !attempt.Serves(vendor, body.Operation))
+                    {
+                        // Every provider serves chat completions; for another operation, a vendor whose provider does not
+                        // serve it is passed over without an attempt, a penalty or a turn of its health.
+                        state.NotServing();
+                        continue;
+                    }
+
                     var health = vendor.Llm.Health;
                     if (!health.TryEnter(now, out var isTrial))
                     {
@@ -230,7 +275,7 @@ internal sealed class DefaultModelRouter(
                 if (next is null)
                 {
                     pool.Traffic.Record(attempts, served: false);
-                    throw attempts == 0 && pool.AvailableVendors.Count == 0 ? NoActiveVendor(pool) : state.ToException(pool, attempts);
+                    throw attempts == 0 && pool.AvailableVendors.Count == 0 ? NoActiveVendor(pool) : state.ToException(pool, attempts, body.Operation);
                 }
 
                 Log.PoolFellBack(logger, pool.RouterSlug, pool.Name, next.Name);

@@ -18,6 +18,7 @@ internal struct FailoverState
     private int _failed;
     private int _coolingCount;
     private int _rateLimited;
+    private int _notServing;
     private TimeSpan? _earliestReturn;
     private AttemptFailure? _last;
     private string? _trail;
@@ -60,6 +61,9 @@ internal struct FailoverState
         AddCooling(until - now, reason);
     }
 
+    /// <summary>Records that the vendor just picked does not serve the request's operation (an Anthropic LLM asked for embeddings).</summary>
+    public void NotServing() => _notServing++;
+
     /// <summary>Records a failed attempt.</summary>
     public void Failed(AttemptFailure failure)
     {
@@ -90,9 +94,19 @@ internal struct FailoverState
         => attempts >= pool.MaxAttempts || _tried.Count + _cooling.Count >= pool.AvailableVendors.Count;
 
     /// <summary>The error of a request no vendor served.</summary>
-    public readonly ModelRouterException ToException(PoolSnapshot pool, int attempts)
+    public readonly ModelRouterException ToException(PoolSnapshot pool, int attempts, ModelRouterOperation operation = ModelRouterOperation.ChatCompletions)
     {
         var where = $"pool '{pool.Name}' of router '{pool.RouterSlug}'";
+        if (_notServing > 0 && _failed == 0 && _coolingCount == 0)
+        {
+            // No vendor of the pool could take this kind of request at all: the request asks for what the pool cannot give.
+            return new ModelRouterException(ModelRouterErrorKind.InvalidRequest, $"No vendor of {where} serves {Describe(operation)}.")
+            {
+                Param = "model",
+                ErrorCode = "unsupported_operation",
+            };
+        }
+
         if (_rateLimited > 0 && _rateLimited == _failed + _coolingCount)
         {
             return new ModelRouterException(ModelRouterErrorKind.RateLimited, $"Every vendor of {where} is rate limited; retry later.")
@@ -130,6 +144,13 @@ internal struct FailoverState
             Trail = _trail,
         };
     }
+
+    private static string Describe(ModelRouterOperation operation) => operation switch
+    {
+        ModelRouterOperation.Embeddings => "embeddings",
+        ModelRouterOperation.Messages => "Anthropic Messages requests",
+        _ => "chat completions",
+    };
 
     private void AddCooling(TimeSpan wait, CooldownReason reason)
     {

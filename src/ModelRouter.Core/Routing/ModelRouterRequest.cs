@@ -1,11 +1,11 @@
 namespace ModelRouter.Routing;
 
-/// <summary>One chat completion request for a router.</summary>
+/// <summary>One request for a router: a chat completion unless <see cref="Operation"/> says otherwise.</summary>
 public sealed class ModelRouterRequest
 {
     /// <summary>Creates a request.</summary>
     /// <param name="routerSlug">The slug of the router.</param>
-    /// <param name="body">The OpenAI chat completion body, UTF-8 JSON. It is not copied: keep it alive until the response is disposed.</param>
+    /// <param name="body">The body, UTF-8 JSON, in the shape of <see cref="Operation"/>. It is not copied: keep it alive until the response is disposed.</param>
     public ModelRouterRequest(string routerSlug, ReadOnlyMemory<byte> body)
     {
         ArgumentNullException.ThrowIfNull(routerSlug);
@@ -16,8 +16,23 @@ public sealed class ModelRouterRequest
     /// <summary>Gets the slug of the router.</summary>
     public string RouterSlug { get; }
 
-    /// <summary>Gets the OpenAI chat completion body.</summary>
+    /// <summary>Gets the body.</summary>
     public ReadOnlyMemory<byte> Body { get; }
+
+    /// <summary>Gets what the request asks for (default: a chat completion); the body and the answer have its shape.</summary>
+    public ModelRouterOperation Operation { get; init; }
+
+    /// <summary>
+    /// Gets a value indicating whether the body's <c>model</c> names the router (<c>{router}/{model}</c>, the unified
+    /// endpoint): <see cref="RouterSlug"/> is then ignored.
+    /// </summary>
+    internal bool RouterFromModel { get; init; }
+
+    /// <summary>Gets the client's <c>anthropic-version</c> header, for an Anthropic vendor of a Messages request.</summary>
+    internal string? AnthropicVersion { get; init; }
+
+    /// <summary>Gets the client's <c>anthropic-beta</c> header, for an Anthropic vendor of a Messages request.</summary>
+    internal string? AnthropicBeta { get; init; }
 
     /// <summary>Gets or sets the client app key; required unless <c>requireAppKey</c> is off.</summary>
     public string? AppKey { get; init; }

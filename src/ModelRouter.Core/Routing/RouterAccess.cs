@@ -18,24 +18,38 @@ internal static class RouterAccess
     public static RouterSnapshot Authorize(
         RoutingSnapshot snapshot, ModelRouterOptions settings, string slug, string? appKey, TimeProvider time, out AppConfig? app, bool trustedCaller = false, string? appName = null)
     {
+        app = ResolveApp(snapshot, settings, appKey, time, trustedCaller, appName);
+        return FindRouter(snapshot, settings, slug, app);
+    }
+
+    /// <summary>
+    /// Finds the caller's app: the one the host signed it in as, else the one its key names; <see langword="null"/> when app
+    /// keys are not required (or the caller is trusted) and the host named none.
+    /// </summary>
+    /// <exception cref="ModelRouterException">Nothing is configured (503), or the key or the app is not accepted (401/403).</exception>
+    public static AppConfig? ResolveApp(
+        RoutingSnapshot snapshot, ModelRouterOptions settings, string? appKey, TimeProvider time, bool trustedCaller = false, string? appName = null)
+    {
         if (snapshot.IsEmpty)
         {
             // Without this, every caller would hear that its key is wrong when the router has no configuration at all.
             throw new ModelRouterException(ModelRouterErrorKind.NotConfigured, "The router has no configuration: no routers and no apps are configured.");
         }
 
-        app = null;
         if (!string.IsNullOrEmpty(appName))
         {
-            app = snapshot.Apps.FindByName(appName)
+            var named = snapshot.Apps.FindByName(appName)
                 ?? throw new ModelRouterException(ModelRouterErrorKind.Forbidden, $"The app '{Shorten(appName)}' the caller signed in as is not configured.");
-            CheckApp(app, time);
-        }
-        else if (settings.RequireAppKey && !trustedCaller)
-        {
-            app = Authenticate(snapshot, appKey, time);
+            CheckApp(named, time);
+            return named;
         }
 
+        return settings.RequireAppKey && !trustedCaller ? Authenticate(snapshot, appKey, time) : null;
+    }
+
+    /// <summary>Finds router <paramref name="slug"/> for <paramref name="app"/> (<see langword="null"/>: any router served here).</summary>
+    public static RouterSnapshot FindRouter(RoutingSnapshot snapshot, ModelRouterOptions settings, string slug, AppConfig? app)
+    {
         if (!snapshot.TryGetRouter(slug, out var router) || !router.Config.Active || !router.IsServedIn(settings.Namespace))
         {
             throw new ModelRouterException(ModelRouterErrorKind.RouterNotFound, $"No active router '{Shorten(slug)}' is served here.");
@@ -48,6 +62,10 @@ internal static class RouterAccess
 
         return router;
     }
+
+    /// <summary>Tells whether <paramref name="app"/> may call <paramref name="router"/> and it is served here.</summary>
+    public static bool MayCall(RouterSnapshot router, ModelRouterOptions settings, AppConfig? app)
+        => router.Config.Active && router.IsServedIn(settings.Namespace) && (app is null || AppKeyIndex.Allows(app, router.Slug));
 
     /// <summary>Finds the app whose key was presented, refusing a missing, unknown, revoked or expired key and an inactive or expired app.</summary>
     /// <exception cref="ModelRouterException">401 or 403: the key or the app is not accepted.</exception>

@@ -24,6 +24,33 @@ internal sealed class RouterModelCatalog(RoutingSnapshotProvider snapshots, IPoo
         return Names(router, matcher);
     }
 
+    /// <summary>
+    /// Lists <c>{slug}/{name}</c> for every router the caller may call (active, served here, and allowed to the app), in
+    /// slug order: the names of the unified endpoint.
+    /// </summary>
+    /// <exception cref="ModelRouterException">The app key is missing or unknown.</exception>
+    public async ValueTask<IReadOnlyList<string>> ListAllAsync(string? appKey, string? appName, CancellationToken cancellationToken)
+    {
+        if (!entitlement.IsEntitled(out var denied))
+        {
+            throw new ModelRouterException(ModelRouterErrorKind.PaymentRequired, denied);
+        }
+
+        var snapshot = await snapshots.GetSnapshotAsync(cancellationToken).ConfigureAwait(false);
+        var settings = options.Current;
+        var app = RouterAccess.ResolveApp(snapshot, settings, appKey, time, appName: appName);
+        var names = new List<string>();
+        foreach (var router in snapshot.Routers.Values.OrderBy(r => r.Slug, StringComparer.Ordinal))
+        {
+            if (RouterAccess.MayCall(router, settings, app))
+            {
+                names.AddRange(Names(router, matcher).Select(name => router.Slug + "/" + name));
+            }
+        }
+
+        return names;
+    }
+
     internal static List<string> Names(RouterSnapshot router, IPoolMatcher matcher)
     {
         var names = new List<string>();

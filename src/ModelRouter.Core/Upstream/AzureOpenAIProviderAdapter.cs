@@ -7,8 +7,8 @@ namespace ModelRouter.Upstream;
 /// <c>azure-openai</c>: Azure OpenAI. With an <c>apiVersion</c> such as <c>2024-10-21</c>, requests go to
 /// <c>POST {baseUrl}/openai/deployments/{model}/chat/completions?api-version={apiVersion}</c>, the mapped model being the
 /// deployment name; with <c>apiVersion</c> <c>v1</c> (the default when none is configured) they go to
-/// <c>POST {baseUrl}/openai/v1/chat/completions</c> with the deployment name as <c>model</c>. The key travels in the
-/// <c>api-key</c> header.
+/// <c>POST {baseUrl}/openai/v1/chat/completions</c> with the deployment name as <c>model</c>. Embeddings go to
+/// <c>.../embeddings</c> in place of <c>.../chat/completions</c>. The key travels in the <c>api-key</c> header.
 /// </summary>
 /// <remarks>
 /// <c>baseUrl</c> is the resource endpoint, for example <c>https://my-resource.openai.azure.com</c>; a trailing
@@ -28,13 +28,16 @@ public sealed class AzureOpenAIProviderAdapter : IProviderAdapter
     public string ProviderKind => ProviderKinds.AzureOpenAI;
 
     /// <inheritdoc/>
+    public bool Serves(ModelRouterOperation operation) => true;
+
+    /// <inheritdoc/>
     public HttpRequestMessage CreateRequest(ProviderRequestContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var llm = context.Llm;
-        var request = new HttpRequestMessage(HttpMethod.Post, BuildUri(llm.BaseUri, context.TargetModel, llm.Config.ApiVersion))
+        var request = new HttpRequestMessage(HttpMethod.Post, BuildUri(llm.BaseUri, context.TargetModel, llm.Config.ApiVersion, context.Request.Operation))
         {
-            Content = context.Request.CreateContent(context.TargetModelJson, askForUsage: context.WantsUsage),
+            Content = OpenAIProviderAdapter.CreateContent(context),
         };
         request.Headers.Accept.Add(context.Request.Stream ? s_acceptEventStream : s_acceptJson);
         if (!string.IsNullOrEmpty(llm.Config.ApiKey))
@@ -58,17 +61,19 @@ public sealed class AzureOpenAIProviderAdapter : IProviderAdapter
     public ValueTask<UpstreamErrorInfo> ReadErrorAsync(HttpResponseMessage response, ProviderRequestContext context, CancellationToken cancellationToken)
         => _openAI.ReadErrorAsync(response, context, cancellationToken);
 
-    /// <summary>Builds the chat completions URL for a deployment and API version.</summary>
+    /// <summary>Builds the chat completions (or embeddings) URL for a deployment and API version.</summary>
     /// <param name="baseUri">The resource endpoint, ending in <c>/</c>.</param>
     /// <param name="deployment">The deployment (the mapped model name).</param>
     /// <param name="apiVersion">The API version; <see langword="null"/>, empty or <c>v1</c> selects the v1 API.</param>
-    internal static Uri BuildUri(Uri baseUri, string deployment, string? apiVersion)
+    /// <param name="operation">The operation: embeddings go to <c>.../embeddings</c>, the others to <c>.../chat/completions</c>.</param>
+    internal static Uri BuildUri(Uri baseUri, string deployment, string? apiVersion, ModelRouterOperation operation = ModelRouterOperation.ChatCompletions)
     {
+        var path = operation == ModelRouterOperation.Embeddings ? "embeddings" : "chat/completions";
         var root = baseUri.AbsolutePath.EndsWith("/openai/", StringComparison.OrdinalIgnoreCase) ? baseUri : new Uri(baseUri, "openai/");
         var version = string.IsNullOrWhiteSpace(apiVersion) ? DefaultApiVersion : apiVersion.Trim();
         if (string.Equals(version, "v1", StringComparison.OrdinalIgnoreCase))
         {
-            return new Uri(root, "v1/chat/completions");
+            return new Uri(root, operation == ModelRouterOperation.Embeddings ? "v1/embeddings" : "v1/chat/completions");
         }
 
         // Escaping leaves "." and ".." as they are, and a URI resolves them: they would climb out of the deployment path.
@@ -77,6 +82,6 @@ public sealed class AzureOpenAIProviderAdapter : IProviderAdapter
             throw new ModelRouter.ModelRouterException(ModelRouter.ModelRouterErrorKind.InvalidRequest, $"'{deployment}' is not a valid Azure OpenAI deployment name.") { Param = "model" };
         }
 
-        return new Uri(root, $"deployments/{Uri.EscapeDataString(deployment)}/chat/completions?api-version={Uri.EscapeDataString(version)}");
+        return new Uri(root, $"deployments/{Uri.EscapeDataString(deployment)}/{path}?api-version={Uri.EscapeDataString(version)}");
     }
 }

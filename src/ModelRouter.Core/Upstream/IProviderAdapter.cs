@@ -12,10 +12,14 @@ public interface IProviderAdapter
     /// <summary>Gets the provider kind this adapter serves, as written in <c>LlmConfig.Provider</c>.</summary>
     string ProviderKind { get; }
 
-    /// <summary>Builds the request for one attempt. Called again, for a fresh message, on every attempt.</summary>
+    /// <summary>Tells whether this adapter serves <paramref name="operation"/>; a vendor whose adapter does not is no candidate for such a request.</summary>
+    /// <remarks>The default serves chat completions only.</remarks>
+    bool Serves(ModelRouterOperation operation) => operation == ModelRouterOperation.ChatCompletions;
+
+    /// <summary>Builds the request for one attempt (of the operation <c>context.Request.Operation</c>). Called again, for a fresh message, on every attempt.</summary>
     HttpRequestMessage CreateRequest(ProviderRequestContext context);
 
-    /// <summary>Reads a successful non-streamed response and returns an OpenAI <c>chat.completion</c> JSON body.</summary>
+    /// <summary>Reads a successful non-streamed response and returns the answer in the operation's shape (an OpenAI <c>chat.completion</c>, an embeddings list, an Anthropic message).</summary>
     /// <remarks>
     /// The router hands an adapter no response with a <c>Content-Encoding</c> (see <see cref="UpstreamHttp.HasContentEncoding"/>):
     /// it never asks for compression, and treats such an answer as invalid (a success) or unreadable (an error).
@@ -23,7 +27,7 @@ public interface IProviderAdapter
     /// <exception cref="InvalidUpstreamResponseException">The vendor answered 2xx with something that is not a valid response.</exception>
     ValueTask<ReadOnlyMemory<byte>> ReadResponseAsync(HttpResponseMessage response, ProviderRequestContext context, CancellationToken cancellationToken);
 
-    /// <summary>Wraps a successful streamed response as OpenAI <c>chat.completion.chunk</c> server-sent events.</summary>
+    /// <summary>Wraps a successful streamed response as server-sent events of the operation's shape (OpenAI <c>chat.completion.chunk</c> events, or Anthropic's events for Messages).</summary>
     /// <remarks>The returned stream owns neither <paramref name="response"/> nor the attempt's cancellation; the caller disposes both.</remarks>
     ChatEventReader OpenStream(HttpResponseMessage response, ProviderRequestContext context);
 

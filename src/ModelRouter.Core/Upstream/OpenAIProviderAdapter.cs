@@ -7,26 +7,32 @@ using ModelRouter.Configuration;
 namespace ModelRouter.Upstream;
 
 /// <summary>
-/// <c>openai</c>: any OpenAI-compatible API. <c>POST {baseUrl}/chat/completions</c> with <c>Authorization: Bearer</c>;
-/// the body passes through with only <c>model</c> rewritten, and the answer passes back as the vendor sent it, except that
-/// the LLM's own secrets in it (its key, its configured header values) are overwritten with <c>*</c>.
+/// <c>openai</c>: any OpenAI-compatible API. <c>POST {baseUrl}/chat/completions</c> (embeddings: <c>{baseUrl}/embeddings</c>)
+/// with <c>Authorization: Bearer</c>; the body passes through with only <c>model</c> rewritten, and the answer passes back
+/// as the vendor sent it, except that the LLM's own secrets in it (its key, its configured header values) are overwritten
+/// with <c>*</c>. A request of the Messages door is translated to a chat completion request, and the answer or stream back
+/// to Anthropic's shapes.
 /// </summary>
 public sealed class OpenAIProviderAdapter : IProviderAdapter
 {
     private static readonly MediaTypeWithQualityHeaderValue s_acceptJson = new("application/json");
     private static readonly MediaTypeWithQualityHeaderValue s_acceptEventStream = new("text/event-stream");
+    private static readonly MediaTypeHeaderValue s_jsonContentType = new("application/json");
 
     /// <inheritdoc/>
     public string ProviderKind => ProviderKinds.OpenAI;
+
+    /// <inheritdoc/>
+    public bool Serves(ModelRouterOperation operation) => true;
 
     /// <inheritdoc/>
     public HttpRequestMessage CreateRequest(ProviderRequestContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var llm = context.Llm;
-        var request = new HttpRequestMessage(HttpMethod.Post, llm.Resolve("chat/completions"))
+        var request = new HttpRequestMessage(HttpMethod.Post, llm.Resolve(context.Request.Operation == ModelRouterOperation.Embeddings ? "embeddings" : "chat/completions"))
         {
-            Content = context.Request.CreateContent(context.TargetModelJson, askForUsage: context.WantsUsage),
+            Content = CreateContent(context),
         };
         request.Headers.Accept.Add(context.Request.Stream ? s_acceptEventStream : s_acceptJson);
         if (!string.IsNullOrEmpty(llm.Config.ApiKey))
@@ -45,6 +51,20 @@ public sealed class OpenAIProviderAdapter : IProviderAdapter
         ArgumentNullException.ThrowIfNull(response);
         ArgumentNullException.ThrowIfNull(context);
         var body = await UpstreamHttp.ReadBodyAsync(response, context.MaxResponseBodyBytes, cancellationToken).ConfigureAwait(false);
+        if (context.Request.Operation == ModelRouterOperation.Messages)
+        {
+            try
+            {
+                var answer = MessagesResponseTranslator.Translate(body);
+                context.Llm.Secrets.MaskUtf8(answer);
+                return answer;
+            }
+            finally
+            {
+                UpstreamHttp.ReleaseBody(body);
+            }
+        }
+
         if (!UpstreamHttp.IsJsonObject(body.Span))
         {
             UpstreamHttp.ReleaseBody(body);
@@ -62,8 +82,16 @@ public sealed class OpenAIProviderAdapter : IProviderAdapter
     {
         ArgumentNullException.ThrowIfNull(response);
         ArgumentNullException.ThrowIfNull(context);
-        return new PassThroughEventStream(response, context.MaxResponseBodyBytes, new SecretStreamMask(context.Llm.Secrets), context.WantsUsage, dropUsageEvent: !context.Request.IncludeUsage);
+        return context.Request.Operation == ModelRouterOperation.Messages
+            ? new TranslatedEventStream(response, new MessagesStreamTranslator(context.Llm.Secrets), context.MaxResponseBodyBytes, new SecretStreamMask(context.Llm.Secrets))
+            : new PassThroughEventStream(response, context.MaxResponseBodyBytes, new SecretStreamMask(context.Llm.Secrets), context.WantsUsage, dropUsageEvent: !context.Request.IncludeUsage);
     }
+
+    /// <summary>The body to send: the client's with the mapped model, or for the Messages door its translation to a chat completion request.</summary>
+    internal static HttpContent CreateContent(ProviderRequestContext context)
+        => context.Request.Operation == ModelRouterOperation.Messages
+            ? new ByteArrayContent(MessagesRequestTranslator.Translate(context.Request.Utf8Json, context.TargetModel)) { Headers = { ContentType = s_jsonContentType } }
+            : context.Request.CreateContent(context.TargetModelJson, askForUsage: context.WantsUsage);
 
     /// <inheritdoc/>
     public async ValueTask<UpstreamErrorInfo> ReadErrorAsync(HttpResponseMessage response, ProviderRequestContext context, CancellationToken cancellationToken)

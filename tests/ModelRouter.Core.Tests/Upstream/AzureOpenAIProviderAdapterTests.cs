@@ -19,6 +19,19 @@ public class AzureOpenAIProviderAdapterTests
         Assert.That(request.RequestUri!.AbsoluteUri, Is.EqualTo(expected));
     }
 
+    [TestCase("https://res.openai.azure.com", "2024-10-21", "https://res.openai.azure.com/openai/deployments/emb-prod/embeddings?api-version=2024-10-21")]
+    [TestCase("https://res.openai.azure.com/openai/", "2024-10-21", "https://res.openai.azure.com/openai/deployments/emb-prod/embeddings?api-version=2024-10-21")]
+    [TestCase("https://res.openai.azure.com", null, "https://res.openai.azure.com/openai/v1/embeddings")]
+    public async Task CreateRequest_Embeddings_BuildsDeploymentOrV1EmbeddingsUrl(string baseUrl, string? apiVersion, string expected)
+    {
+        var llm = new LlmConfig { Id = "az", Provider = ProviderKinds.AzureOpenAI, BaseUrl = baseUrl, ApiKey = "az-secret", ApiVersion = apiVersion };
+        using var request = new AzureOpenAIProviderAdapter().CreateRequest(
+            Context("""{"input":["a","b"],"model":"text-embedding-3-small","dimensions":8}""", llm, "emb-prod", ModelRouterOperation.Embeddings));
+
+        Assert.That(request.RequestUri!.AbsoluteUri, Is.EqualTo(expected));
+        Assert.That(await request.Content!.ReadAsStringAsync(), Is.EqualTo("""{"input":["a","b"],"model":"emb-prod","dimensions":8}"""));
+    }
+
     [Test]
     public async Task CreateRequest_SendsApiKeyHeaderAndMappedModel()
     {

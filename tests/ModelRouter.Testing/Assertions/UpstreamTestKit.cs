@@ -13,10 +13,10 @@ internal static class UpstreamTestKit
 {
     public static readonly DateTimeOffset Now = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000);
 
-    public static ProviderRequestContext Context(string requestJson, LlmConfig? llm = null, string? targetModel = null)
+    public static ProviderRequestContext Context(string requestJson, LlmConfig? llm = null, string? targetModel = null, ModelRouterOperation operation = ModelRouterOperation.ChatCompletions)
     {
         llm ??= new LlmConfig { Id = "claude", Provider = ProviderKinds.Anthropic, BaseUrl = "https://api.anthropic.example", ApiKey = "sk-test-secret" };
-        var body = ChatRequestBody.Parse(Encoding.UTF8.GetBytes(requestJson));
+        var body = ChatRequestBody.Parse(Encoding.UTF8.GetBytes(requestJson), 64, operation);
         var snapshot = new LlmSnapshot(llm);
         return targetModel is null
             ? new ProviderRequestContext(snapshot, body, body.Model, ReadOnlyMemory<byte>.Empty, 1 << 20)

@@ -17,9 +17,9 @@ internal sealed class RouterSettings
         return this;
     }
 
-    public RouterSettings Llm(string id, string baseUrl, string apiKey, double timeoutSeconds = 30, double? connectTimeoutSeconds = null, IReadOnlyDictionary<string, string>? headers = null)
+    public RouterSettings Llm(string id, string baseUrl, string apiKey, double timeoutSeconds = 30, double? connectTimeoutSeconds = null, IReadOnlyDictionary<string, string>? headers = null, string provider = "openai")
     {
-        var llm = new JsonObject { ["id"] = id, ["provider"] = "openai", ["baseUrl"] = baseUrl, ["apiKey"] = apiKey, ["timeoutSeconds"] = timeoutSeconds };
+        var llm = new JsonObject { ["id"] = id, ["provider"] = provider, ["baseUrl"] = baseUrl, ["apiKey"] = apiKey, ["timeoutSeconds"] = timeoutSeconds };
         if (connectTimeoutSeconds is { } connect)
         {
             llm["connectTimeoutSeconds"] = connect;

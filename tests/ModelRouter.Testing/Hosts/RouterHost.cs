@@ -63,11 +63,13 @@ internal sealed class RouterHost : IAsyncDisposable
     /// <param name="configure">Adds to the router's setup (its HTTP client, say), or <see langword="null"/>.</param>
     /// <param name="configureHost">Adjusts the host before it is built (Kestrel limits, logging).</param>
     /// <param name="configureApp">Maps more endpoints next to the router's (the admin API).</param>
+    /// <param name="configureEndpoint">Sets what <c>MapModelRouter</c> maps (the unified endpoint).</param>
     public static async Task<RouterHost> StartAsync(
         RouterSettings settings,
         Action<IModelRouterBuilder>? configure = null,
         Action<WebApplicationBuilder>? configureHost = null,
-        Action<WebApplication>? configureApp = null)
+        Action<WebApplication>? configureApp = null,
+        Action<ModelRouter.AspNetCore.ModelRouterEndpointOptions>? configureEndpoint = null)
     {
         var directory = Directory.CreateTempSubdirectory("modelrouter-it-").FullName;
         await File.WriteAllTextAsync(Path.Combine(directory, "appsettings.json"), settings.ToJson());
@@ -85,7 +87,7 @@ internal sealed class RouterHost : IAsyncDisposable
             },
             app =>
             {
-                app.MapModelRouter();
+                app.MapModelRouter(o => configureEndpoint?.Invoke(o));
                 configureApp?.Invoke(app);
             },
             directory);
@@ -257,6 +259,23 @@ internal sealed class RouterHost : IAsyncDisposable
         }
 
         return new ChatClient(model, new ApiKeyCredential(appKey), options);
+    }
+
+    /// <summary>An official OpenAI SDK embedding client for a router, without SDK retries.</summary>
+    public OpenAI.Embeddings.EmbeddingClient EmbeddingClient(string slug, string appKey, string model, ResponseHeaders? headers = null)
+    {
+        var options = new OpenAIClientOptions
+        {
+            Endpoint = Endpoint(slug),
+            RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
+            NetworkTimeout = TimeSpan.FromSeconds(60),
+        };
+        if (headers is not null)
+        {
+            options.AddPolicy(headers, PipelinePosition.PerCall);
+        }
+
+        return new OpenAI.Embeddings.EmbeddingClient(model, new ApiKeyCredential(appKey), options);
     }
 
     /// <summary>An official OpenAI SDK model client for a router, without SDK retries.</summary>

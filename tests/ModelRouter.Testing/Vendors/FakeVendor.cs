@@ -9,8 +9,11 @@ using Microsoft.AspNetCore.Http;
 namespace ModelRouter.Testing;
 
 /// <summary>What a fake vendor got: every header, the raw body and its parsed form, and the LLM name of a <c>/{name}/v1</c> path.</summary>
-internal sealed record VendorRequest(IReadOnlyDictionary<string, string> Headers, string Body, JsonObject Json, string? Route = null)
+internal sealed record VendorRequest(IReadOnlyDictionary<string, string> Headers, string Body, JsonObject Json, string? Route = null, string Path = "")
 {
+    /// <summary>Gets a value indicating whether the request came to an embeddings path.</summary>
+    public bool IsEmbeddings => Path.EndsWith("/embeddings", StringComparison.Ordinal);
+
     public string Model => Json["model"]!.GetValue<string>();
 
     public bool Stream => Json["stream"]?.GetValue<bool>() ?? false;
@@ -42,7 +45,7 @@ internal sealed partial class FakeVendor : IAsyncDisposable
     private FakeVendor(string name)
     {
         Name = name;
-        _respond = (context, request) => AnswerAsync(context, request, $"reply from {name}");
+        _respond = (context, request) => request.IsEmbeddings ? AnswerEmbeddingsAsync(context, request) : AnswerAsync(context, request, $"reply from {name}");
     }
 
     public string Name { get; }
@@ -85,6 +88,8 @@ internal sealed partial class FakeVendor : IAsyncDisposable
             app.MapPost("/{name}/v1/chat/completions", context => vendor.HandleOpenAIAsync(context, (string)context.Request.RouteValues["name"]!));
             app.MapPost("/v1/messages", vendor.HandleAnthropicAsync);
             app.MapPost("/v1beta/models/{call}", vendor.HandleGeminiAsync);
+            app.MapPost("/v1/embeddings", context => vendor.HandleOpenAIAsync(context, null));
+            app.MapPost("/{name}/v1/embeddings", context => vendor.HandleOpenAIAsync(context, (string)context.Request.RouteValues["name"]!));
         });
         return vendor;
     }
@@ -135,6 +140,98 @@ internal sealed partial class FakeVendor : IAsyncDisposable
             ["choices"] = new JsonArray(),
             ["usage"] = new JsonObject { ["prompt_tokens"] = StreamInputTokens, ["completion_tokens"] = words, ["total_tokens"] = StreamInputTokens + words },
         }.ToJsonString();
+    }
+
+    /// <summary>
+    /// Answers an embeddings request in OpenAI's format: one vector per input (a string or an array of them), of
+    /// <c>dimensions</c> values (3 by default), input i's value j being <c>i + 1 + j / 10</c>; as base64 float32 when
+    /// <c>encoding_format</c> is <c>base64</c>, else as numbers.
+    /// </summary>
+    public static Task AnswerEmbeddingsAsync(HttpContext context, VendorRequest request)
+    {
+        var input = request.Json["input"]!;
+        var count = input is JsonArray array ? array.Count : 1;
+        var dimensions = request.Json["dimensions"]?.GetValue<int>() ?? 3;
+        var base64 = request.Json["encoding_format"]?.GetValue<string>() == "base64";
+        var data = new JsonArray();
+        for (var i = 0; i < count; i++)
+        {
+            var vector = Enumerable.Range(0, dimensions).Select(j => i + 1 + (j / 10f)).ToArray();
+            JsonNode embedding = base64
+                ? Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(vector.AsSpan()))
+                : new JsonArray([.. vector.Select(v => (JsonNode)v)]);
+            data.Add(new JsonObject { ["object"] = "embedding", ["index"] = i, ["embedding"] = embedding });
+        }
+
+        return JsonAsync(context, StatusCodes.Status200OK, new JsonObject
+        {
+            ["object"] = "list",
+            ["data"] = data,
+            ["model"] = request.Model,
+            ["usage"] = new JsonObject { ["prompt_tokens"] = 5, ["total_tokens"] = 5 },
+        }.ToJsonString());
+    }
+
+    /// <summary>
+    /// Answers in OpenAI's format as a model using tools would: with a call of <c>get_weather</c> (id <c>call_fake01</c>,
+    /// arguments <c>{"city":"Paris"}</c>, after the text "Let me check.") when the request offers tools and has no tool
+    /// result yet, else with <paramref name="reply"/>; streamed when asked, the arguments in two pieces.
+    /// </summary>
+    public static async Task AnswerWithToolsAsync(HttpContext context, VendorRequest request, string reply)
+    {
+        var answered = request.Json["messages"]!.AsArray().Any(m => m!["role"]!.GetValue<string>() == "tool");
+        if (request.Json["tools"] is not JsonArray { Count: > 0 } || answered)
+        {
+            await AnswerAsync(context, request, reply);
+            return;
+        }
+
+        JsonObject Call(string? id, string? name, string arguments)
+        {
+            var function = new JsonObject { ["arguments"] = arguments };
+            if (name is not null)
+            {
+                function["name"] = name;
+            }
+
+            var call = new JsonObject { ["index"] = 0, ["function"] = function };
+            if (id is not null)
+            {
+                call["id"] = id;
+                call["type"] = "function";
+            }
+
+            return call;
+        }
+
+        if (!request.Stream)
+        {
+            var completion = JsonNode.Parse(Completion(request.Model, "Let me check."))!;
+            var message = completion["choices"]![0]!["message"]!.AsObject();
+            var call = Call("call_fake01", "get_weather", """{"city":"Paris"}""");
+            call.Remove("index");
+            message["tool_calls"] = new JsonArray(call);
+            completion["choices"]![0]!["finish_reason"] = "tool_calls";
+            completion["usage"] = new JsonObject { ["prompt_tokens"] = 30, ["completion_tokens"] = 12, ["total_tokens"] = 42 };
+            await JsonAsync(context, StatusCodes.Status200OK, completion.ToJsonString());
+            return;
+        }
+
+        await StartStreamAsync(context);
+        await WriteEventAsync(context, Chunk(request.Model, "Let me check.", null));
+        foreach (var (id, name, arguments) in new (string? Id, string? Name, string Arguments)[] { ("call_fake01", "get_weather", ""), (null, null, "{\"city\":"), (null, null, "\"Paris\"}") })
+        {
+            var chunk = JsonNode.Parse(Chunk(request.Model, null, null))!;
+            chunk["choices"]![0]!["delta"] = new JsonObject { ["tool_calls"] = new JsonArray(Call(id, name, arguments)) };
+            await WriteEventAsync(context, chunk.ToJsonString());
+        }
+
+        await WriteEventAsync(context, Chunk(request.Model, null, "tool_calls"));
+        var usage = JsonNode.Parse(Chunk(request.Model, null, null))!;
+        usage["choices"] = new JsonArray();
+        usage["usage"] = new JsonObject { ["prompt_tokens"] = 30, ["completion_tokens"] = 12, ["total_tokens"] = 42 };
+        await WriteEventAsync(context, usage.ToJsonString());
+        await WriteEventAsync(context, "[DONE]");
     }
 
     /// <summary>The stream <see cref="AnswerAsync"/> sends, as one text: an event per word, a stop event and <c>[DONE]</c>.</summary>
@@ -220,7 +317,7 @@ internal sealed partial class FakeVendor : IAsyncDisposable
         using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
         var body = await reader.ReadToEndAsync(context.RequestAborted);
         var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
-        return new VendorRequest(headers, body, JsonNode.Parse(body)!.AsObject(), route);
+        return new VendorRequest(headers, body, JsonNode.Parse(body)!.AsObject(), route, context.Request.Path.Value ?? "");
     }
 
     private async Task HandleOpenAIAsync(HttpContext context, string? route)

@@ -6,7 +6,9 @@ namespace ModelRouter.Upstream.Anthropic;
 /// <summary>
 /// <c>anthropic</c>: Anthropic's Messages API, <c>POST {baseUrl}/v1/messages</c> with <c>x-api-key</c> and
 /// <c>anthropic-version</c> (the LLM's <c>apiVersion</c>, default <see cref="DefaultApiVersion"/>). Requests are
-/// translated from OpenAI chat completions, answers, streams and errors back to OpenAI's shapes.
+/// translated from OpenAI chat completions, answers, streams and errors back to OpenAI's shapes. A request of the Messages
+/// door passes through natively instead: its body with only <c>model</c> mapped, the client's <c>anthropic-version</c>
+/// (else the LLM's) and <c>anthropic-beta</c>, and the answer or stream as the vendor sent it. Embeddings are not served.
 /// </summary>
 /// <remarks>
 /// <c>max_tokens</c>, which Anthropic requires, comes from the request (<c>max_completion_tokens</c> or
@@ -44,15 +46,23 @@ public sealed class AnthropicProviderAdapter : IProviderAdapter
     public string ProviderKind => ProviderKinds.Anthropic;
 
     /// <inheritdoc/>
+    public bool Serves(ModelRouterOperation operation) => operation != ModelRouterOperation.Embeddings;
+
+    /// <inheritdoc/>
     /// <exception cref="ModelRouterException">The request uses something Anthropic cannot honour (400).</exception>
     public HttpRequestMessage CreateRequest(ProviderRequestContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var llm = context.Llm;
-        var body = AnthropicRequestTranslator.Translate(context.Request.Utf8Json, context.TargetModel, llm.Config.DefaultMaxTokens);
+        var native = context.Request.Operation == ModelRouterOperation.Messages;
         var request = new HttpRequestMessage(HttpMethod.Post, llm.Resolve(MessagesPath(llm.BaseUri)))
         {
-            Content = new ByteArrayContent(body) { Headers = { ContentType = s_jsonContentType } },
+            Content = native
+                ? context.Request.CreateContent(context.TargetModelJson)
+                : new ByteArrayContent(AnthropicRequestTranslator.Translate(context.Request.Utf8Json, context.TargetModel, llm.Config.DefaultMaxTokens))
+                {
+                    Headers = { ContentType = s_jsonContentType },
+                },
         };
         request.Headers.Accept.Add(context.Request.Stream ? s_acceptEventStream : s_acceptJson);
         if (!string.IsNullOrEmpty(llm.Config.ApiKey))
@@ -60,7 +70,13 @@ public sealed class AnthropicProviderAdapter : IProviderAdapter
             request.Headers.TryAddWithoutValidation("x-api-key", llm.Config.ApiKey);
         }
 
-        request.Headers.TryAddWithoutValidation("anthropic-version", string.IsNullOrWhiteSpace(llm.Config.ApiVersion) ? DefaultApiVersion : llm.Config.ApiVersion);
+        var version = native ? context.Request.AnthropicVersion : null;
+        request.Headers.TryAddWithoutValidation("anthropic-version", version ?? (string.IsNullOrWhiteSpace(llm.Config.ApiVersion) ? DefaultApiVersion : llm.Config.ApiVersion));
+        if (native && context.Request.AnthropicBeta is { } beta)
+        {
+            request.Headers.TryAddWithoutValidation("anthropic-beta", beta);
+        }
+
         UpstreamHttp.AddConfiguredHeaders(request, llm.Config);
         return request;
     }
@@ -71,6 +87,19 @@ public sealed class AnthropicProviderAdapter : IProviderAdapter
         ArgumentNullException.ThrowIfNull(response);
         ArgumentNullException.ThrowIfNull(context);
         var body = await UpstreamHttp.ReadBodyAsync(response, context.MaxResponseBodyBytes, cancellationToken).ConfigureAwait(false);
+        if (context.Request.Operation == ModelRouterOperation.Messages)
+        {
+            // Passed on as the vendor sent it, but for the LLM's secrets, masked in place in the router's own buffer.
+            if (!UpstreamHttp.IsJsonObject(body.Span))
+            {
+                UpstreamHttp.ReleaseBody(body);
+                throw new InvalidUpstreamResponseException("The vendor answered with a body that is not a JSON object.");
+            }
+
+            context.Llm.Secrets.MaskUtf8(System.Runtime.InteropServices.MemoryMarshal.AsMemory(body).Span);
+            return body;
+        }
+
         try
         {
             var answer = AnthropicResponseTranslator.Translate(body, _timeProvider.GetUtcNow().ToUnixTimeSeconds());
@@ -89,7 +118,10 @@ public sealed class AnthropicProviderAdapter : IProviderAdapter
         ArgumentNullException.ThrowIfNull(response);
         ArgumentNullException.ThrowIfNull(context);
         var secrets = context.Llm.Secrets;
-        return new AnthropicEventStream(response, new AnthropicStreamTranslator(_timeProvider.GetUtcNow().ToUnixTimeSeconds(), context.Request.IncludeUsage, secrets), context.MaxResponseBodyBytes, new SecretStreamMask(secrets));
+        SseEventTranslator translator = context.Request.Operation == ModelRouterOperation.Messages
+            ? new AnthropicPassThroughTranslator(secrets)
+            : new AnthropicStreamTranslator(_timeProvider.GetUtcNow().ToUnixTimeSeconds(), context.Request.IncludeUsage, secrets);
+        return new TranslatedEventStream(response, translator, context.MaxResponseBodyBytes, new SecretStreamMask(secrets));
     }
 
     /// <inheritdoc/>

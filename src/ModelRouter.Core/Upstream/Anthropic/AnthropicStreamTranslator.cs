@@ -12,7 +12,7 @@ namespace ModelRouter.Upstream.Anthropic;
 /// <param name="created">The Unix time written as <c>created</c>.</param>
 /// <param name="includeUsage">Whether the client asked for a usage chunk.</param>
 /// <param name="secrets">Masks the LLM's secrets in the vendor's words that go into exception messages.</param>
-internal sealed class AnthropicStreamTranslator(long created, bool includeUsage, SecretScrubber? secrets = null) : IDisposable
+internal sealed class AnthropicStreamTranslator(long created, bool includeUsage, SecretScrubber? secrets = null) : SseEventTranslator
 {
     private readonly SecretScrubber _secrets = secrets ?? SecretScrubber.None;
     private readonly Dictionary<int, int> _toolIndexByBlock = [];
@@ -26,10 +26,11 @@ internal sealed class AnthropicStreamTranslator(long created, bool includeUsage,
     private byte[]? _roleEvent;
 
     /// <summary>Gets the token counts so far, in OpenAI's terms (prompt tokens include cache reads and writes).</summary>
-    public (long InputTokens, long OutputTokens) Usage => (_usage.PromptTokens, _usage.OutputTokens);
+    public override (long InputTokens, long OutputTokens)? Usage => (_usage.PromptTokens, _usage.OutputTokens);
 
-    /// <summary>Gets a value indicating whether <c>message_stop</c> arrived and <c>[DONE]</c> was written.</summary>
-    public bool IsComplete { get; private set; }
+
+    /// <inheritdoc/>
+    public override void Translate(string eventType, ReadOnlySpan<byte> data, IBufferWriter<byte> output) => Translate(data, output);
 
     /// <summary>Translates one event's <c>data</c>; appends zero or more SSE events to <paramref name="output"/>.</summary>
     /// <exception cref="InvalidUpstreamResponseException">The event is an <c>error</c>, is malformed, or arrives out of order.</exception>
@@ -100,10 +101,11 @@ internal sealed class AnthropicStreamTranslator(long created, bool includeUsage,
     }
 
     /// <inheritdoc/>
-    public void Dispose()
+    public override void Dispose()
     {
         _writer?.Dispose();
         _json.Dispose();
+        base.Dispose();
     }
 
     private void OnMessageStart(in AnthropicStreamEvent e)

@@ -1,19 +1,19 @@
 using System.Net.ServerSentEvents;
 using System.Runtime.InteropServices;
 
-namespace ModelRouter.Upstream.Anthropic;
+namespace ModelRouter.Upstream;
 
-/// <summary>Reads Anthropic's event stream with <see cref="SseParser"/> and hands out OpenAI chunk events.</summary>
+/// <summary>Reads a vendor's event stream with <see cref="SseParser"/> and hands out the events its <see cref="SseEventTranslator"/> makes of them.</summary>
 /// <remarks>
 /// Each event's data is translated where the parser holds it, without a copy, and the chunks are written to one pooled
 /// output buffer that every read reuses: as <see cref="ChatEventReader.ReadAsync"/> states, a chunk is valid until the next
 /// read, and the router (the first chunk held by <c>ModelRouterResponse</c>) and the endpoint write each one out before
 /// asking for the next. The parser reads through an <see cref="EventSizeLimitStream"/>: an event larger than
-/// <c>maxEventBytes</c> fails the stream instead of growing the parser's buffers. Once <c>message_stop</c> is translated,
+/// <c>maxEventBytes</c> fails the stream instead of growing the parser's buffers. Once the final event is translated,
 /// the vendor's stream is released, whatever it still sends. The LLM's secrets are masked in each chunk before it is handed
 /// out (<see cref="SecretStreamMask"/>).
 /// </remarks>
-internal sealed class AnthropicEventStream(HttpResponseMessage response, AnthropicStreamTranslator translator, int maxEventBytes, SecretStreamMask secrets) : ChatEventReader
+internal sealed class TranslatedEventStream(HttpResponseMessage response, SseEventTranslator translator, int maxEventBytes, SecretStreamMask secrets) : ChatEventReader
 {
     private readonly PooledByteBufferWriter _output = new(4096);
     private readonly CancellationTokenSource _cancellation = new();
@@ -47,7 +47,7 @@ internal sealed class AnthropicEventStream(HttpResponseMessage response, Anthrop
         {
             if (!await _events.MoveNextAsync().ConfigureAwait(false))
             {
-                throw new InvalidUpstreamResponseException("The vendor ended the stream before its 'message_stop' event.");
+                throw new InvalidUpstreamResponseException("The vendor ended the stream before its final event.");
             }
         }
 
@@ -101,7 +101,7 @@ internal sealed class AnthropicEventStream(HttpResponseMessage response, Anthrop
         var before = _output.WrittenCount;
         try
         {
-            translator.Translate(data, _output);
+            translator.Translate(eventType, data, _output);
         }
         catch (ArgumentException ex)
         {
