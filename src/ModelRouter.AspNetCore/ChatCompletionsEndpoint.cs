@@ -36,7 +36,8 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, Model
             var settings = options.Current;
             var (buffer, length) = await ReadBodyAsync(context.Request, settings.MaxRequestBodyBytes, cancellationToken).ConfigureAwait(false);
             body = buffer;
-            var request = new ModelRouterRequest(slug, buffer.AsMemory(0, length)) { AppKey = ReadBearer(context.Request) };
+            var appName = AppKeyAuthenticationHandler.AppNameOf(context, settings.AppClaimType);
+            var request = new ModelRouterRequest(slug, buffer.AsMemory(0, length)) { AppKey = appName is null ? ReadBearer(context.Request) : null, AppName = appName };
             var response = await router.RouteAsync(request, cancellationToken).ConfigureAwait(false);
             await using (response.ConfigureAwait(false))
             {
@@ -70,6 +71,7 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, Model
         {
             // The router speaks of an app key; over HTTP the caller needs to hear where it goes.
             await WriteErrorAsync(context, ex.Kind == ModelRouterErrorKind.Unauthorized && ReadBearer(context.Request) is null
+                && AppKeyAuthenticationHandler.AppNameOf(context, options.Current.AppClaimType) is null
                 ? new ModelRouterException(ModelRouterErrorKind.Unauthorized, "No app key was sent. Send 'Authorization: Bearer <app key>'.")
                 : ex).ConfigureAwait(false);
         }
