@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection;
 using ModelRouter.Diagnostics;
 using ModelRouter.Gateway;
 using OpenTelemetry.Metrics;
@@ -15,6 +16,14 @@ builder.Services.AddModelRouter(builder.Configuration.GetSection("ModelRouter"))
     .AddHealthChecks()
     // The embedded demo vendor answers requests for *.demo.localhost in process: no keys, no network.
     .ConfigureHttpClient(client => client.AddHttpMessageHandler(() => new DemoLlmHandler()));
+
+// LLM keys are encrypted in the database with ASP.NET Core Data Protection; its key ring lives beside the database
+// (modelrouter-keys/ in the content root), so that a restart can still read them. Copy it with the database, and keep
+// it out of the database's backups: the database alone reveals no key. A fleet shares one key ring (a shared
+// folder, Azure Key Vault, Redis...). App keys are stored as hashes only.
+builder.Services.AddDataProtection()
+    .SetApplicationName("ModelRouter.Gateway")
+    .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(builder.Environment.ContentRootPath, "modelrouter-keys")));
 
 // Telemetry:exporter "console" prints the router's spans and metrics (OpenTelemetry GenAI conventions); off by default.
 if (string.Equals(builder.Configuration["Telemetry:exporter"], "console", StringComparison.OrdinalIgnoreCase))

@@ -58,17 +58,26 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, Model
             var settings = options.Current;
             var (buffer, length) = await ReadBodyAsync(context.Request, settings.MaxRequestBodyBytes, cancellationToken).ConfigureAwait(false);
             body = buffer;
+            var appName = AppKeyAuthenticationHandler.AppNameOf(context, settings.AppClaimType);
             var request = operation == ModelRouterOperation.Messages
                 ? new ModelRouterRequest(slug, buffer.AsMemory(0, length))
                 {
-                    AppKey = ReadAppKey(context.Request, operation),
+                    AppKey = appName is null ? ReadAppKey(context.Request, operation) : null,
+                    AppName = appName,
                     Operation = operation,
                     AnthropicVersion = HeaderOrNull(context.Request, "anthropic-version"),
                     AnthropicBeta = HeaderOrNull(context.Request, "anthropic-beta"),
                     RouterFromModel = unified,
                     Timeout = ReadTimeout(context.Request),
                 }
-                : new ModelRouterRequest(slug, buffer.AsMemory(0, length)) { AppKey = ReadBearer(context.Request), Operation = operation, RouterFromModel = unified, Timeout = ReadTimeout(context.Request) };
+                : new ModelRouterRequest(slug, buffer.AsMemory(0, length))
+                {
+                    AppKey = appName is null ? ReadBearer(context.Request) : null,
+                    AppName = appName,
+                    Operation = operation,
+                    RouterFromModel = unified,
+                    Timeout = ReadTimeout(context.Request),
+                };
             var response = await router.RouteAsync(request, cancellationToken).ConfigureAwait(false);
             await using (response.ConfigureAwait(false))
             {
@@ -108,6 +117,7 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, Model
         {
             // The router speaks of an app key; over HTTP the caller needs to hear where it goes.
             await WriteErrorAsync(context, ex.Kind == ModelRouterErrorKind.Unauthorized && ReadAppKey(context.Request, operation) is null
+                && AppKeyAuthenticationHandler.AppNameOf(context, options.Current.AppClaimType) is null
                 ? new ModelRouterException(ModelRouterErrorKind.Unauthorized, operation == ModelRouterOperation.Messages
                     ? "No app key was sent. Send 'x-api-key: <app key>' or 'Authorization: Bearer <app key>'."
                     : "No app key was sent. Send 'Authorization: Bearer <app key>'.")

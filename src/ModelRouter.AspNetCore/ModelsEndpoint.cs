@@ -11,7 +11,7 @@ namespace ModelRouter.AspNetCore;
 /// <c>GET {prefix}/{slug}/v1/models</c>: the names a client of the router can ask for, in OpenAI's list shape, under the
 /// same app-key rules as chat completions.
 /// </summary>
-internal sealed partial class ModelsEndpoint(RouterModelCatalog catalog, ILogger<ModelsEndpoint> logger)
+internal sealed partial class ModelsEndpoint(RouterModelCatalog catalog, ModelRouterSettings settings, ILogger<ModelsEndpoint> logger)
 {
     /// <summary>What <c>owned_by</c> says of every model: the router serves them, whoever runs them.</summary>
     private const string Owner = "modelrouter";
@@ -25,12 +25,13 @@ internal sealed partial class ModelsEndpoint(RouterModelCatalog catalog, ILogger
     private async Task HandleAsync(HttpContext context, bool unified)
     {
         var slug = context.Request.RouteValues["slug"] as string ?? "";
-        var appKey = ChatCompletionsEndpoint.ReadBearer(context.Request);
+        var appName = AppKeyAuthenticationHandler.AppNameOf(context, settings.Current.AppClaimType);
+        var appKey = appName is null ? ChatCompletionsEndpoint.ReadBearer(context.Request) : null;
         try
         {
             var names = unified
-                ? await catalog.ListAllAsync(appKey, null, context.RequestAborted).ConfigureAwait(false)
-                : await catalog.ListAsync(slug, appKey, null, context.RequestAborted).ConfigureAwait(false);
+                ? await catalog.ListAllAsync(appKey, appName, context.RequestAborted).ConfigureAwait(false)
+                : await catalog.ListAsync(slug, appKey, appName, context.RequestAborted).ConfigureAwait(false);
             var list = new OpenAIModelList { Data = [.. names.Select(n => new OpenAIModel { Id = n, OwnedBy = Owner })] };
             context.Response.StatusCode = StatusCodes.Status200OK;
             context.Response.ContentType = "application/json";
@@ -38,7 +39,7 @@ internal sealed partial class ModelsEndpoint(RouterModelCatalog catalog, ILogger
         }
         catch (ModelRouterException ex) when (!context.Response.HasStarted)
         {
-            await ChatCompletionsEndpoint.WriteErrorAsync(context, ex.Kind == ModelRouterErrorKind.Unauthorized && appKey is null
+            await ChatCompletionsEndpoint.WriteErrorAsync(context, ex.Kind == ModelRouterErrorKind.Unauthorized && appKey is null && appName is null
                 ? new ModelRouterException(ModelRouterErrorKind.Unauthorized, "No app key was sent. Send 'Authorization: Bearer <app key>'.")
                 : ex).ConfigureAwait(false);
         }

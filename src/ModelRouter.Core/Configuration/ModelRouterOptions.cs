@@ -69,6 +69,10 @@ public sealed class ModelRouterOptions
     /// <value>The default is <see langword="true"/>. Turn it off where nothing on the router's own machine should receive a vendor key.</value>
     public bool AllowLoopbackUpstreams { get; set; } = true;
 
+    /// <summary>Gets or sets the claim type that names the caller's app on a principal the host signed in (its own JWT or cookie), and on the one the app-key scheme makes.</summary>
+    /// <value>The default is <see cref="ModelRouterClaimTypes.App"/>. The app it names is served under its own rules (active, expiry, routers), with or without <see cref="RequireAppKey"/>.</value>
+    public string AppClaimType { get; set; } = ModelRouterClaimTypes.App;
+
     /// <summary>Gets or sets the key the admin API requires as <c>Authorization: Bearer</c>; never logged.</summary>
     /// <value>The default is <see langword="null"/>: the admin API refuses every request until a key is set or the host opts out.</value>
     public string? AdminApiKey { get; set; }

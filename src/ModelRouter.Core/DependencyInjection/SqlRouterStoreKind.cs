@@ -50,12 +50,13 @@ internal sealed class SqlRouterStoreKind<TStore>(
         return Create(services, new SqlRouterStoreOptions { ConnectionString = connectionString, Seed = settings.ReadSeed() });
     }
 
-    // The seed's validator and the resync clock come from the host's services.
+    // The seed's validator, the resync clock and the protector of secrets come from the host's services.
     private TStore Create(IServiceProvider services, SqlRouterStoreOptions options)
     {
         options.SeedValidator = services.GetService<IModelRouterConfigValidator>()
             ?? throw new InvalidOperationException("AddModelRouter(...) must be called before a store is created.");
         options.TimeProvider = services.GetService<TimeProvider>() ?? TimeProvider.System;
+        options.Secrets ??= services.GetService<IStoredSecretProtector>();
         return create(options, services.GetService<ILogger<TStore>>());
     }
 }

@@ -21,6 +21,7 @@ internal static class ConfigurationReader
         var errors = new List<ModelRouterConfigError>();
         options.Namespace = section["namespace"] ?? options.Namespace;
         options.AdminApiKey = section["adminApiKey"] ?? options.AdminApiKey;
+        options.AppClaimType = section["appClaimType"] is { Length: > 0 } claimType ? claimType : options.AppClaimType;
         options.RequireAppKey = ReadBool(section, "requireAppKey", options.RequireAppKey, "ModelRouter", errors);
         options.MaxRequestBodyBytes = ReadInt(section, "maxRequestBodyBytes", options.MaxRequestBodyBytes, "ModelRouter", errors);
         options.MaxResponseBodyBytes = ReadInt(section, "maxResponseBodyBytes", options.MaxResponseBodyBytes, "ModelRouter", errors);

@@ -84,7 +84,7 @@ internal abstract partial class SqlRouterStore
                         switch (kind)
                         {
                             case "llm":
-                                llms.Add(new(ConfigDocuments.Read(document, ConfigJsonContext.Default.LlmDocument).ToConfig(), itemRevision));
+                                llms.Add(new(UnprotectSecrets(ConfigDocuments.Read(document, ConfigJsonContext.Default.LlmDocument).ToConfig()), itemRevision));
                                 break;
                             case "router":
                                 routers.Add(new(ConfigDocuments.Read(document, ConfigJsonContext.Default.RouterDocument).ToConfig(), itemRevision));

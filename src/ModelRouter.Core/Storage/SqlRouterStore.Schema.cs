@@ -47,6 +47,9 @@ internal abstract partial class SqlRouterStore
                     rewritten = await HashPlaintextAppKeysAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
                 }
 
+                // Not tied to a schema version: a store first run without Data Protection is encrypted once it has it.
+                rewritten += await ProtectPlaintextLlmSecretsAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+
                 if (version < SchemaVersion)
                 {
                     await ExecuteAsync(connection, transaction, $"UPDATE modelrouter_meta SET value = {SchemaVersion} WHERE name = 'schema'", cancellationToken).ConfigureAwait(false);
@@ -68,6 +71,58 @@ internal abstract partial class SqlRouterStore
     /// versions of those rows it still keeps (SQLite: the write-ahead log).
     /// </summary>
     protected virtual ValueTask OnSecretsRewrittenAsync(DbConnection connection, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    /// <summary>Encrypts the key and header values of every LLM row that holds one in the clear; returns how many rows changed.</summary>
+    private async Task<int> ProtectPlaintextLlmSecretsAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        if (_options.Secrets is null)
+        {
+            return 0;
+        }
+
+        var rows = new List<(string Key, LlmConfig Llm)>();
+        var select = CreateCommand(connection, transaction, "SELECT item_key, document FROM modelrouter_items WHERE kind = 'llm'");
+        await using (select.ConfigureAwait(false))
+        {
+            var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    LlmConfig llm;
+                    try
+                    {
+                        llm = ConfigDocuments.Read(reader.GetString(1), ConfigJsonContext.Default.LlmDocument).ToConfig();
+                    }
+                    catch (JsonException)
+                    {
+                        // Left as it is: reading the store names the row and its field.
+                        continue;
+                    }
+
+                    if (IsPlain(llm.ApiKey) || llm.Headers.Any(h => IsPlain(h.Value)))
+                    {
+                        rows.Add((reader.GetString(0), llm));
+                    }
+                }
+            }
+        }
+
+        foreach (var (key, llm) in rows)
+        {
+            var update = CreateCommand(connection, transaction, "UPDATE modelrouter_items SET document = @document WHERE kind = 'llm' AND item_key = @key");
+            await using (update.ConfigureAwait(false))
+            {
+                AddParameter(update, "@document", JsonSerializer.Serialize(ProtectSecrets(llm), ConfigJsonContext.Default.LlmConfig));
+                AddParameter(update, "@key", key);
+                await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return rows.Count;
+
+        static bool IsPlain(string? value) => !string.IsNullOrEmpty(value) && !StoredSecrets.IsProtected(value);
+    }
 
     /// <summary>Schema 2: replaces the plaintext key of every app row written by schema 1 with its hash; returns how many rows changed.</summary>
     private static async Task<int> HashPlaintextAppKeysAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)

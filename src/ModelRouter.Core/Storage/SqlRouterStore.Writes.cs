@@ -77,13 +77,62 @@ internal abstract partial class SqlRouterStore
         return write;
     }
 
-    private static string Serialize(WrittenItem item) => item.Item switch
+    private string Serialize(WrittenItem item) => item.Item switch
     {
-        LlmConfig llm => JsonSerializer.Serialize(llm, ConfigJsonContext.Default.LlmConfig),
+        LlmConfig llm => JsonSerializer.Serialize(ProtectSecrets(llm), ConfigJsonContext.Default.LlmConfig),
         RouterConfig router => JsonSerializer.Serialize(router, ConfigJsonContext.Default.RouterConfig),
         AppConfig app => JsonSerializer.Serialize(app, ConfigJsonContext.Default.AppConfig),
         _ => throw new InvalidOperationException("Unknown item type."),
     };
+
+    /// <summary>Encrypts the LLM's key and header values, as the row will hold them (values already encrypted are kept); without a protector they stay as they are.</summary>
+    private LlmConfig ProtectSecrets(LlmConfig llm)
+    {
+        if (_options.Secrets is not { } secrets)
+        {
+            return llm;
+        }
+
+        return llm with
+        {
+            ApiKey = string.IsNullOrEmpty(llm.ApiKey) || StoredSecrets.IsProtected(llm.ApiKey) ? llm.ApiKey : secrets.Protect(llm.ApiKey),
+            Headers = llm.Headers.Count == 0
+                ? llm.Headers
+                : [.. llm.Headers.Select(h => string.IsNullOrEmpty(h.Value) || StoredSecrets.IsProtected(h.Value) ? h : h with { Value = secrets.Protect(h.Value) })],
+        };
+    }
+
+    /// <summary>Decrypts the LLM's key and header values of a row; a value written in the clear by an earlier version is returned as it is.</summary>
+    private LlmConfig UnprotectSecrets(LlmConfig llm)
+    {
+        var secrets = _options.Secrets;
+        if (!StoredSecrets.IsProtected(llm.ApiKey) && !llm.Headers.Any(h => StoredSecrets.IsProtected(h.Value)))
+        {
+            return llm;
+        }
+
+        if (secrets is null)
+        {
+            throw new ModelRouterConfigurationException(
+                $"store {StoreName}: llm '{llm.Id}' holds encrypted secrets, and no Data Protection is configured to read them; register the store with AddSqliteStore() or AddPostgreSqlStore()");
+        }
+
+        try
+        {
+            return llm with
+            {
+                ApiKey = StoredSecrets.IsProtected(llm.ApiKey) ? secrets.Unprotect(llm.ApiKey!) : llm.ApiKey,
+                Headers = [.. llm.Headers.Select(h => StoredSecrets.IsProtected(h.Value) ? h with { Value = secrets.Unprotect(h.Value) } : h)],
+            };
+        }
+        catch (System.Security.Cryptography.CryptographicException ex)
+        {
+            // The exception names no secret; the message says where to look.
+            throw new ModelRouterConfigurationException(
+                $"store {StoreName}: the secrets of llm '{llm.Id}' cannot be decrypted: the Data Protection keys they were encrypted with are not available here " +
+                "(persist the key ring where every instance finds it, for example with PersistKeysToFileSystem)", ex);
+        }
+    }
 
     private static string KindName(RouterStoreItemKind kind) => kind switch
     {

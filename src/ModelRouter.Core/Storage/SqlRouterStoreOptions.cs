@@ -20,6 +20,9 @@ internal sealed class SqlRouterStoreOptions
     /// <value>The default is 5 seconds.</value>
     public TimeSpan? ResyncInterval { get; set; } = DefaultResyncInterval;
 
+    /// <summary>Gets or sets what encrypts LLM keys and header values at rest, or <see langword="null"/> to write them as they are (stores made through DI always have one).</summary>
+    public IStoredSecretProtector? Secrets { get; set; }
+
     /// <summary>Gets or sets the clock of the resync loop.</summary>
     /// <value>The default is <see cref="TimeProvider.System"/>.</value>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
