@@ -47,7 +47,7 @@ public class RouterCountBenchmarks
     [Benchmark(Description = "Decision: app key + router + match + select + map")]
     public int Decision()
     {
-        var router = RouterAccess.Authorize(_snapshot, _settings, _slug, _appKey, out _);
+        var router = RouterAccess.Authorize(_snapshot, _settings, _slug, _appKey, TimeProvider.System, out _);
         var pool = _matcher.Match(router, _model)!;
         var vendor = BenchmarkSnapshots.Selectors.For(pool).SelectVendor(pool, default)!;
         return vendor.MapModelJson(_model).Length;
