@@ -56,6 +56,15 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, Model
         try
         {
             var settings = options.Current;
+            if (!JsonContentType.IsAcceptable(context.Request.ContentType))
+            {
+                throw new ModelRouterException(ModelRouterErrorKind.InvalidRequest, JsonContentType.Refusal)
+                {
+                    StatusCode = StatusCodes.Status415UnsupportedMediaType,
+                    ErrorCode = "unsupported_media_type",
+                };
+            }
+
             var (buffer, length) = await ReadBodyAsync(context.Request, settings.MaxRequestBodyBytes, cancellationToken).ConfigureAwait(false);
             body = buffer;
             var appName = AppKeyAuthenticationHandler.AppNameOf(context, settings.AppClaimType);

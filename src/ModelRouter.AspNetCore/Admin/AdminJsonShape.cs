@@ -184,13 +184,13 @@ internal static class AdminJsonShape
 
                 (string Name, Expected Expected) member = default;
                 var isMember = shape is not null && shape.Members.TryGetValue(name, out member);
-                _path.Add(new Step(isMember ? member.Name : name, 0));
+                _path.Add(new Step(isMember ? member.Name : Shorten(name), 0));
                 var propertyKey = fullKeys ? (key.Length == 0 ? name : $"{key}:{name}") : "";
                 var fresh = fullKeys ? Fresh(propertyKey, report) : FreshSibling(siblings!, name, report);
                 if (shape is not null && !isMember)
                 {
                     var field = FormatPath(_path.Count);
-                    errors.Add(new ModelRouterConfigError(field, $"{field}: '{name}' is not a known field; use one of: {shape.Names}"));
+                    errors.Add(new ModelRouterConfigError(field, $"{field}: '{Shorten(name)}' is not a known field; use one of: {shape.Names}"));
                 }
 
                 Visit(property.Value, isMember ? member.Expected : text, propertyKey, report && fresh);
@@ -335,8 +335,11 @@ internal static class AdminJsonShape
         JsonValueKind.Object => "an object",
         JsonValueKind.Array => "a list",
         JsonValueKind.Null => "null",
-        JsonValueKind.String => echo ? $"'{element.GetString()}'" : "a string",
-        JsonValueKind.Number => echo ? $"'{element.GetRawText()}'" : "a number",
-        _ => echo ? $"'{element.GetRawText()}'" : "true or false",
+        JsonValueKind.String => echo ? $"'{Shorten(element.GetString()!)}'" : "a string",
+        JsonValueKind.Number => echo ? $"'{Shorten(element.GetRawText())}'" : "a number",
+        _ => echo ? $"'{Shorten(element.GetRawText())}'" : "true or false",
     };
+
+    /// <summary>A name or value as a message may quote it: its first 64 characters, so that an error never echoes a huge body back.</summary>
+    private static string Shorten(string text) => text.Length <= 64 ? text : string.Concat(text.AsSpan(0, 64), "…");
 }

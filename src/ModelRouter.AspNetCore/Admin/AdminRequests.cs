@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Unicode;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
@@ -58,6 +59,9 @@ internal static class AdminRequests
         return Deserialize(body, resource.Read, resource.Noun);
     }
 
+    private static AdminBadRequestException TooLarge(long limit)
+        => new($"The body is larger than the {limit} byte limit (maxRequestBodyBytes).", "", StatusCodes.Status413PayloadTooLarge);
+
     /// <summary>
     /// Reads a JSON object body (bounded by maxRequestBodyBytes) and checks it against <paramref name="shape"/>: a body
     /// that gives a field more than once is refused at once; otherwise every unknown field and every value of the wrong
@@ -66,6 +70,16 @@ internal static class AdminRequests
     /// <returns>The body, which the deserializer of <paramref name="shape"/> can then read.</returns>
     public static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpContext context, JsonTypeInfo shape, string noun, long limit)
     {
+        if (!JsonContentType.IsAcceptable(context.Request.ContentType))
+        {
+            throw new AdminBadRequestException(JsonContentType.Refusal, "Content-Type", StatusCodes.Status415UnsupportedMediaType);
+        }
+
+        if (context.Request.ContentLength > limit)
+        {
+            throw TooLarge(limit);
+        }
+
         using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
         var total = 0;
@@ -80,13 +94,19 @@ internal static class AdminRequests
             total += read;
             if (total > limit)
             {
-                throw new AdminBadRequestException($"The body is larger than the {limit} byte limit (maxRequestBodyBytes).");
+                throw TooLarge(limit);
             }
 
             buffer.Write(chunk, 0, read);
         }
 
         var body = buffer.GetBuffer().AsMemory(0, total);
+        if (!Utf8.IsValid(body.Span))
+        {
+            // JSON text is UTF-8 (RFC 8259); a field name that is not cannot even be named in an error.
+            throw new AdminBadRequestException("The body is not valid UTF-8 text.");
+        }
+
         var errors = new List<ModelRouterConfigError>();
         try
         {
@@ -131,11 +151,15 @@ internal static class AdminRequests
     }
 }
 
-/// <summary>A malformed admin request: bad JSON, query or header.</summary>
+/// <summary>A malformed admin request: bad JSON, query or header, a body too large (413) or not JSON (415).</summary>
 /// <param name="message">What is wrong.</param>
 /// <param name="field">The query parameter or header at fault, or empty for the body as a whole.</param>
-internal sealed class AdminBadRequestException(string message, string field = "") : Exception(message)
+/// <param name="status">The status to answer with.</param>
+internal sealed class AdminBadRequestException(string message, string field = "", int status = 400) : Exception(message)
 {
+    /// <summary>Gets the status to answer with: 400, or 413 and 415 for a body too large or not JSON.</summary>
+    public int Status { get; } = status;
+
     /// <summary>Gets the query parameter or header at fault, or empty for the body as a whole.</summary>
     public string Field { get; } = field;
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
 using ModelRouter.Serialization;
 using ModelRouter.Storage;
 using ModelRouter.Validation;
@@ -61,7 +62,7 @@ internal static class AdminResponses
 
     /// <summary>Writes a malformed request as a validation problem keyed by the parameter at fault.</summary>
     public static Task WriteBadRequestAsync(HttpContext context, AdminBadRequestException error)
-        => WriteProblemAsync(context, StatusCodes.Status400BadRequest, "The request is invalid", error.Message,
+        => WriteProblemAsync(context, error.Status, error.Status == StatusCodes.Status400BadRequest ? "The request is invalid" : ReasonPhrases.GetReasonPhrase(error.Status), error.Message,
             ErrorsByField([new ModelRouterConfigError(error.Field, error.Message)], null));
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using ModelRouter.Configuration;
 using ModelRouter.Model;
 using ModelRouter.Selection;
@@ -6,8 +7,11 @@ using ModelRouter.Upstream;
 namespace ModelRouter.Validation;
 
 /// <summary>The default validator: slugs, names, globs, algorithms, weights, references, URLs and timeouts.</summary>
-public sealed class ModelRouterConfigValidator : IModelRouterConfigValidator
+public sealed partial class ModelRouterConfigValidator : IModelRouterConfigValidator
 {
+    /// <summary>The longest LLM id, pool name or app name: they travel in URLs, headers, logs and telemetry.</summary>
+    internal const int MaxNameLength = 128;
+
     private readonly HashSet<string> _selectors;
     private readonly HashSet<string> _providers;
     private readonly Func<UpstreamHostPolicy> _hosts;
@@ -192,6 +196,10 @@ public sealed class ModelRouterConfigValidator : IModelRouterConfigValidator
             {
                 errors.Add($"llms[{i}].id", $"{path}: id is required");
             }
+            else if (llm.Id.Length > MaxNameLength)
+            {
+                errors.Add($"llms[{i}].id", $"{path}: id must be at most {MaxNameLength} characters");
+            }
             else if (!idsIgnoreCase.Add(llm.Id))
             {
                 errors.Add($"llms[{i}].id", $"{path}: id is used by another LLM; ids must be unique");
@@ -292,6 +300,10 @@ public sealed class ModelRouterConfigValidator : IModelRouterConfigValidator
             if (string.IsNullOrWhiteSpace(pool.Name))
             {
                 errors.Add($"{field}.name", $"{path}: name is required");
+            }
+            else if (pool.Name.Length > MaxNameLength)
+            {
+                errors.Add($"{field}.name", $"{path}: name must be at most {MaxNameLength} characters");
             }
             else if (!names.Add(pool.Name))
             {
@@ -427,6 +439,10 @@ public sealed class ModelRouterConfigValidator : IModelRouterConfigValidator
             {
                 errors.Add($"apps[{i}].name", $"{path}: name is required");
             }
+            else if (app.Name.Length > MaxNameLength)
+            {
+                errors.Add($"apps[{i}].name", $"{path}: name must be at most {MaxNameLength} characters");
+            }
             else if (!names.Add(app.Name))
             {
                 errors.Add($"apps[{i}].name", $"{path}: name is used by another app; app names must be unique");
@@ -484,8 +500,32 @@ public sealed class ModelRouterConfigValidator : IModelRouterConfigValidator
     }
 
     /// <summary>Collects problems, each with the path of its field.</summary>
-    private sealed class ErrorList : List<ModelRouterConfigError>
+    private sealed partial class ErrorList : List<ModelRouterConfigError>
     {
-        public void Add(string field, string message) => Add(new ModelRouterConfigError(field, message));
+        /// <summary>The longest message kept whole; a longer one has its quoted values cut.</summary>
+        private const int LongMessage = 400;
+
+        /// <summary>The longest a message may be, whatever it quotes.</summary>
+        private const int MaxMessage = 2000;
+
+        public void Add(string field, string message) => Add(new ModelRouterConfigError(field, Shorten(message)));
+
+        /// <summary>
+        /// Cuts each value a long message quotes to its first 64 characters: a message names what is wrong and the fix,
+        /// it does not echo a megabyte-long id or URL back to the admin API's caller and the log.
+        /// </summary>
+        private static string Shorten(string message)
+        {
+            if (message.Length <= LongMessage)
+            {
+                return message;
+            }
+
+            message = QuotedRun().Replace(message, m => string.Concat("'", m.Groups[1].Value, "…'"));
+            return message.Length <= MaxMessage ? message : string.Concat(message.AsSpan(0, MaxMessage), "…");
+        }
+
+        [GeneratedRegex("'([^']{64})[^']+'", RegexOptions.CultureInvariant)]
+        private static partial Regex QuotedRun();
     }
 }
