@@ -82,6 +82,7 @@ internal sealed partial class FakeVendor : IAsyncDisposable
             app.MapPost("/{name}/v1/chat/completions", context => vendor.HandleOpenAIAsync(context, (string)context.Request.RouteValues["name"]!));
             app.MapPost("/v1/messages", vendor.HandleAnthropicAsync);
             app.MapPost("/v1beta/models/{call}", vendor.HandleGeminiAsync);
+            app.MapPost("/model/{modelId}/{operation}", vendor.HandleBedrockAsync);
         });
         return vendor;
     }
