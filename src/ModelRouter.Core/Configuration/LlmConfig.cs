@@ -22,6 +22,14 @@ public sealed record LlmConfig
     /// <summary>Gets or sets the API version, used by providers that need one (Azure OpenAI, Anthropic).</summary>
     public string? ApiVersion { get; init; }
 
+    /// <summary>Gets or sets the AWS region (<c>bedrock</c>), for example <c>us-east-1</c>.</summary>
+    /// <value>The default is none: <c>AWS_REGION</c> (or <c>AWS_DEFAULT_REGION</c>), else the region in <see cref="BaseUrl"/>'s host.</value>
+    public string? Region { get; init; }
+
+    /// <summary>Gets or sets the AWS access key id (<c>bedrock</c>); <see cref="ApiKey"/> then holds its secret access key.</summary>
+    /// <value>The default is none: the credentials come from <c>AWS_ACCESS_KEY_ID</c>, <c>AWS_SECRET_ACCESS_KEY</c> and <c>AWS_SESSION_TOKEN</c>.</value>
+    public string? AccessKeyId { get; init; }
+
     /// <summary>Gets or sets extra headers sent with every request to this LLM (for example <c>OpenAI-Organization</c>).</summary>
     /// <remarks>
     /// The validator refuses headers the router sets itself (the key's header such as <c>Authorization</c>,

@@ -14,4 +14,7 @@ public static class ProviderKinds
 
     /// <summary>Google's Gemini API (<c>generateContent</c>), translated to and from OpenAI chat completions.</summary>
     public const string Gemini = "gemini";
+
+    /// <summary>Amazon Bedrock's Converse API, signed with AWS Signature Version 4, translated to and from OpenAI chat completions.</summary>
+    public const string Bedrock = "bedrock";
 }

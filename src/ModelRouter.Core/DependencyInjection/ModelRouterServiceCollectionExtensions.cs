@@ -16,6 +16,7 @@ using ModelRouter.Selection;
 using ModelRouter.Storage;
 using ModelRouter.Upstream;
 using ModelRouter.Upstream.Anthropic;
+using ModelRouter.Upstream.Bedrock;
 using ModelRouter.Upstream.Gemini;
 using ModelRouter.Validation;
 
@@ -73,6 +74,7 @@ public static class ModelRouterServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, AzureOpenAIProviderAdapter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, AnthropicProviderAdapter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, GeminiProviderAdapter>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, BedrockProviderAdapter>());
         services.TryAddSingleton<IModelRouterConfigValidator>(sp =>
         {
             var settings = sp.GetRequiredService<ModelRouterSettings>();

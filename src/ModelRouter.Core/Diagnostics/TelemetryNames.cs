@@ -51,6 +51,7 @@ internal static class TelemetryNames
         ProviderKinds.AzureOpenAI => "azure.ai.openai",
         ProviderKinds.Anthropic => "anthropic",
         ProviderKinds.Gemini => "gcp.gemini",
+        ProviderKinds.Bedrock => "aws.bedrock",
         _ => kind,
     };
 

@@ -270,6 +270,8 @@ internal sealed class VendorAttempt(UpstreamInvoker upstream, ProviderAdapters a
     private static AttemptOutcome Broken(LlmSnapshot llm, int status, string reason, bool isTimeout = false)
         => AttemptOutcome.Failed(AttemptFailure.Broken(llm.Id, status, reason, isTimeout));
 
+    /// <summary>Tells whether an answer is a stream: server-sent events, or AWS's binary event stream (Bedrock's ConverseStream).</summary>
     private static bool IsEventStream(MediaTypeHeaderValue? contentType)
-        => string.Equals(contentType?.MediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase);
+        => string.Equals(contentType?.MediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase)
+            || string.Equals(contentType?.MediaType, "application/vnd.amazon.eventstream", StringComparison.OrdinalIgnoreCase);
 }

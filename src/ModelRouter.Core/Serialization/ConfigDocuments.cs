@@ -94,6 +94,10 @@ internal sealed class LlmDocument
 
     public string? ApiVersion { get; set; }
 
+    public string? Region { get; set; }
+
+    public string? AccessKeyId { get; set; }
+
     /// <summary>Gets or sets the headers: a list of name/value objects, or an object of header names to values.</summary>
     [JsonConverter(typeof(HeaderDocumentsConverter))]
     public List<HeaderDocument?>? Headers { get; set; }
@@ -113,6 +117,8 @@ internal sealed class LlmDocument
         BaseUrl = BaseUrl ?? s_defaults.BaseUrl,
         ApiKey = ApiKey,
         ApiVersion = ApiVersion,
+        Region = Region,
+        AccessKeyId = AccessKeyId,
         Headers = ConfigDocuments.ToConfigs(Headers, h => h.ToConfig()),
         ConnectTimeoutSeconds = ConnectTimeoutSeconds ?? s_defaults.ConnectTimeoutSeconds,
         TimeoutSeconds = TimeoutSeconds ?? s_defaults.TimeoutSeconds,

@@ -119,6 +119,8 @@ internal static class ConfigurationReader
             BaseUrl = s["baseUrl"] ?? "",
             ApiKey = s["apiKey"],
             ApiVersion = s["apiVersion"],
+            Region = s["region"],
+            AccessKeyId = s["accessKeyId"],
             Headers = s.GetSection("headers").GetChildren()
                 .Select(h => h.Value is not null && h["name"] is null
                     ? new HeaderConfig { Name = h.Key, Value = h.Value }

@@ -242,6 +242,16 @@ public sealed partial class ModelRouterConfigValidator : IModelRouterConfigValid
                 errors.Add($"llms[{i}].streamIdleTimeoutSeconds", $"{path}: streamIdleTimeoutSeconds must be greater than 0 (got {llm.StreamIdleTimeoutSeconds})");
             }
 
+            if (!string.IsNullOrEmpty(llm.AccessKeyId) && string.IsNullOrEmpty(llm.ApiKey))
+            {
+                errors.Add($"llms[{i}].apiKey", $"{path}: accessKeyId needs its secret access key in apiKey");
+            }
+
+            if (!string.IsNullOrEmpty(llm.Region) && !llm.Region.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-'))
+            {
+                errors.Add($"llms[{i}].region", $"{path}: region '{llm.Region}' is not an AWS region name such as us-east-1");
+            }
+
             if (llm.DefaultMaxTokens is <= 0)
             {
                 errors.Add($"llms[{i}].defaultMaxTokens", $"{path}: defaultMaxTokens must be at least 1 (got {llm.DefaultMaxTokens})");

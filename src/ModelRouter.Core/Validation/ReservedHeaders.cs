@@ -22,6 +22,9 @@ internal static class ReservedHeaders
 
         // Set by the provider adapters.
         ["anthropic-version"] = " from apiVersion; use apiVersion",
+        ["X-Amz-Date"] = " when it signs a Bedrock request",
+        ["X-Amz-Security-Token"] = " from AWS_SESSION_TOKEN when it signs a Bedrock request",
+        ["X-Amz-Content-Sha256"] = " when it signs a Bedrock request",
         ["Accept"] = " to match the request (JSON, or an event stream when it streams)",
         ["Accept-Encoding"] = ", which reads answers uncompressed",
 

@@ -147,6 +147,19 @@ public class RouterConfigValidatorTests
     public void Validate_HttpOrHttpsBaseUrl_IsAccepted(string baseUrl)
         => Assert.That(Validate(WithLlm(Valid(), l => l with { BaseUrl = baseUrl })), Is.Empty);
 
+    [Test]
+    public void Validate_AccessKeyIdWithoutSecretAccessKey_ReportsIt()
+        => AssertOneError(WithLlm(Valid(), l => l with { AccessKeyId = "AKIAEXAMPLE0001", ApiKey = null }), "llm 'a'", "accessKeyId needs its secret access key in apiKey");
+
+    [TestCase("US East 1")]
+    [TestCase("us-east-1/../x")]
+    public void Validate_RegionNotAnAwsRegionName_ReportsIt(string region)
+        => AssertOneError(WithLlm(Valid(), l => l with { Region = region }), "llm 'a'", "is not an AWS region name");
+
+    [Test]
+    public void Validate_RegionAndAccessKeyIdWithSecret_AreAccepted()
+        => Assert.That(Validate(WithLlm(Valid(), l => l with { Region = "eu-central-1", AccessKeyId = "AKIAEXAMPLE0001", ApiKey = "secret-access-key" })), Is.Empty);
+
     [TestCase(0)]
     [TestCase(-1)]
     [TestCase(double.NaN)]

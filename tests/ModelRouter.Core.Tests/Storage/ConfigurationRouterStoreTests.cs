@@ -38,6 +38,18 @@ public class ConfigurationRouterStoreTests
     };
 
     [Test]
+    public async Task GetConfigAsync_BedrockRegionAndAccessKeyId_AreRead()
+    {
+        var values = ReadmeShape();
+        values["ModelRouter:llms:0:region"] = "us-west-2";
+        values["ModelRouter:llms:0:accessKeyId"] = "AKIAEXAMPLE0001";
+
+        var config = await new ConfigurationRouterStore(Build(values).GetSection("ModelRouter")).GetConfigAsync();
+
+        Assert.That((config.Llms[0].Region, config.Llms[0].AccessKeyId), Is.EqualTo(("us-west-2", "AKIAEXAMPLE0001")));
+    }
+
+    [Test]
     public async Task GetConfigAsync_ReadmeShapeWithMixedCaseKeys_ReadsEveryField()
     {
         var store = new ConfigurationRouterStore(Build(ReadmeShape()).GetSection("modelrouter"));

@@ -90,6 +90,7 @@ internal sealed partial class FakeVendor : IAsyncDisposable
             app.MapPost("/v1beta/models/{call}", vendor.HandleGeminiAsync);
             app.MapPost("/v1/embeddings", context => vendor.HandleOpenAIAsync(context, null));
             app.MapPost("/{name}/v1/embeddings", context => vendor.HandleOpenAIAsync(context, (string)context.Request.RouteValues["name"]!));
+            app.MapPost("/model/{modelId}/{operation}", vendor.HandleBedrockAsync);
         });
         return vendor;
     }
