@@ -100,6 +100,7 @@ internal sealed class FakeVendor : IAsyncDisposable
     /// </summary>
     public static async Task AnswerAsync(HttpContext context, VendorRequest request, string reply)
     {
+        SuiteWatch.NoteText(reply);
         if (!request.Stream)
         {
             await JsonAsync(context, StatusCodes.Status200OK, Completion(request.Model, reply));
@@ -219,7 +220,16 @@ internal sealed class FakeVendor : IAsyncDisposable
         using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
         var body = await reader.ReadToEndAsync(context.RequestAborted);
         var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
-        return new VendorRequest(headers, body, JsonNode.Parse(body)!.AsObject(), route);
+        var request = new VendorRequest(headers, body, JsonNode.Parse(body)!.AsObject(), route);
+        foreach (var message in request.Json["messages"] as JsonArray ?? [])
+        {
+            if (message?["role"]?.ToString() == "user" && message["content"] is JsonValue content && content.TryGetValue<string>(out var text))
+            {
+                SuiteWatch.NoteText(text);
+            }
+        }
+
+        return request;
     }
 
     private async Task HandleOpenAIAsync(HttpContext context, string? route)
