@@ -52,63 +52,6 @@ public class ChatClientTests
         Assert.That(updates, Is.GreaterThanOrEqualTo(1));
     }
 
-    [TestCase(false)]
-    [TestCase(true)]
-    public async Task FailingVendor_FailsOverToTheNext(bool streaming)
-    {
-        using var h = RouterHarness.Create(TestConfigs.OnePool("a", "b"));
-        var a = h.Http.When(HttpMethod.Post, TestConfigs.ChatUrl("a")).Respond(HttpStatusCode.InternalServerError, "application/json", """{"error":{"message":"down","type":"server_error"}}""");
-        h.Http.When(HttpMethod.Post, TestConfigs.ChatUrl("b")).Respond(ProviderVendors.MediaType(streaming), ProviderVendors.Answer(ProviderKinds.OpenAI, streaming, "b answered"));
-        var client = h.Router.AsIChatClient("prod", Client);
-
-        var texts = new List<string>();
-        for (var i = 0; i < 2; i++)
-        {
-            texts.Add(streaming ? await StreamTextAsync(client) : (await client.GetResponseAsync("hi")).Text);
-        }
-
-        Assert.That(texts, Is.All.EqualTo("b answered"));
-        Assert.That(h.Http.GetMatchCount(a), Is.GreaterThanOrEqualTo(1), "the round-robin turn of a was tried and failed over");
-    }
-
-    [Test]
-    public async Task Tools_AreSentAndToolCallsComeBackAsFunctionCalls()
-    {
-        using var h = RouterHarness.Create(TestConfigs.OnePool("a"));
-        var sent = "";
-        h.Http.When(HttpMethod.Post, TestConfigs.ChatUrl("a")).With(r => Capture(r, ref sent)).Respond("application/json", """
-            {"id":"c1","object":"chat.completion","created":1,"model":"gpt-4o","choices":[{"index":0,"finish_reason":"tool_calls",
-             "message":{"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Oslo\"}"}}]}}],
-             "usage":{"prompt_tokens":11,"completion_tokens":7,"total_tokens":18}}
-            """);
-        var tool = AIFunctionFactory.Create((string city) => $"sunny in {city}", "get_weather", "Gets the weather.");
-
-        var response = await h.Router.AsIChatClient("prod", Client).GetResponseAsync("Weather in Oslo?", new ChatOptions { Tools = [tool] });
-
-        using var body = JsonDocument.Parse(sent);
-        Assert.That(body.RootElement.GetProperty("tools")[0].GetProperty("function").GetProperty("name").GetString(), Is.EqualTo("get_weather"));
-        var call = response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>().Single();
-        Assert.That(call.Name, Is.EqualTo("get_weather"));
-        Assert.That(call.Arguments?["city"]?.ToString(), Is.EqualTo("Oslo"));
-        Assert.That(response.Usage?.InputTokenCount, Is.EqualTo(11));
-        Assert.That(response.Usage?.OutputTokenCount, Is.EqualTo(7));
-    }
-
-    [Test]
-    public async Task ModelId_OfTheCall_IsTheModelRouted()
-    {
-        var config = TestConfigs.OnePool(TestConfigs.Pool("mini", "gpt-4o-mini", TestConfigs.Vendor("a", mappings: ("gpt-4o-mini", "mapped-mini"))));
-        using var h = RouterHarness.Create(config);
-        var sent = "";
-        h.Http.When(HttpMethod.Post, TestConfigs.ChatUrl("a")).With(r => Capture(r, ref sent))
-            .Respond("application/json", ProviderVendors.Answer(ProviderKinds.OpenAI, false, "ok"));
-
-        await h.Router.AsIChatClient("prod", Client).GetResponseAsync("hi", new ChatOptions { ModelId = "gpt-4o-mini" });
-
-        using var body = JsonDocument.Parse(sent);
-        Assert.That(body.RootElement.GetProperty("model").GetString(), Is.EqualTo("mapped-mini"), "the pool matched the call's model and mapped it");
-    }
-
     [Test]
     public void RouterErrors_ArriveWithTheRoutersStatusAndMessage()
     {

@@ -7,10 +7,11 @@ using ModelRouter.Diagnostics;
 namespace ModelRouter.IntegrationTests;
 
 /// <summary>
-/// Runs the whole integration suite with the router's spans and metrics listened to (so that every scenario also goes
-/// through the telemetry path) and, at the end, asserts that no tag of any span or measurement carried a key, a bearer
-/// token or text of a conversation. The suite's keys all look like keys (<c>sk-...</c>, <c>...-key-...</c>,
-/// <c>...secret...</c>) and its conversations say "Hello" or "hi"; no router, pool, LLM or app name does.
+/// Runs the whole integration suite with the router's spans and metrics listened to, every host logging at every level
+/// and observing usage records (<see cref="SuiteWatch"/>), so that every scenario also goes through the telemetry path;
+/// at the end it asserts that no tag of any span or measurement, no log and no usage record carried a key or text of a
+/// conversation: exactly, every credential a request carried and every user message and reply the fake vendors saw; and
+/// by shape in tags, where no key-like word (<c>sk-...</c>, <c>...-key-...</c>, <c>...secret...</c>, "hello") belongs.
 /// </summary>
 [SetUpFixture]
 public sealed class TelemetryListenersOn
@@ -24,6 +25,7 @@ public sealed class TelemetryListenersOn
     [OneTimeSetUp]
     public void Listen()
     {
+        SuiteWatch.Start();
         _activities = new ActivityListener
         {
             ShouldListenTo = source => source.Name == ModelRouterTelemetry.ActivitySourceName,
@@ -59,11 +61,18 @@ public sealed class TelemetryListenersOn
     {
         _activities?.Dispose();
         _meters?.Dispose();
+        SuiteWatch.Stop();
         var leaked = _values.Where(v => s_forbidden.IsMatch(v)).Distinct().ToList();
+        var exact = SuiteWatch.Leaks(_values);
         Assert.Multiple(() =>
         {
             Assert.That(_spans, Is.GreaterThan(0), "the suite ran with spans on");
+            Assert.That(SuiteWatch.Records, Is.GreaterThan(0), "the suite ran with usage records on");
+            Assert.That(SuiteWatch.Written, Is.Not.Empty, "the suite ran with logs on");
+            Assert.That(SuiteWatch.Credentials, Is.Not.Empty, "the suite's credentials were seen");
+            Assert.That(SuiteWatch.Texts, Is.Not.Empty, "the suite's conversations were seen");
             Assert.That(leaked, Is.Empty, "tag values that look like keys or conversation text");
+            Assert.That(exact, Is.Empty, "a credential or a conversation text in a tag, a log or a usage record");
         });
     }
 

@@ -32,6 +32,9 @@ internal sealed partial class AdminEndpoints(
     private const int MaxPageSize = 500;
     private const int ActivateAttempts = 5;
 
+    /// <summary>The header that carries, one each, the load-time warnings of a router or configuration an admin write stored.</summary>
+    private const string WarningHeader = "x-model-router-warning";
+
     private readonly string _prefix = prefix.TrimEnd('/');
 
     /// <summary>Wraps a handler with the admin key check and the translation of store errors to problem documents.</summary>
@@ -123,6 +126,7 @@ internal sealed partial class AdminEndpoints(
         var contents = await WritableStore().ApplyAsync(resource.Create(item), validator, context.RequestAborted).ConfigureAwait(false);
         var stored = Find(resource, contents, resource.KeyOf(item))!;
         SetETag(context, stored.Revision);
+        AddWarnings(context, stored.Item as RouterConfig);
         context.Response.Headers.Location = $"{_prefix}/{resource.Segment}/{Uri.EscapeDataString(resource.KeyOf(stored.Item))}";
         var shown = resource.Mask(stored.Item);
         if (issuedKey is not null)
@@ -228,6 +232,7 @@ internal sealed partial class AdminEndpoints(
         var contents = await WritableStore().ApplyAsync(resource.Replace(key, item, IfMatch(context)), validator, context.RequestAborted).ConfigureAwait(false);
         var stored = Find(resource, contents, key)!;
         SetETag(context, stored.Revision);
+        AddWarnings(context, stored.Item as RouterConfig);
         await WriteJsonAsync(context, StatusCodes.Status200OK, resource.Mask(stored.Item), resource.TypeInfo).ConfigureAwait(false);
     }
 
@@ -256,6 +261,7 @@ internal sealed partial class AdminEndpoints(
                     context.RequestAborted).ConfigureAwait(false);
                 var stored = contents.FindRouter(slug)!;
                 SetETag(context, stored.Revision);
+                AddWarnings(context, stored.Item);
                 await WriteJsonAsync(context, StatusCodes.Status200OK, stored.Item, ConfigJsonContext.Relaxed.RouterConfig).ConfigureAwait(false);
                 return;
             }
@@ -284,7 +290,51 @@ internal sealed partial class AdminEndpoints(
         };
         var contents = await WritableStore().ApplyAsync(RouterStoreChange.Import(config), validator, context.RequestAborted).ConfigureAwait(false);
         SetETag(context, contents.Revision);
+        AddWarnings(context, config);
         await WriteJsonAsync(context, StatusCodes.Status200OK, MaskAll(contents.ToConfig()), ConfigJsonContext.Relaxed.ModelRouterConfig).ConfigureAwait(false);
+    }
+
+    /// <summary>Answers the load-time warnings of a router just stored (a pool that can never match, a pool without traffic).</summary>
+    /// <remarks>Only the written router is looked at: its warnings depend on its own pools alone, and a write stays as cheap as the router is small.</remarks>
+    private void AddWarnings(HttpContext context, RouterConfig? router)
+    {
+        if (router is not null)
+        {
+            AddWarnings(context, new ModelRouterConfig { Routers = [router] });
+        }
+    }
+
+    /// <summary>Answers the load-time warnings of a configuration just stored, one <see cref="WarningHeader"/> each.</summary>
+    private void AddWarnings(HttpContext context, ModelRouterConfig config)
+    {
+        foreach (var warning in validator.GetWarnings(config))
+        {
+            context.Response.Headers.Append(WarningHeader, HeaderText(warning.Message));
+        }
+    }
+
+    /// <summary>A header value of a message: characters outside printable ASCII (in a pool's name, say) are percent-encoded.</summary>
+    private static string HeaderText(string message)
+    {
+        if (!message.AsSpan().ContainsAnyExceptInRange(' ', '~'))
+        {
+            return message;
+        }
+
+        var text = new StringBuilder(message.Length + 16);
+        foreach (var rune in message.EnumerateRunes())
+        {
+            if (rune.Value is >= ' ' and <= '~')
+            {
+                text.Append((char)rune.Value);
+            }
+            else
+            {
+                text.Append(Uri.EscapeDataString(rune.ToString()));
+            }
+        }
+
+        return text.ToString();
     }
 
     private IWritableRouterStore WritableStore()

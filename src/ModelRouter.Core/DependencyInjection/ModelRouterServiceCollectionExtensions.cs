@@ -87,7 +87,10 @@ public static class ModelRouterServiceCollectionExtensions
             sp.GetRequiredService<ILogger<RouterTelemetry>>(),
             sp.GetService<IMeterFactory>()));
         services.TryAddSingleton(sp => new LlmHealthRegistry(
-            () => sp.GetRequiredService<ModelRouterSettings>().Current, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<RouterTelemetry>()));
+            () => sp.GetRequiredService<ModelRouterSettings>().Current,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<RouterTelemetry>(),
+            sp.GetService<ILoggerFactory>()));
         services.TryAddSingleton(sp => new RouterTrafficRegistry(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new RoutingSnapshotCompiler(sp.GetRequiredService<LlmHealthRegistry>(), sp.GetRequiredService<RouterTrafficRegistry>()));
         services.TryAddSingleton<VendorSelectorRegistry>();

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.CircuitBreaker;
 
@@ -31,14 +32,28 @@ internal sealed class LlmHealth
     private long _breakerOpenUntilTicks;
     private long _lastSuccessReport = NeverReported;
 
-    public LlmHealth(string llmId, LlmHealthSettings settings, TimeProvider timeProvider, ILlmHealthEvents? events = null)
+    /// <param name="llmId">The LLM's id: the breaker pipeline's instance name in Polly's telemetry.</param>
+    /// <param name="settings">Thresholds and durations.</param>
+    /// <param name="timeProvider">The clock.</param>
+    /// <param name="events">Who hears of cooldowns and breaker openings (the router's telemetry).</param>
+    /// <param name="loggerFactory">
+    /// The host's logger factory: with it, Polly's own telemetry of the breaker (its resilience events, logged and counted on
+    /// Polly's meter, <c>Polly</c>) is on.
+    /// </param>
+    public LlmHealth(string llmId, LlmHealthSettings settings, TimeProvider timeProvider, ILlmHealthEvents? events = null, ILoggerFactory? loggerFactory = null)
     {
         LlmId = llmId;
         Settings = settings;
         _timeProvider = timeProvider;
         _events = events;
         _successReportInterval = settings.BreakerSamplingDuration / SuccessReportsPerSamplingDuration;
-        Breaker = new ResiliencePipelineBuilder<bool> { Name = "ModelRouter.Vendor", InstanceName = llmId, TimeProvider = timeProvider }
+        var breaker = new ResiliencePipelineBuilder<bool> { Name = "ModelRouter.Vendor", InstanceName = llmId, TimeProvider = timeProvider };
+        if (loggerFactory is not null)
+        {
+            breaker.ConfigureTelemetry(loggerFactory);
+        }
+
+        Breaker = breaker
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions<bool>
             {
                 // Open only when every outcome in the window failed, and there were at least FailureThreshold of them.

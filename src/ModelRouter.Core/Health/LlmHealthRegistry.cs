@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
 using ModelRouter.Configuration;
 
 namespace ModelRouter.Health;
@@ -7,7 +8,7 @@ namespace ModelRouter.Health;
 /// Hands out one <see cref="LlmHealth"/> per LLM and keeps it across configuration reloads while the LLM's endpoint,
 /// provider and key stay the same; a changed LLM (for example a rotated key) starts healthy.
 /// </summary>
-internal sealed class LlmHealthRegistry(Func<ModelRouterOptions> options, TimeProvider timeProvider, ILlmHealthEvents? events = null)
+internal sealed class LlmHealthRegistry(Func<ModelRouterOptions> options, TimeProvider timeProvider, ILlmHealthEvents? events = null, ILoggerFactory? loggerFactory = null)
 {
     private readonly ConcurrentDictionary<string, (string Fingerprint, LlmHealth Health)> _entries = new(StringComparer.Ordinal);
 
@@ -17,11 +18,11 @@ internal sealed class LlmHealthRegistry(Func<ModelRouterOptions> options, TimePr
         var settings = Settings(options());
         var entry = _entries.AddOrUpdate(
             llm.Id,
-            static (id, s) => (s.Fingerprint, new LlmHealth(id, s.Settings, s.Time, s.Events)),
+            static (id, s) => (s.Fingerprint, new LlmHealth(id, s.Settings, s.Time, s.Events, s.Logs)),
             static (id, existing, s) => existing.Fingerprint == s.Fingerprint && existing.Health.Settings == s.Settings
                 ? existing
-                : (s.Fingerprint, new LlmHealth(id, s.Settings, s.Time, s.Events)),
-            (Fingerprint: fingerprint, Settings: settings, Time: timeProvider, Events: events));
+                : (s.Fingerprint, new LlmHealth(id, s.Settings, s.Time, s.Events, s.Logs)),
+            (Fingerprint: fingerprint, Settings: settings, Time: timeProvider, Events: events, Logs: loggerFactory));
         return entry.Health;
     }
 

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Http.Headers;
@@ -558,6 +560,61 @@ public class RouterTelemetryTests
                 Is.EqualTo(new[] { ((object?)"a", (object?)"rate_limited") }));
             Assert.That(capture.Longs("model_router.llm.breaker_openings").Select(m => m.Tags["model_router.llm"]), Is.EqualTo(new[] { "b" }));
         });
+    }
+
+    /// <summary>
+    /// Polly's own telemetry of the breaker goes through the host's logger factory and Polly's meter: its opening is a
+    /// resilience event, logged by Polly and counted on <c>resilience.polly.strategy.events</c>. (The LLM's name is this
+    /// test's own: Polly's meter is shared by every test in the process.)
+    /// </summary>
+    [Test]
+    public async Task Health_BreakerOpens_PollyLogsAndCountsItsResilienceEventThroughTheHost()
+    {
+        const string Llm = "polly-breaker-llm";
+        await using var h = RouterHarness.Create(OnePool(Llm));
+        var events = new ConcurrentQueue<(string Name, string? Instance)>();
+        using var meters = new MeterListener
+        {
+            InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == "Polly" && instrument.Name == "resilience.polly.strategy.events")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        meters.SetMeasurementEventCallback<int>((_, _, tags, _) => Keep(tags));
+        meters.SetMeasurementEventCallback<long>((_, _, tags, _) => Keep(tags));
+        meters.Start();
+        h.Http.When(HttpMethod.Post, ChatUrl(Llm)).Respond(_ => Json("{}", HttpStatusCode.InternalServerError));
+
+        // Three failures in a row: the breaker opens at the third.
+        for (var i = 0; i < 3; i++)
+        {
+            await h.RouteFailsAsync(Bodies.Chat("m"));
+        }
+
+        var polly = h.Logs.GetSnapshot().Where(r => r.Category?.StartsWith("Polly", StringComparison.Ordinal) == true).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(polly.Select(r => r.Message), Has.Some.Contains("OnCircuitOpened").And.Contains(Llm), "Polly logs the opening through the host's logger factory");
+            Assert.That(events, Has.Some.EqualTo(("OnCircuitOpened", (string?)Llm)), "Polly counts it on its meter");
+        });
+
+        void Keep(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            string? name = null, instance = null;
+            foreach (var tag in tags)
+            {
+                name = tag.Key == "event.name" ? tag.Value as string : name;
+                instance = tag.Key == "pipeline.instance" ? tag.Value as string : instance;
+            }
+
+            if (name is not null)
+            {
+                events.Enqueue((name, instance));
+            }
+        }
     }
 
     [Test]

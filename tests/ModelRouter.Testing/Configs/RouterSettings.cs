@@ -53,6 +53,24 @@ internal sealed class RouterSettings
         return this;
     }
 
+    /// <summary>A router with the given pools, in priority order, each round-robin over its vendors.</summary>
+    public RouterSettings Router(string slug, params (string Name, string Pattern, JsonObject[] Vendors)[] pools)
+    {
+        _routers.Add(new JsonObject
+        {
+            ["slug"] = slug,
+            ["name"] = slug,
+            ["pools"] = new JsonArray([.. pools.Select(p => (JsonNode)new JsonObject
+            {
+                ["name"] = p.Name,
+                ["modelPattern"] = p.Pattern,
+                ["algorithm"] = "round_robin",
+                ["vendors"] = new JsonArray([.. p.Vendors]),
+            })]),
+        });
+        return this;
+    }
+
     public RouterSettings App(string name, string apiKey, params string[] routers)
     {
         _apps.Add(new JsonObject { ["name"] = name, ["apiKey"] = apiKey, ["routers"] = new JsonArray([.. routers.Select(r => (JsonNode)r)]) });

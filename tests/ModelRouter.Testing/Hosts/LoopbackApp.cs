@@ -44,7 +44,9 @@ internal sealed class LoopbackApp : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
         configure?.Invoke(builder);
+        SuiteWatch.Attach(builder);
         var app = builder.Build();
+        SuiteWatch.Attach(app);
         map(app);
         await app.StartAsync();
         return new LoopbackApp(app);

@@ -107,6 +107,7 @@ internal sealed partial class FakeVendor : IAsyncDisposable
     /// </summary>
     public static async Task AnswerAsync(HttpContext context, VendorRequest request, string reply)
     {
+        SuiteWatch.NoteText(reply);
         if (!request.Stream)
         {
             await JsonAsync(context, StatusCodes.Status200OK, Completion(request.Model, reply));
@@ -318,7 +319,16 @@ internal sealed partial class FakeVendor : IAsyncDisposable
         using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
         var body = await reader.ReadToEndAsync(context.RequestAborted);
         var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
-        return new VendorRequest(headers, body, JsonNode.Parse(body)!.AsObject(), route, context.Request.Path.Value ?? "");
+        var request = new VendorRequest(headers, body, JsonNode.Parse(body)!.AsObject(), route, context.Request.Path.Value ?? "");
+        foreach (var message in request.Json["messages"] as JsonArray ?? [])
+        {
+            if (message?["role"]?.ToString() == "user" && message["content"] is JsonValue content && content.TryGetValue<string>(out var text))
+            {
+                SuiteWatch.NoteText(text);
+            }
+        }
+
+        return request;
     }
 
     private async Task HandleOpenAIAsync(HttpContext context, string? route)
