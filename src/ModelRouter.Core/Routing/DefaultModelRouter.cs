@@ -17,6 +17,7 @@ internal sealed class DefaultModelRouter(
     VendorSelectorRegistry selectors,
     VendorAttempt attempt,
     IModelRouterEntitlement entitlement,
+    AppRateLimits limits,
     RouterTelemetry telemetries,
     ModelRouterSettings options,
     TimeProvider timeProvider,
@@ -42,7 +43,7 @@ internal sealed class DefaultModelRouter(
             }
 
             var settings = options.Current;
-            var (pool, body) = Resolve(pending.Result, request, settings, telemetry);
+            var (pool, body) = Resolve(pending.Result, request, settings, ref telemetry);
             return ForwardAsync(pool, body, settings, telemetry, cancellationToken);
         }
         catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
@@ -66,7 +67,7 @@ internal sealed class DefaultModelRouter(
         {
             var snapshot = await pending.ConfigureAwait(false);
             var settings = options.Current;
-            var (pool, body) = Resolve(snapshot, request, settings, telemetry);
+            var (pool, body) = Resolve(snapshot, request, settings, ref telemetry);
             return await ForwardAsync(pool, body, settings, telemetry, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (telemetry is not null && telemetry.Failed(ex))
@@ -75,8 +76,12 @@ internal sealed class DefaultModelRouter(
         }
     }
 
-    /// <summary>Authenticates the caller, finds the router, parses the body and matches the pool; throws <see cref="ModelRouterException"/> on any refusal.</summary>
-    private (PoolSnapshot Pool, ChatRequestBody Body) Resolve(RoutingSnapshot snapshot, ModelRouterRequest request, ModelRouterOptions settings, RequestTelemetry? telemetry)
+    /// <summary>
+    /// Authenticates the caller, finds the router, parses the body, matches the pool and counts the request against the
+    /// app's limits; throws <see cref="ModelRouterException"/> on any refusal.
+    /// </summary>
+    /// <remarks>Starts the request's <paramref name="telemetry"/> when nobody listens but the app's tokens must be counted from the answer.</remarks>
+    private (PoolSnapshot Pool, ChatRequestBody Body) Resolve(RoutingSnapshot snapshot, ModelRouterRequest request, ModelRouterOptions settings, ref RequestTelemetry? telemetry)
     {
         if (!entitlement.IsEntitled(out var denied))
         {
@@ -96,6 +101,14 @@ internal sealed class DefaultModelRouter(
         var pool = matcher.Match(router, body.Model)
             ?? throw new ModelRouterException(ModelRouterErrorKind.ModelNotFound, $"No pool of router '{slug}' matches model '{Shorten(body.Model)}'.") { Param = "model" };
         telemetry?.Matched(pool, body.Model);
+
+        // Last, so that a request refused for any other reason does not use up the app's window.
+        if (app is not null && limits.Start(app) is { } tokenWindow)
+        {
+            telemetry ??= telemetries.StartCounting();
+            telemetry.CountTokensIn(tokenWindow);
+        }
+
         return (pool, body);
     }
 
