@@ -40,6 +40,16 @@ public sealed record AppConfig
     /// <summary>Gets or sets the slugs of the routers this app may call; <c>*</c> allows every router.</summary>
     public IReadOnlyList<string> Routers { get; init; } = [];
 
+    /// <summary>Gets or sets how many requests the app may start per minute, or <see langword="null"/> for no limit.</summary>
+    /// <remarks>Counted in fixed one-minute windows of the router's clock; a request over the limit is refused with 429 and <c>Retry-After</c>.</remarks>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? RequestsPerMinute { get; init; }
+
+    /// <summary>Gets or sets how many tokens (input and output, from each answer's usage) the app may use per minute, or <see langword="null"/> for no limit.</summary>
+    /// <remarks>A request that would start while the app's tokens in the current window reach the limit is refused with 429 and <c>Retry-After</c>.</remarks>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? TokensPerMinute { get; init; }
+
     /// <inheritdoc/>
     public override string ToString() => $"AppConfig {{ Name = {Name}, ApiKey = ***, Active = {Active}, Routers = [{string.Join(", ", Routers)}] }}";
 }

@@ -105,6 +105,7 @@ public static class ModelRouterServiceCollectionExtensions
         services.TryAddSingleton<UpstreamInvoker>();
         services.TryAddSingleton<VendorAttempt>();
         services.TryAddSingleton<IModelRouterEntitlement, AlwaysEntitled>();
+        services.TryAddSingleton<AppRateLimits>();
         services.TryAddSingleton<IModelRouter, DefaultModelRouter>();
         services.TryAddSingleton<RouterModelCatalog>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ModelRouterStartup>());

@@ -37,6 +37,7 @@ internal sealed class RequestTelemetry
     private bool _streamed;
     private ModelRouterStreamEnd _streamEnd;
     private int _finished;
+    private AppLimitWindow? _tokenWindow;
 
     public RequestTelemetry(RouterTelemetry owner)
     {
@@ -145,6 +146,9 @@ internal sealed class RequestTelemetry
         EndAttempt(word, 0, word);
     }
 
+    /// <summary>The answer's tokens count against the app's window when the request finishes.</summary>
+    public void CountTokensIn(AppLimitWindow window) => _tokenWindow = window;
+
     /// <summary>A stream event passed to the client; the last ones carry the usage.</summary>
     public void Chunk(ReadOnlySpan<byte> chunk) => ReadUsage(chunk);
 
@@ -247,6 +251,11 @@ internal sealed class RequestTelemetry
         }
 
         var duration = _owner.Time.GetElapsedTime(_started);
+        if (_tokenWindow is { } window && (_inputTokens ?? 0) + (_outputTokens ?? 0) is var tokens and > 0)
+        {
+            window.AddTokens(tokens, _owner.Time.GetUtcNow());
+        }
+
         var errorType = error is { } kind ? ErrorWord(kind) : status == 499 ? "cancelled" : null;
         if (errorType is not null && _owner.Refused.Enabled)
         {

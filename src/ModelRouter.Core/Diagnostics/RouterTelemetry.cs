@@ -77,6 +77,9 @@ internal sealed class RouterTelemetry : ILlmHealthEvents, IAsyncDisposable, IDis
             ? new RequestTelemetry(this)
             : null;
 
+    /// <summary>Starts a request's telemetry even when nobody listens: its answer's tokens count against its app's limit.</summary>
+    public RequestTelemetry StartCounting() => new(this);
+
     /// <summary>Hands a finished request's record to the observers, if any.</summary>
     public void Post(ModelRouterUsageRecord record) => _observers?.Post(record);
 

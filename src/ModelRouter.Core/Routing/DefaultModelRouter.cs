@@ -17,6 +17,7 @@ internal sealed class DefaultModelRouter(
     VendorSelectorRegistry selectors,
     VendorAttempt attempt,
     IModelRouterEntitlement entitlement,
+    AppRateLimits limits,
     RouterTelemetry telemetries,
     ModelRouterSettings options,
     TimeProvider timeProvider,
@@ -42,7 +43,7 @@ internal sealed class DefaultModelRouter(
             }
 
             var settings = options.Current;
-            var (pool, body, timeout) = Resolve(pending.Result, request, settings, telemetry);
+            var (pool, body, timeout) = Resolve(pending.Result, request, settings, ref telemetry);
             return ForwardAsync(pool, body, settings, timeout, telemetry, cancellationToken);
         }
         catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
@@ -66,7 +67,7 @@ internal sealed class DefaultModelRouter(
         {
             var snapshot = await pending.ConfigureAwait(false);
             var settings = options.Current;
-            var (pool, body, timeout) = Resolve(snapshot, request, settings, telemetry);
+            var (pool, body, timeout) = Resolve(snapshot, request, settings, ref telemetry);
             return await ForwardAsync(pool, body, settings, timeout, telemetry, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (telemetry is not null && telemetry.Failed(ex))
@@ -75,34 +76,47 @@ internal sealed class DefaultModelRouter(
         }
     }
 
-    /// <summary>Authenticates the caller, finds the router, parses the body and matches the pool; throws <see cref="ModelRouterException"/> on any refusal.</summary>
-    private (PoolSnapshot Pool, ChatRequestBody Body, TimeSpan? Timeout) Resolve(RoutingSnapshot snapshot, ModelRouterRequest request, ModelRouterOptions settings, RequestTelemetry? telemetry)
+    /// <summary>
+    /// Authenticates the caller, finds the router, parses the body, matches the pool and counts the request against the
+    /// app's limits; throws <see cref="ModelRouterException"/> on any refusal.
+    /// </summary>
+    /// <remarks>Starts the request's <paramref name="telemetry"/> when nobody listens but the app's tokens must be counted from the answer.</remarks>
+    private (PoolSnapshot Pool, ChatRequestBody Body, TimeSpan? Timeout) Resolve(RoutingSnapshot snapshot, ModelRouterRequest request, ModelRouterOptions settings, ref RequestTelemetry? telemetry)
     {
         if (!entitlement.IsEntitled(out var denied))
         {
             throw new ModelRouterException(ModelRouterErrorKind.PaymentRequired, denied);
         }
 
+        RouterSnapshot router;
+        AppConfig? app;
+        ChatRequestBody body;
         if (request.RouterFromModel)
         {
-            return ResolveFromModel(snapshot, request, settings, telemetry);
+            // The unified endpoint: the app first, then the body, whose model names the router.
+            app = RouterAccess.ResolveApp(snapshot, settings, request.TrustedCaller ? null : request.AppKey, timeProvider, request.TrustedCaller, request.AppName);
+            body = ParseBody(request, settings);
+            router = RouterAccess.FindRouter(snapshot, settings, body.TakeRouterSlug(), app);
+            telemetry?.RouterFound(router.Config.Slug, app?.Name);
+        }
+        else
+        {
+            router = RouterAccess.Authorize(snapshot, settings, request.RouterSlug, request.TrustedCaller ? null : request.AppKey, timeProvider, out app, request.TrustedCaller, request.AppName);
+            telemetry?.RouterFound(router.Config.Slug, app?.Name);
+            body = ParseBody(request, settings);
         }
 
-        var slug = request.RouterSlug;
-        var router = RouterAccess.Authorize(snapshot, settings, slug, request.TrustedCaller ? null : request.AppKey, timeProvider, out var app, request.TrustedCaller, request.AppName);
-        telemetry?.RouterFound(router.Config.Slug, app?.Name);
-        var body = ParseBody(request, settings);
-        return (Match(router, body, telemetry), body, Timeout(router, request));
-    }
+        var pool = Match(router, body, telemetry);
+        var timeout = Timeout(router, request);
 
-    /// <summary>The unified endpoint: the app first, then the body, whose <c>model</c> names the router.</summary>
-    private (PoolSnapshot Pool, ChatRequestBody Body, TimeSpan? Timeout) ResolveFromModel(RoutingSnapshot snapshot, ModelRouterRequest request, ModelRouterOptions settings, RequestTelemetry? telemetry)
-    {
-        var app = RouterAccess.ResolveApp(snapshot, settings, request.TrustedCaller ? null : request.AppKey, timeProvider, request.TrustedCaller, request.AppName);
-        var body = ParseBody(request, settings);
-        var router = RouterAccess.FindRouter(snapshot, settings, body.TakeRouterSlug(), app);
-        telemetry?.RouterFound(router.Config.Slug, app?.Name);
-        return (Match(router, body, telemetry), body, Timeout(router, request));
+        // Last, so that a request refused for any other reason does not use up the app's window.
+        if (app is not null && limits.Start(app) is { } tokenWindow)
+        {
+            telemetry ??= telemetries.StartCounting();
+            telemetry.CountTokensIn(tokenWindow);
+        }
+
+        return (pool, body, timeout);
     }
 
     /// <summary>The request's own timeout, else its router's; <see langword="null"/> when neither sets one.</summary>

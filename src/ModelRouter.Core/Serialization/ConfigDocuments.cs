@@ -256,6 +256,10 @@ internal sealed class AppDocument
 
     public List<string?>? Routers { get; set; }
 
+    public int? RequestsPerMinute { get; set; }
+
+    public int? TokensPerMinute { get; set; }
+
     public AppConfig ToConfig() => new()
     {
         Name = Name ?? "",
@@ -266,6 +270,8 @@ internal sealed class AppDocument
         Active = Active ?? true,
         ExpiresAt = ExpiresAt,
         Routers = ConfigDocuments.ToStrings(Routers),
+        RequestsPerMinute = RequestsPerMinute,
+        TokensPerMinute = TokensPerMinute,
     };
 }
 

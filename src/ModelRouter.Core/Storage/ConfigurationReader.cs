@@ -87,6 +87,8 @@ internal static class ConfigurationReader
             Active = ReadBool(s, "active", true, path, errors),
             ExpiresAt = ReadTime(s, "expiresAt", path, errors),
             Routers = ReadStrings(s.GetSection("routers")),
+            RequestsPerMinute = string.IsNullOrEmpty(s["requestsPerMinute"]) ? null : ReadInt(s, "requestsPerMinute", 0, path, errors),
+            TokensPerMinute = string.IsNullOrEmpty(s["tokensPerMinute"]) ? null : ReadInt(s, "tokensPerMinute", 0, path, errors),
         };
     }
 

@@ -486,6 +486,16 @@ public sealed partial class ModelRouterConfigValidator : IModelRouterConfigValid
                 CheckHash(app.PreviousApiKeyHash, $"apps[{i}].previousApiKeyHash", path, "previousApiKeyHash", errors);
             }
 
+            if (app.RequestsPerMinute is <= 0)
+            {
+                errors.Add($"apps[{i}].requestsPerMinute", $"{path}: requestsPerMinute must be at least 1; leave it out for no limit");
+            }
+
+            if (app.TokensPerMinute is <= 0)
+            {
+                errors.Add($"apps[{i}].tokensPerMinute", $"{path}: tokensPerMinute must be at least 1; leave it out for no limit");
+            }
+
             for (var r = 0; r < app.Routers.Count; r++)
             {
                 var slug = app.Routers[r];
