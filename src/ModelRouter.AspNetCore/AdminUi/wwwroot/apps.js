@@ -1,4 +1,4 @@
-// Apps: the list, create (the key is made here, shown once, with copy), allowed routers, rotate and revoke.
+// Apps: the list, create (the router makes the key; it is shown once, with copy), allowed routers, rotate and revoke.
 
 import { api, ApiError, enc, listAll } from './api.js';
 import { confirmDialog, field, h, heading, replace, table, toast } from './dom.js';
@@ -17,12 +17,6 @@ export async function appsPage() {
           (a.routers ?? []).join(', ') || 'none',
         ]))),
   };
-}
-
-/** A new app key: 32 random bytes, base64url, with a recognisable prefix. */
-function newKey() {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return `mr-${btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}`;
 }
 
 /** The panel that shows a key once; "Done" removes it for good. */
@@ -87,7 +81,7 @@ export async function appEditor(name) {
       h('div', { class: 'actions' },
         h('button', { type: 'submit', text: state.isNew ? 'Create app' : 'Save app' }),
         state.isNew ? null : h('button', { type: 'button', class: 'secondary', text: 'Rotate key', onclick: rotate }),
-        state.isNew ? null : h('button', { type: 'button', class: 'danger', text: 'Revoke app', onclick: revoke })));
+        state.isNew ? null : h('button', { type: 'button', class: 'danger', text: 'Revoke keys', onclick: revoke })));
     form.addEventListener('submit', (e) => { e.preventDefault(); save(); });
     replace(node, heading(state.isNew ? 'New app' : `App ${a.name}`), keySlot, conflict, summary, form);
   }
@@ -102,8 +96,9 @@ export async function appEditor(name) {
     const a = state.app;
     try {
       if (state.isNew) {
-        const key = newKey();
-        const { data } = await api('POST', '/apps', { body: jsonBody({ name: a.name, apiKey: key, routers: a.routers }) });
+        // The router generates the key and answers it this once; the store keeps only its hash.
+        const { data } = await api('POST', '/apps', { body: jsonBody({ name: a.name, routers: a.routers }) });
+        const key = data.apiKey;
         toast(`App ${data.name} created.`);
         // The key leaves the page with the panel: the app's page never has it again.
         showKey(key, () => { location.hash = `#/apps/${enc(data.name)}`; });
@@ -122,22 +117,21 @@ export async function appEditor(name) {
 
   async function rotate() {
     if (!await confirmDialog('Rotate key?', `App ${state.app.name} gets a new key; the old one stops working at once.`, 'Rotate key')) return;
-    const key = newKey();
     try {
-      const { etag } = await api('PUT', `/apps/${enc(state.app.name)}`, { body: jsonBody({ name: state.app.name, apiKey: key, routers: state.app.routers }), etag: state.etag });
+      const { data, etag } = await api('POST', `/apps/${enc(state.app.name)}/rotate`, { etag: state.etag });
       state.etag = etag;
-      showKey(key, () => {});
+      showKey(data.apiKey, () => {});
     } catch (e) {
       handleError(e);
     }
   }
 
   async function revoke() {
-    if (!await confirmDialog('Revoke app?', `App ${state.app.name} is deleted and its key stops working at once.`, 'Revoke app')) return;
+    if (!await confirmDialog('Revoke keys?', `Every key of app ${state.app.name} stops working at once; the app keeps its settings, and Rotate key gives it a new one.`, 'Revoke keys')) return;
     try {
-      await api('DELETE', `/apps/${enc(state.app.name)}`, { etag: state.etag });
-      toast(`App ${state.app.name} revoked.`);
-      location.hash = '#/apps';
+      const { etag } = await api('POST', `/apps/${enc(state.app.name)}/revoke`, { etag: state.etag });
+      state.etag = etag;
+      toast(`Keys of app ${state.app.name} revoked.`);
     } catch (e) {
       handleError(e);
     }
