@@ -133,8 +133,9 @@ internal sealed class VendorAttempt(UpstreamInvoker upstream, ProviderAdapters a
                 }
 
                 // The stream commits at its first event with part of the answer (the built-in adapters hold a role-only
-                // preamble until then): an error or the end before any content fails over, with nothing sent.
-                var kind = ChatAnswerShape.ClassifyEvents(first.Span, out _);
+                // preamble until then): an error or the end before any content fails over, with nothing sent. Only chat
+                // completions have this shape; the Messages door's readers hold their own preamble.
+                var kind = body.Operation == ModelRouterOperation.ChatCompletions ? ChatAnswerShape.ClassifyEvents(first.Span, out _) : ChatEventKind.Content;
                 if (kind is ChatEventKind.Done or ChatEventKind.Error or ChatEventKind.Invalid)
                 {
                     await stream.DisposeAsync().ConfigureAwait(false);
@@ -163,9 +164,10 @@ internal sealed class VendorAttempt(UpstreamInvoker upstream, ProviderAdapters a
                 return Broken(llm, status, timedOut ? "the response body did not arrive in time" : "the response was not valid", timedOut);
             }
 
-            if (!ChatAnswerShape.HasUsableChoice(answer.Span))
+            if (body.Operation == ModelRouterOperation.ChatCompletions && !ChatAnswerShape.HasUsableChoice(answer.Span))
             {
                 // A 200 with no choice, or only empty ones: the vendor failed to answer, however well-formed the JSON.
+                // Embeddings and Messages answers have other shapes.
                 UpstreamHttp.ReleaseBody(answer);
                 return AttemptOutcome.Failed(AttemptFailure.Empty(llm.Id, status, "the response had no usable answer"));
             }

@@ -72,7 +72,9 @@ public sealed class HostileVendorTests
                 }
             }
         });
+        // Every case must reach the attacker: its failures add up across cases, so the breaker must not cool it.
         _host = await StartAsync(_steady, settings => settings
+            .Setting("failureThreshold", 1000)
             .Llm(_hostile)
             .Router("attacked", RouterSettings.Vendor(_hostile.Name)));
     }

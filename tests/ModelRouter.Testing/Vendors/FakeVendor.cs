@@ -322,7 +322,7 @@ internal sealed partial class FakeVendor : IAsyncDisposable
         var request = new VendorRequest(headers, body, JsonNode.Parse(body)!.AsObject(), route, context.Request.Path.Value ?? "");
         foreach (var message in request.Json["messages"] as JsonArray ?? [])
         {
-            if (message?["role"]?.ToString() == "user" && message["content"] is JsonValue content && content.TryGetValue<string>(out var text))
+            if (message is JsonObject { } turn && turn["role"]?.ToString() == "user" && turn["content"] is JsonValue content && content.TryGetValue<string>(out var text))
             {
                 SuiteWatch.NoteText(text);
             }
