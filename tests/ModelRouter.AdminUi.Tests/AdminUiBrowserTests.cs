@@ -397,6 +397,9 @@ public sealed class AdminUiBrowserTests
         await page.GetByRole(AriaRole.Link, new() { Name = "Live", Exact = true }).ClickAsync();
         var row = page.Locator("tr", new() { Has = page.GetByRole(AriaRole.Link, new() { Name = "seeded", Exact = true }) });
         var requests = row.Locator("td").Nth(2);
+
+        // The first refresh fills the table: read the count once it is a number.
+        await Expect(requests).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^\d+$"), new() { Timeout = 8000 });
         var before = int.Parse(await requests.TextContentAsync() ?? "", System.Globalization.CultureInfo.InvariantCulture);
 
         Assert.That(await ChatStatusAsync("seeded"), Is.EqualTo(HttpStatusCode.OK));
