@@ -8,6 +8,7 @@
 #   MODE=stream GAP_MS=1 benchmarks/load/paired.sh HEAD~1  # fake vendor waits 1 ms between stream events
 #   PIN=0 MODE=stream benchmarks/load/paired.sh HEAD~1      # nothing pinned, as run.sh by default
 #   LAUNCHES=3 ROUNDS=6 MODE=stream benchmarks/load/paired.sh HEAD~1  # three fresh sets of processes (see below)
+#   AFTER_ENV=MODELROUTER_LISTEN=1 benchmarks/load/paired.sh HEAD     # the same build, the "after" hop with a listener
 #
 # Why: on a shared 2-core machine a 10 s round moves by +-15 %; two builds measured side by side, many times, with
 # medians, is the only before/after this machine can resolve. And one launch is not enough: the same build measured
@@ -63,7 +64,7 @@ write_body "$BODY" "$MODE"
 start_hops() {
   (cd "$WORK/before" && exec "${HOP_PIN[@]}" dotnet RouterHost.dll --urls "http://$HOST:$((PORT_BASE + 2))" \
     --ModelRouter:llms:0:baseUrl "http://$HOST:$((PORT_BASE + 1))/v1" >/dev/null 2>&1) & PID[before]=$!
-  (cd "$WORK/RouterHost" && exec "${HOP_PIN[@]}" dotnet RouterHost.dll --urls "http://$HOST:$((PORT_BASE + 3))" \
+  (cd "$WORK/RouterHost" && exec env ${AFTER_ENV:-} "${HOP_PIN[@]}" dotnet RouterHost.dll --urls "http://$HOST:$((PORT_BASE + 3))" \
     --ModelRouter:llms:0:baseUrl "http://$HOST:$((PORT_BASE + 1))/v1" >/dev/null 2>&1) & PID[after]=$!
   "${HOP_PIN[@]}" dotnet "$WORK/BareForwarder/BareForwarder.dll" --urls "http://$HOST:$((PORT_BASE + 4))" \
     --Upstream "http://$HOST:$((PORT_BASE + 1))/v1/chat/completions" >/dev/null 2>&1 & PID[forwarder]=$!
