@@ -17,18 +17,11 @@ namespace ModelRouter.AspNetCore;
 /// </summary>
 internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, ModelRouterSettings options, ILogger<ChatCompletionsEndpoint> logger)
 {
-    private static readonly byte[] s_dataPrefix = "data: "u8.ToArray();
-    private static readonly byte[] s_eventEnd = "\n\n"u8.ToArray();
-    private static readonly byte[] s_errorEventPrefix = "event: error\ndata: "u8.ToArray();
-
     // A vendor that floods faster than it can be read is still relayed in steps of this size.
     private const int MaxUnflushedStreamBytes = 16 * 1024;
 
     // The largest write of a non-streamed answer: Kestrel's default response buffer (MaxResponseBufferSize).
     private const int MaxContentWriteBytes = 64 * 1024;
-
-    // Attempt counts as header values, made once: nearly every answer says "1".
-    private static readonly StringValues[] s_attemptCounts = [.. Enumerable.Range(0, 17).Select(n => new StringValues(n.ToString(CultureInfo.InvariantCulture)))];
 
     /// <summary><c>POST .../v1/chat/completions</c>.</summary>
     public Task HandleAsync(HttpContext context) => HandleAsync(context, ModelRouterOperation.ChatCompletions);
@@ -65,35 +58,24 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, Model
                 };
             }
 
-            var (buffer, length) = await ReadBodyAsync(context.Request, settings.MaxRequestBodyBytes, cancellationToken).ConfigureAwait(false);
+            var (buffer, length) = await RouterRequestReader.ReadBodyAsync(context.Request, settings.MaxRequestBodyBytes, cancellationToken).ConfigureAwait(false);
             body = buffer;
             var appName = AppKeyAuthenticationHandler.AppNameOf(context, settings.AppClaimType);
-            var request = operation == ModelRouterOperation.Messages
-                ? new ModelRouterRequest(slug, buffer.AsMemory(0, length))
-                {
-                    AppKey = appName is null ? ReadAppKey(context.Request, operation) : null,
-                    AppName = appName,
-                    Operation = operation,
-                    AnthropicVersion = HeaderOrNull(context.Request, "anthropic-version"),
-                    AnthropicBeta = HeaderOrNull(context.Request, "anthropic-beta"),
-                    RouterFromModel = unified,
-                    Timeout = ReadTimeout(context.Request),
-                }
-                : new ModelRouterRequest(slug, buffer.AsMemory(0, length))
-                {
-                    AppKey = appName is null ? ReadBearer(context.Request) : null,
-                    AppName = appName,
-                    Operation = operation,
-                    RouterFromModel = unified,
-                    Timeout = ReadTimeout(context.Request),
-                };
+            var request = new ModelRouterRequest(slug, buffer.AsMemory(0, length))
+            {
+                AppKey = appName is null ? RouterRequestReader.ReadAppKey(context.Request, operation) : null,
+                AppName = appName,
+                Operation = operation,
+                AnthropicVersion = operation == ModelRouterOperation.Messages ? RouterRequestReader.HeaderOrNull(context.Request, "anthropic-version") : null,
+                AnthropicBeta = operation == ModelRouterOperation.Messages ? RouterRequestReader.HeaderOrNull(context.Request, "anthropic-beta") : null,
+                RouterFromModel = unified,
+                Timeout = RouterRequestReader.ReadTimeout(context.Request),
+            };
             var response = await router.RouteAsync(request, cancellationToken).ConfigureAwait(false);
             await using (response.ConfigureAwait(false))
             {
                 var headers = context.Response.Headers;
-                headers[ModelRouterHeaders.Llm] = response.Llm;
-                headers[ModelRouterHeaders.Attempts] = AttemptCount(response.Attempts);
-                headers[ModelRouterHeaders.Trail] = response.Trail;
+                RouterErrorWriter.WriteWhoServed(headers, response.Llm, response.Attempts, response.Trail);
                 var vendorHeaders = response.VendorHeaders;
                 for (var i = 0; i < vendorHeaders.Count; i++)
                 {
@@ -125,7 +107,7 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, Model
         catch (ModelRouterException ex) when (!context.Response.HasStarted)
         {
             // The router speaks of an app key; over HTTP the caller needs to hear where it goes.
-            await WriteErrorAsync(context, ex.Kind == ModelRouterErrorKind.Unauthorized && ReadAppKey(context.Request, operation) is null
+            await RouterErrorWriter.WriteErrorAsync(context, ex.Kind == ModelRouterErrorKind.Unauthorized && RouterRequestReader.ReadAppKey(context.Request, operation) is null
                 && AppKeyAuthenticationHandler.AppNameOf(context, options.Current.AppClaimType) is null
                 ? new ModelRouterException(ModelRouterErrorKind.Unauthorized, operation == ModelRouterOperation.Messages
                     ? "No app key was sent. Send 'x-api-key: <app key>' or 'Authorization: Bearer <app key>'."
@@ -137,7 +119,7 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, Model
             // The server refused the body's framing, pace or size while it was read: the client's fault, not ours.
             var status = RequestBodyRefusal.StatusOf(ex);
             LogBodyRefused(logger, slug, status);
-            await WriteErrorAsync(context, BodyRefused(status), operation).ConfigureAwait(false);
+            await RouterErrorWriter.WriteErrorAsync(context, RouterRequestReader.BodyRefused(status), operation).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -146,12 +128,12 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, Model
         catch (ModelRouterConfigurationException ex) when (!context.Response.HasStarted)
         {
             LogNotConfigured(logger, ex);
-            await WriteErrorAsync(context, new ModelRouterException(ModelRouterErrorKind.NotConfigured, "The router has no valid configuration yet."), operation).ConfigureAwait(false);
+            await RouterErrorWriter.WriteErrorAsync(context, new ModelRouterException(ModelRouterErrorKind.NotConfigured, "The router has no valid configuration yet."), operation).ConfigureAwait(false);
         }
         catch (Exception ex) when (!context.Response.HasStarted && ex is not OperationCanceledException)
         {
             LogUnexpected(logger, slug, ex);
-            await WriteErrorAsync(context, new ModelRouterException(ModelRouterErrorKind.Internal, "The router failed unexpectedly."), operation).ConfigureAwait(false);
+            await RouterErrorWriter.WriteErrorAsync(context, new ModelRouterException(ModelRouterErrorKind.Internal, "The router failed unexpectedly."), operation).ConfigureAwait(false);
         }
         finally
         {
@@ -166,14 +148,14 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, Model
     public static Task MethodNotAllowedAsync(HttpContext context)
     {
         context.Response.Headers.Allow = HttpMethods.Post;
-        return WriteErrorAsync(context, new ModelRouterException(ModelRouterErrorKind.MethodNotAllowed, $"Method {context.Request.Method} is not allowed here; use POST."));
+        return RouterErrorWriter.WriteErrorAsync(context, new ModelRouterException(ModelRouterErrorKind.MethodNotAllowed, $"Method {context.Request.Method} is not allowed here; use POST."));
     }
 
     /// <summary>Answers any method but POST on the Messages door: 405, <c>Allow: POST</c> and Anthropic's error shape.</summary>
     public static Task MessagesMethodNotAllowedAsync(HttpContext context)
     {
         context.Response.Headers.Allow = HttpMethods.Post;
-        return WriteErrorAsync(
+        return RouterErrorWriter.WriteErrorAsync(
             context,
             new ModelRouterException(ModelRouterErrorKind.MethodNotAllowed, $"Method {context.Request.Method} is not allowed here; use POST."),
             ModelRouterOperation.Messages);
@@ -231,188 +213,18 @@ internal sealed partial class ChatCompletionsEndpoint(IModelRouter router, Model
         {
             // The status line is gone: tell the client in-band that the answer is incomplete, then end the response.
             LogStreamInterrupted(logger, response.Llm, response.RouterSlug, ex.ErrorCode ?? ex.Kind.ToString());
-            WriteErrorEvent(output, ex, operation);
+            RouterErrorWriter.WriteErrorEvent(output, ex, operation);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // Events may already sit in the response unflushed (the status line not yet sent): answering with a JSON
             // error now would mix the two, so this too ends the stream in-band.
             LogUnexpected(logger, response.RouterSlug, ex);
-            WriteErrorEvent(output, new ModelRouterException(ModelRouterErrorKind.Internal, "The stream failed unexpectedly; the answer is incomplete."), operation);
+            RouterErrorWriter.WriteErrorEvent(output, new ModelRouterException(ModelRouterErrorKind.Internal, "The stream failed unexpectedly; the answer is incomplete."), operation);
         }
 
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
-
-    /// <summary>Ends a broken stream with one error event: OpenAI's envelope in a <c>data:</c> line, or Anthropic's <c>event: error</c>.</summary>
-    private static void WriteErrorEvent(PipeWriter output, ModelRouterException error, ModelRouterOperation operation)
-    {
-        output.Write(s_eventEnd);
-        if (operation == ModelRouterOperation.Messages)
-        {
-            output.Write(s_errorEventPrefix);
-            output.Write(AnthropicErrorEnvelope.ToUtf8Bytes(error));
-        }
-        else
-        {
-            output.Write(s_dataPrefix);
-            output.Write(OpenAIErrorEnvelope.ToUtf8Bytes(error));
-        }
-
-        output.Write(s_eventEnd);
-    }
-
-    /// <summary>
-    /// Writes the error with its status and headers (shared with the model list): OpenAI's envelope, or Anthropic's shape
-    /// on the Messages door.
-    /// </summary>
-    internal static async Task WriteErrorAsync(HttpContext context, ModelRouterException error, ModelRouterOperation operation = ModelRouterOperation.ChatCompletions)
-    {
-        var response = context.Response;
-        response.StatusCode = error.StatusCode;
-        response.ContentType = "application/json";
-        if (error.RetryAfter is { } retryAfter)
-        {
-            response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-        }
-
-        if (error.Llm is not null)
-        {
-            response.Headers[ModelRouterHeaders.Llm] = error.Llm;
-        }
-
-        if (error.Attempts > 0)
-        {
-            response.Headers[ModelRouterHeaders.Attempts] = AttemptCount(error.Attempts);
-        }
-
-        if (error.Trail is not null)
-        {
-            response.Headers[ModelRouterHeaders.Trail] = error.Trail;
-        }
-
-        var payload = operation == ModelRouterOperation.Messages ? AnthropicErrorEnvelope.ToUtf8Bytes(error) : OpenAIErrorEnvelope.ToUtf8Bytes(error);
-        response.ContentLength = payload.Length;
-        if (HttpMethods.IsHead(context.Request.Method))
-        {
-            // A HEAD answer has the headers of the answer to GET, and never a body (RFC 9110, 9.3.2).
-            return;
-        }
-
-        try
-        {
-            await response.Body.WriteAsync(payload, context.RequestAborted).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // The client went away while we answered.
-        }
-    }
-
-    private static StringValues AttemptCount(int attempts)
-        => (uint)attempts < (uint)s_attemptCounts.Length ? s_attemptCounts[attempts] : new StringValues(attempts.ToString(CultureInfo.InvariantCulture));
-
-    /// <summary>
-    /// Reads the app key: from <c>Authorization: Bearer</c>, or on the Messages door also from <c>x-api-key</c> (where the
-    /// Anthropic SDKs put the key); <see langword="null"/> when none was sent.
-    /// </summary>
-    internal static string? ReadAppKey(HttpRequest request, ModelRouterOperation operation)
-        => ReadBearer(request) ?? (operation == ModelRouterOperation.Messages ? HeaderOrNull(request, "x-api-key")?.Trim() : null);
-
-    private static string? HeaderOrNull(HttpRequest request, string name)
-        => request.Headers.TryGetValue(name, out var value) && !StringValues.IsNullOrEmpty(value) ? value.ToString() : null;
-
-    /// <summary>Reads the app key from <c>Authorization: Bearer</c>, or <see langword="null"/>.</summary>
-    internal static string? ReadBearer(HttpRequest request)
-    {
-        var value = request.Headers.Authorization.ToString();
-        const string scheme = "Bearer ";
-        return value.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) ? value[scheme.Length..].Trim() : null;
-    }
-
-    /// <summary>Reads <c>x-model-router-timeout-ms</c>: a whole number of milliseconds from 1 up to a day, else a 400.</summary>
-    private static TimeSpan? ReadTimeout(HttpRequest request)
-    {
-        if (!request.Headers.TryGetValue(ModelRouterHeaders.Timeout, out var values))
-        {
-            return null;
-        }
-
-        const long MaxMilliseconds = 86_400_000;
-        if (values.Count == 1 && long.TryParse(values[0], NumberStyles.None, CultureInfo.InvariantCulture, out var milliseconds) && milliseconds is > 0 and <= MaxMilliseconds)
-        {
-            return TimeSpan.FromMilliseconds(milliseconds);
-        }
-
-        throw new ModelRouterException(ModelRouterErrorKind.InvalidRequest, $"The {ModelRouterHeaders.Timeout} header must be one whole number of milliseconds from 1 to {MaxMilliseconds}.")
-        {
-            Param = ModelRouterHeaders.Timeout,
-        };
-    }
-
-    /// <summary>Reads the body once into a pooled buffer, refusing more than <paramref name="limit"/> bytes.</summary>
-    /// <remarks>A <see cref="ValueTask{TResult}"/> from a pooled builder: a small body usually arrives with the headers, and then nothing is allocated.</remarks>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private static async ValueTask<(byte[] Buffer, int Length)> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
-    {
-        var declared = request.ContentLength;
-        if (declared > limit)
-        {
-            throw TooLarge(limit);
-        }
-
-        var buffer = ArrayPool<byte>.Shared.Rent(declared is > 0 ? (int)declared.Value : 16 * 1024);
-        var length = 0;
-        try
-        {
-            while (true)
-            {
-                if (length == buffer.Length)
-                {
-                    if (length > limit)
-                    {
-                        throw TooLarge(limit);
-                    }
-
-                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, limit + 1));
-                    buffer.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = larger;
-                }
-
-                var read = await request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
-                if (read == 0)
-                {
-                    break;
-                }
-
-                length += read;
-                if (length > limit)
-                {
-                    throw TooLarge(limit);
-                }
-            }
-
-            return (buffer, length);
-        }
-        catch
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-            throw;
-        }
-    }
-
-    private static ModelRouterException TooLarge(int limit)
-        => new(ModelRouterErrorKind.RequestTooLarge, $"The request body is larger than the {limit} byte limit.");
-
-    private static ModelRouterException BodyRefused(int status)
-        => status == StatusCodes.Status413PayloadTooLarge
-            ? new(ModelRouterErrorKind.RequestTooLarge, RequestBodyRefusal.MessageFor(status))
-            : new(ModelRouterErrorKind.InvalidRequest, RequestBodyRefusal.MessageFor(status))
-            {
-                StatusCode = status,
-                ErrorCode = status == StatusCodes.Status408RequestTimeout ? "request_timeout" : null,
-            };
 
     [LoggerMessage(EventId = 4001, EventName = "UnexpectedEndpointError", Level = LogLevel.Error, Message = "Router {RouterSlug} failed unexpectedly.")]
     private static partial void LogUnexpected(ILogger logger, string routerSlug, Exception error);

@@ -46,7 +46,7 @@ public static class ModelRouterRateLimiting
     /// <summary>The name of the app whose key (current or, during a rotation, previous) the request sends, or <see langword="null"/>.</summary>
     internal static string? AppName(HttpContext context)
     {
-        var key = ChatCompletionsEndpoint.ReadBearer(context.Request);
+        var key = RouterRequestReader.ReadBearer(context.Request);
         return string.IsNullOrEmpty(key)
             ? null
             : context.RequestServices.GetService<RoutingSnapshotProvider>()?.Current?.Apps.Find(key)?.App.Name;
@@ -56,6 +56,6 @@ public static class ModelRouterRateLimiting
     {
         TimeSpan? retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : null;
         var error = new ModelRouterException(ModelRouterErrorKind.RateLimited, "Too many requests from this app; retry later.") { RetryAfter = retryAfter };
-        return new ValueTask(ChatCompletionsEndpoint.WriteErrorAsync(context.HttpContext, error));
+        return new ValueTask(RouterErrorWriter.WriteErrorAsync(context.HttpContext, error));
     }
 }

@@ -26,7 +26,7 @@ internal sealed partial class ModelsEndpoint(RouterModelCatalog catalog, ModelRo
     {
         var slug = context.Request.RouteValues["slug"] as string ?? "";
         var appName = AppKeyAuthenticationHandler.AppNameOf(context, settings.Current.AppClaimType);
-        var appKey = appName is null ? ChatCompletionsEndpoint.ReadBearer(context.Request) : null;
+        var appKey = appName is null ? RouterRequestReader.ReadBearer(context.Request) : null;
         try
         {
             var names = unified
@@ -39,7 +39,7 @@ internal sealed partial class ModelsEndpoint(RouterModelCatalog catalog, ModelRo
         }
         catch (ModelRouterException ex) when (!context.Response.HasStarted)
         {
-            await ChatCompletionsEndpoint.WriteErrorAsync(context, ex.Kind == ModelRouterErrorKind.Unauthorized && appKey is null && appName is null
+            await RouterErrorWriter.WriteErrorAsync(context, ex.Kind == ModelRouterErrorKind.Unauthorized && appKey is null && appName is null
                 ? new ModelRouterException(ModelRouterErrorKind.Unauthorized, "No app key was sent. Send 'Authorization: Bearer <app key>'.")
                 : ex).ConfigureAwait(false);
         }
@@ -49,12 +49,12 @@ internal sealed partial class ModelsEndpoint(RouterModelCatalog catalog, ModelRo
         }
         catch (ModelRouterConfigurationException) when (!context.Response.HasStarted)
         {
-            await ChatCompletionsEndpoint.WriteErrorAsync(context, new ModelRouterException(ModelRouterErrorKind.NotConfigured, "The router has no valid configuration yet.")).ConfigureAwait(false);
+            await RouterErrorWriter.WriteErrorAsync(context, new ModelRouterException(ModelRouterErrorKind.NotConfigured, "The router has no valid configuration yet.")).ConfigureAwait(false);
         }
         catch (Exception ex) when (!context.Response.HasStarted && ex is not OperationCanceledException)
         {
             LogUnexpected(logger, slug, ex);
-            await ChatCompletionsEndpoint.WriteErrorAsync(context, new ModelRouterException(ModelRouterErrorKind.Internal, "The router failed unexpectedly.")).ConfigureAwait(false);
+            await RouterErrorWriter.WriteErrorAsync(context, new ModelRouterException(ModelRouterErrorKind.Internal, "The router failed unexpectedly.")).ConfigureAwait(false);
         }
     }
 
@@ -62,7 +62,7 @@ internal sealed partial class ModelsEndpoint(RouterModelCatalog catalog, ModelRo
     public static Task MethodNotAllowedAsync(HttpContext context)
     {
         context.Response.Headers.Allow = HttpMethods.Get;
-        return ChatCompletionsEndpoint.WriteErrorAsync(context, new ModelRouterException(ModelRouterErrorKind.MethodNotAllowed, $"Method {context.Request.Method} is not allowed here; use GET."));
+        return RouterErrorWriter.WriteErrorAsync(context, new ModelRouterException(ModelRouterErrorKind.MethodNotAllowed, $"Method {context.Request.Method} is not allowed here; use GET."));
     }
 
     [LoggerMessage(EventId = 4005, EventName = "UnexpectedModelsError", Level = LogLevel.Error, Message = "Listing the models of router {RouterSlug} failed unexpectedly.")]

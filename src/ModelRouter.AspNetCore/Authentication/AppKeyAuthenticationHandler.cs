@@ -27,7 +27,7 @@ internal sealed class AppKeyAuthenticationHandler(
 {
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        var key = ChatCompletionsEndpoint.ReadBearer(Request);
+        var key = RouterRequestReader.ReadBearer(Request);
         if (string.IsNullOrEmpty(key))
         {
             return AuthenticateResult.NoResult();
@@ -69,14 +69,14 @@ internal sealed class AppKeyAuthenticationHandler(
     {
         var failure = (await HandleAuthenticateOnceSafeAsync().ConfigureAwait(false)).Failure?.Message;
         Response.Headers.WWWAuthenticate = "Bearer";
-        await ChatCompletionsEndpoint.WriteErrorAsync(Context, new ModelRouterException(
+        await RouterErrorWriter.WriteErrorAsync(Context, new ModelRouterException(
             ModelRouterErrorKind.Unauthorized,
             failure ?? "No app key was sent. Send 'Authorization: Bearer <app key>'.")).ConfigureAwait(false);
     }
 
     /// <summary>Answers 403 in the OpenAI envelope.</summary>
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
-        => ChatCompletionsEndpoint.WriteErrorAsync(Context, new ModelRouterException(ModelRouterErrorKind.Forbidden, "The app may not call this endpoint."));
+        => RouterErrorWriter.WriteErrorAsync(Context, new ModelRouterException(ModelRouterErrorKind.Forbidden, "The app may not call this endpoint."));
 
     /// <summary>Gets the app the host signed the caller in as: the app claim of an authenticated identity, read without allocating when no authentication ran.</summary>
     internal static string? AppNameOf(HttpContext context, string claimType)
