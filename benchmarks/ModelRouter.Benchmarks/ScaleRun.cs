@@ -22,7 +22,7 @@ namespace ModelRouter.Benchmarks;
 /// file: import through the admin API, start from a configuration file and a reload of it, one admin write (median),
 /// restart from the database, and the resident memory after a start; then the ratio of each figure between sizes.
 /// </summary>
-internal static class ScaleRun
+internal static partial class ScaleRun
 {
     private const string AdminKey = "scale-admin-key-0123456789";
     private const int Writes = 21;
@@ -37,6 +37,8 @@ internal static class ScaleRun
         ("restart", "restart from the database"),
         ("rss-db", "RSS after the restart from the database (MB)"),
         ("rss-file", "RSS after the start from the file (MB)"),
+        ("fleet-start", "a second instance's start from PostgreSQL"),
+        ("fleet-applied", "one admin write applied by the other instance (PostgreSQL NOTIFY), median"),
     ];
 
     /// <summary>
@@ -90,7 +92,7 @@ internal static class ScaleRun
     /// <summary>The steps to run: <c>SCALE_STEPS</c> (comma-separated, for example <c>file-start,file-reload</c>) or all; <c>prepare</c> always runs first.</summary>
     private static string[] Steps()
     {
-        string[] all = ["prepare", "import", "file-start", "file-reload", "write", "restart"];
+        string[] all = ["prepare", "import", "file-start", "file-reload", "write", "restart", "fleet"];
         var chosen = Environment.GetEnvironmentVariable("SCALE_STEPS")?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         return chosen is { Length: > 0 } ? ["prepare", .. all.Where(s => s != "prepare" && chosen.Contains(s))] : all;
     }
@@ -175,6 +177,7 @@ internal static class ScaleRun
         "file-start" => ["file-start", "rss-file"],
         "write" => ["write", "write-applied"],
         "restart" => ["restart", "rss-db"],
+        "fleet" => ["fleet-start", "fleet-applied"],
         _ => [step],
     };
 
@@ -192,7 +195,12 @@ internal static class ScaleRun
                 // The seeded database of the write and restart steps, and the configuration file of the file steps.
                 await File.WriteAllTextAsync(Path.Combine(dir, "config.json"), FileDocument(config)).ConfigureAwait(false);
                 var watch = Stopwatch.StartNew();
-                await using var seeding = await StartAsync(SqliteSettings(db), null, seed: config).ConfigureAwait(false);
+                // The database is seeded from code: the generated configuration, validated as an import.
+                await using var seeding = await StartAsync(SqliteSettings(db), null, r => r.UseSqliteStore(o =>
+                {
+                    o.ConnectionString = $"Data Source={db}";
+                    o.Seed = config;
+                })).ConfigureAwait(false);
                 Report("prepare", watch.Elapsed.TotalSeconds, "s");
                 break;
             }
@@ -246,22 +254,7 @@ internal static class ScaleRun
                 }
 
                 await using var host = await StartAsync(SqliteSettings(copy), null).ConfigureAwait(false);
-                var answered = new List<double>();
-                var appliedTimes = new List<double>();
-                for (var i = 0; i < Writes; i++)
-                {
-                    var router = config.Routers[(i * 7919) % size] with { Description = $"write {i}" };
-                    using var body = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(router, ConfigJsonContext.Default.RouterConfig));
-                    body.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-                    var applied = host.Applied.NextAsync();
-                    var watch = Stopwatch.StartNew();
-                    using var response = await host.Client.PutAsync(new Uri($"/admin/routers/{router.Slug}", UriKind.Relative), body).ConfigureAwait(false);
-                    await Check(response).ConfigureAwait(false);
-                    answered.Add(watch.Elapsed.TotalMilliseconds);
-                    await applied.ConfigureAwait(false);
-                    appliedTimes.Add(watch.Elapsed.TotalMilliseconds);
-                }
-
+                var (answered, appliedTimes) = await TimeWritesAsync(config, host, host).ConfigureAwait(false);
                 Report("write", Median(answered), "ms");
                 Report("write-applied", Median(appliedTimes), "ms");
                 break;
@@ -275,6 +268,10 @@ internal static class ScaleRun
                 Report("rss-db", RssMegabytes(), "MB");
                 break;
             }
+
+            case "fleet":
+                await RunFleetAsync(config).ConfigureAwait(false);
+                break;
 
             case "phases":
             {
@@ -336,6 +333,31 @@ internal static class ScaleRun
         }
     }
 
+    /// <summary>
+    /// Replaces one router after another through <paramref name="writer"/>'s admin API; returns the milliseconds until each
+    /// was answered and until <paramref name="observer"/>'s routing applied it.
+    /// </summary>
+    private static async Task<(List<double> Answered, List<double> Applied)> TimeWritesAsync(ModelRouterConfig config, ScaleHost writer, ScaleHost observer)
+    {
+        var answered = new List<double>();
+        var applied = new List<double>();
+        for (var i = 0; i < Writes; i++)
+        {
+            var router = config.Routers[(i * 7919) % config.Routers.Count] with { Description = $"write {i}" };
+            using var body = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(router, ConfigJsonContext.Default.RouterConfig));
+            body.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            var next = observer.Applied.NextAsync();
+            var watch = Stopwatch.StartNew();
+            using var response = await writer.Client.PutAsync(new Uri($"/admin/routers/{router.Slug}", UriKind.Relative), body).ConfigureAwait(false);
+            await Check(response).ConfigureAwait(false);
+            answered.Add(watch.Elapsed.TotalMilliseconds);
+            await next.ConfigureAwait(false);
+            applied.Add(watch.Elapsed.TotalMilliseconds);
+        }
+
+        return (answered, applied);
+    }
+
     private static async Task Check(HttpResponseMessage response)
     {
         if (!response.IsSuccessStatusCode)
@@ -375,7 +397,7 @@ internal static class ScaleRun
     };
 
     /// <summary>Starts a gateway on 127.0.0.1 (an ephemeral port) over these settings and, optionally, a JSON configuration file watched for changes.</summary>
-    private static async Task<ScaleHost> StartAsync(Dictionary<string, string?> settings, string? jsonFile, ModelRouterConfig? seed = null)
+    private static async Task<ScaleHost> StartAsync(Dictionary<string, string?> settings, string? jsonFile, Action<IModelRouterBuilder>? store = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
@@ -389,15 +411,7 @@ internal static class ScaleRun
         var applied = new AppliedListener();
         builder.Services.AddSingleton<IRouterConfigChangeListener>(applied);
         var router = builder.Services.AddModelRouter(builder.Configuration.GetSection("ModelRouter")).AddSqliteStore();
-        if (seed is not null)
-        {
-            // The prepare step seeds the database from code: the generated configuration, validated as an import.
-            router.UseSqliteStore(o =>
-            {
-                o.ConnectionString = settings["ModelRouter:store:connectionString"]!;
-                o.Seed = seed;
-            });
-        }
+        store?.Invoke(router);
 
         var app = builder.Build();
         app.MapModelRouter();
